@@ -1,0 +1,53 @@
+// swift-tools-version:6.1
+// meshtop: a terminal dashboard for data-parallel training on a [dp_replicate, dp_shard] mesh.
+// One library target per concern; the two executables only parse arguments and call into them.
+import PackageDescription
+
+let package = Package(
+    name: "meshtop",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "meshtop", targets: ["meshtop"]),
+        .executable(name: "meshtop-rank", targets: ["meshtop-rank"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries, imported through shim headers.
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c"),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas"),
+        .systemLibrary(name: "CNcursesw"),
+
+        // Libraries: one concern each.
+        .target(name: "Collectives", dependencies: ["CMPI"]),
+        .target(name: "Mesh", dependencies: ["Collectives"]),
+        .target(name: "Memory"),
+        .target(name: "RankCLI", dependencies: [
+            "Collectives", "Mesh",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .target(name: "FrontendCLI", dependencies: [
+            "Mesh",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Executables: thin entry points.
+        .executableTarget(name: "meshtop", dependencies: ["FrontendCLI"]),
+        .executableTarget(name: "meshtop-rank", dependencies: ["RankCLI"]),
+
+        // Runs collective and mesh scenarios inside real MPI ranks; MPITests start it under mpirun.
+        .executableTarget(name: "mpi-test-worker", dependencies: ["Collectives", "Mesh"],
+                          path: "Tests/MPIWorker"),
+
+        .testTarget(name: "MeshTests", dependencies: ["Mesh", "Collectives"]),
+        .testTarget(name: "CollectivesTests", dependencies: ["Collectives"]),
+        .testTarget(name: "MemoryTests", dependencies: ["Memory"]),
+        .testTarget(name: "MPITests", dependencies: ["TestSupport", "Mesh"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "RankCLI", "FrontendCLI"]),
+        .testTarget(name: "TerminalTests", dependencies: ["CNcursesw"]),
+        // Shared by tests: locating built products and the shared data, running processes.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Mesh
+
+/// `meshtop`: the front end. Later commands (run, replay, plan, export) join `subcommands`.
+public struct MeshtopCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "meshtop",
+        abstract: "A terminal dashboard for data-parallel training on a [dp_replicate, dp_shard] mesh.",
+        subcommands: [MeshesCommand.self])
+
+    public init() {}
+}
+
+/// `meshtop meshes --np N`: every mesh a job of N ranks can run on.
+public struct MeshesCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "meshes",
+        abstract: "List every valid [dp_replicate, dp_shard] mesh for a number of ranks.")
+
+    @Option(name: .customLong("np"), help: "The number of ranks (world size).")
+    public var worldSize: Int
+
+    public init() {}
+
+    public func validate() throws {
+        guard worldSize >= 1 else { throw ValidationError("--np must be at least 1, got \(worldSize)") }
+    }
+
+    public func run() throws {
+        for shape in MeshShape.all(worldSize: worldSize) {
+            print("\(shape.description.padding(to: 8))[\(shape.replicate), \(shape.shard)]  \(shape.strategy.rawValue)")
+        }
+    }
+}
+
+extension String {
+    func padding(to width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}

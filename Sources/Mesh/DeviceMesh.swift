@@ -1,0 +1,24 @@
+import Collectives
+
+/// The mesh as this rank sees it: its coordinates and the two groups it talks to.
+public final class DeviceMesh {
+    public let shape: MeshShape
+    public let world: Communicator
+    /// The ranks of this rank's column (same shard index), ordered by replicate index.
+    public let replicateGroup: Communicator
+    /// The ranks of this rank's row (same replica), ordered by shard index.
+    public let shardGroup: Communicator
+
+    public var rank: Int { world.rank }
+    public var coordinates: (replicate: Int, shard: Int) { shape.coordinates(ofRank: world.rank) }
+
+    /// Collective over `world`: every rank of it must call this with the same shape.
+    public init(shape: MeshShape, world: Communicator) throws {
+        try shape.validate(worldSize: world.size)
+        self.shape = shape
+        self.world = world
+        let (r, s) = shape.coordinates(ofRank: world.rank)
+        replicateGroup = try world.split(color: s, key: r)
+        shardGroup = try world.split(color: r, key: s)
+    }
+}

@@ -1,0 +1,3 @@
+import RankCLI
+
+RankCommand.main()

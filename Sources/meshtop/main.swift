@@ -1,0 +1,3 @@
+import FrontendCLI
+
+MeshtopCommand.main()
