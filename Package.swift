@@ -23,6 +23,7 @@ let package = Package(
         .target(name: "Collectives", dependencies: ["CMPI"]),
         .target(name: "Mesh", dependencies: ["Collectives"]),
         .target(name: "Memory"),
+        .target(name: "Metrics", dependencies: ["CBLAS"]),
         .target(name: "RankCLI", dependencies: [
             "Collectives", "Mesh",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -43,6 +44,7 @@ let package = Package(
         .testTarget(name: "MeshTests", dependencies: ["Mesh", "Collectives"]),
         .testTarget(name: "CollectivesTests", dependencies: ["Collectives"]),
         .testTarget(name: "MemoryTests", dependencies: ["Memory"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "MPITests", dependencies: ["TestSupport", "Mesh"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "RankCLI", "FrontendCLI"]),
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw"]),
