@@ -24,8 +24,13 @@ let package = Package(
         .target(name: "Mesh", dependencies: ["Collectives"]),
         .target(name: "Memory"),
         .target(name: "Metrics", dependencies: ["CBLAS"]),
+        .target(name: "Parallel", dependencies: ["Collectives", "Memory", "Model"]),
+        .target(name: "Trainer", dependencies: [
+            "CBLAS", "Collectives", "Dataset", "Memory", "Mesh", "Metrics", "Model", "Optim", "Parallel", "SafeTensors",
+            "Tokenizer",
+        ]),
         .target(name: "RankCLI", dependencies: [
-            "Collectives", "Mesh",
+            "Collectives", "Mesh", "Model", "Trainer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "FrontendCLI", dependencies: [
@@ -45,7 +50,8 @@ let package = Package(
         .testTarget(name: "CollectivesTests", dependencies: ["Collectives"]),
         .testTarget(name: "MemoryTests", dependencies: ["Memory"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
-        .testTarget(name: "MPITests", dependencies: ["TestSupport", "Mesh"]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Model", "Mesh", "Collectives", "TestSupport"]),
+        .testTarget(name: "MPITests", dependencies: ["TestSupport", "Mesh", "SafeTensors"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "RankCLI", "FrontendCLI"]),
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw"]),
         // Shared by tests: locating built products and the shared data, running processes.

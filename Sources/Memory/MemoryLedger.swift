@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// What a buffer holds, as the memory panel shows it per rank.
-public enum MemoryCategory: String, CaseIterable, Codable, Sendable {
+public enum MemoryCategory: String, CaseIterable, Codable, CodingKeyRepresentable, Sendable {
     case parameters
     /// Full copies of sharded parameters, all-gathered for a unit's forward or backward (FSDP).
     case gatheredParameters = "gathered_parameters"

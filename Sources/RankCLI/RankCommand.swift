@@ -1,19 +1,19 @@
 import ArgumentParser
 import Collectives
+import Foundation
 import Mesh
-#if canImport(Glibc)
-import Glibc
-#endif
+import Model
+import Trainer
 
 /// `meshtop-rank`: what mpirun starts on every rank.
 public struct RankCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "meshtop-rank",
-        abstract: "One rank of a meshtop training job.",
+        abstract: "One rank of a meshtop training job: trains the llama3 debugmodel on the CPU.",
         discussion: """
             mpirun starts one meshtop-rank per rank (usually through `meshtop run`). The ranks \
             form the 2-D data-parallel mesh [dp_replicate, dp_shard]; rank r * S + s sits at \
-            replica r, shard s.
+            replica r, shard s. Rank 0 prints torchtitan's start-up lines and one line per step.
             """)
 
     @Option(help: ArgumentHelp(
@@ -22,6 +22,12 @@ public struct RankCommand: ParsableCommand {
         valueName: "RxS"))
     public var mesh: String?
 
+    @Option(name: .customLong("metrics-file"), help: "Rank 0 writes every step's figures here as JSON lines.")
+    public var metricsFile: String?
+
+    @OptionGroup(title: "Model") public var model: ModelOptions
+    @OptionGroup(title: "Training") public var training: TrainingOptions
+
     public init() {}
 
     public func run() throws {
@@ -29,10 +35,13 @@ public struct RankCommand: ParsableCommand {
         // Validate before MPI_Init: a bad mesh then ends every rank quietly with the same
         // status, and only rank 0 says why.
         let shape: MeshShape
+        let config: TrainingConfig
         do {
             shape = try mesh.map(MeshShape.parse) ?? MeshShape(replicate: launch.worldSize, shard: 1)
             try shape.validate(worldSize: launch.worldSize)
-        } catch let error as MeshError {
+            config = try training.resolve(model: model.resolve())
+            try config.validate()
+        } catch {
             // Rank 0 must be the first to fail: mpirun tears the job down at the first non-zero
             // exit, which could otherwise cut rank 0 off before its line is out.
             if launch.rank == 0 { printError("meshtop-rank: \(error)") } else { usleep(500_000) }
@@ -41,9 +50,107 @@ public struct RankCommand: ParsableCommand {
 
         let world = try MPIRuntime.world()
         defer { MPIRuntime.finalize() }
-        let deviceMesh = try DeviceMesh(shape: shape, world: world)
-        if deviceMesh.rank == 0 { print(shape.buildingLine) }
-        try world.barrier()
+        do {
+            let deviceMesh = try DeviceMesh(shape: shape, world: world)
+            let trainer = try Trainer(config: config, mesh: deviceMesh, log: printLine)
+            let metrics = try world.rank == 0 ? metricsFile.map(JSONLinesWriter.init(path:)) : nil
+            try trainer.run { report in try metrics?.write(event: "step", report) }
+            try world.barrier()
+        } catch {
+            if world.rank == 0 { printError("meshtop-rank: \(error)") } else { usleep(500_000) }
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Overrides of the flavor's architecture.
+public struct ModelOptions: ParsableArguments {
+    @Option(help: "Model flavor: debugmodel (6,139,136 parameters) or tiny (for tests).")
+    public var flavor = "debugmodel"
+    @Option(help: "Model width (overrides the flavor).") public var dim: Int?
+    @Option(name: .customLong("n-layers"), help: "Transformer blocks.") public var nLayers: Int?
+    @Option(name: .customLong("n-heads"), help: "Attention heads.") public var nHeads: Int?
+    @Option(name: .customLong("n-kv-heads"), help: "Key/value heads (grouped-query attention); default n-heads.")
+    public var nKVHeads: Int?
+    @Option(name: .customLong("vocab-size"), help: "Vocabulary size of the embedding and output.") public var vocabSize: Int?
+
+    public init() {}
+
+    public func resolve() throws -> (name: String, config: ModelConfig) {
+        var config = try ModelConfig.flavor(flavor)
+        if let dim { config.dim = dim }
+        if let nLayers { config.nLayers = nLayers }
+        if let nHeads { config.nHeads = nHeads }
+        if let nKVHeads { config.nKVHeads = nKVHeads }
+        if let vocabSize { config.vocabSize = vocabSize }
+        try config.validate()
+        return (flavor, config)
+    }
+}
+
+/// The run's data, optimisation and output options.
+public struct TrainingOptions: ParsableArguments {
+    @Option(name: .customLong("seq-len"), help: "Tokens per sequence.") public var seqLen = 256
+    @Option(name: .customLong("local-batch-size"), help: "Sequences per rank per micro-batch.") public var localBatchSize = 8
+    @Option(name: .customLong("grad-accum"), help: "Micro-batches accumulated per optimizer step.") public var gradAccum = 1
+    @Option(help: "Optimizer steps to train.") public var steps = 10
+    @Option(help: "Seed of the weight initialisation; the same seed gives bit-identical runs.") public var seed: UInt64 = 0
+    @Option(help: "Peak learning rate of AdamW.") public var lr: Float = 8e-4
+    @Option(name: .customLong("warmup-steps"), help: "Linear warm-up steps of the schedule.") public var warmupSteps = 2
+    @Option(name: .customLong("decay-ratio"), help: "Fraction of the steps that decay linearly to the minimum.")
+    public var decayRatio = 0.8
+    @Option(name: .customLong("min-lr-factor"), help: "The final learning rate as a fraction of the peak.")
+    public var minLRFactor = 0.0
+    @Option(name: .customLong("max-norm"), help: "Clip the global gradient L2 norm to this.") public var maxNorm = 1.0
+    @Option(name: .customLong("weight-decay"), help: "AdamW's decoupled weight decay.") public var weightDecay: Float = 0.1
+    @Option(help: "Training data: .txt, .jsonl (a \"text\" field per line) or an llm.c .bin token file. Default: the shipped tinyshakespeare.")
+    public var data: String?
+    @Option(help: "A Hugging Face tokenizer.json (byte-level BPE). Default: the shipped one.") public var tokenizer: String?
+    @Option(name: .customLong("dump-folder"), help: "Folder for run outputs and the tokenized-data cache.")
+    public var dumpFolder = "outputs"
+    @Option(name: .customLong("init-weights"), help: "Start from these weights (.safetensors, torchtitan's names).")
+    public var initWeights: String?
+    @Option(name: .customLong("save-weights"), help: "Write the final weights here (.safetensors, torchtitan's names).")
+    public var saveWeights: String?
+    @Option(help: "BLAS threads per rank.") public var threads = 1
+    @Option(name: .customLong("bucket-mb"), help: "Replicate: gradient all-reduce bucket size in MiB.") public var bucketMB = 4.0
+    @Flag(name: .customLong("no-reshard-after-forward"),
+          help: "FSDP/HSDP: keep every unit's gathered parameters from forward to backward.")
+    public var noReshardAfterForward = false
+    @Option(name: .customLong("peak-tflops"), help: "Per-rank peak TFLOP/s for MFU; default: measured by a short sgemm run and cached.")
+    public var peakTFLOPS: Double?
+
+    public init() {}
+
+    public func resolve(model: (name: String, config: ModelConfig)) throws -> TrainingConfig {
+        var config = TrainingConfig(dataPath: try data ?? ShippedData.path("tinyshakespeare.txt"),
+                                    tokenizerPath: try tokenizer ?? ShippedData.path("tokenizer.json"))
+        config.flavor = model.name
+        config.model = model.config
+        config.seqLen = seqLen
+        config.localBatchSize = localBatchSize
+        config.gradAccum = gradAccum
+        config.steps = steps
+        config.seed = seed
+        config.optimizer.lr = lr
+        config.optimizer.weightDecay = weightDecay
+        config.warmupSteps = warmupSteps
+        config.decayRatio = decayRatio
+        config.minLRFactor = minLRFactor
+        config.maxNorm = maxNorm
+        config.dumpFolder = dumpFolder
+        config.initWeights = initWeights
+        config.saveWeights = saveWeights
+        config.threads = threads
+        config.bucketMB = bucketMB
+        config.reshardAfterForward = !noReshardAfterForward
+        config.peakTFLOPS = peakTFLOPS
+        for (option, path) in [("--data", config.dataPath), ("--tokenizer", config.tokenizerPath), ("--init-weights", initWeights)] {
+            if let path, !FileManager.default.fileExists(atPath: path) {
+                throw ConfigError("\(option) \(path): no such file")
+            }
+        }
+        return config
     }
 }
 
@@ -64,4 +171,10 @@ public struct LaunchEnvironment: Sendable {
 
 func printError(_ line: String) {
     fputs(line + "\n", stderr)
+}
+
+/// stdout is a pipe under mpirun: flush every line so logs arrive as they happen.
+func printLine(_ line: String) {
+    print(line)
+    fflush(stdout)
 }

@@ -1,0 +1,87 @@
+import Collectives
+import Model
+
+/// One of PyTorch's data-parallel styles on the [dp_replicate, dp_shard] mesh. It owns what this
+/// rank's optimizer updates and, through the model's unit hooks, moves parameters and gradients
+/// between ranks at the right moments of the step.
+public protocol DataParallel: StepHooks {
+    /// The parameters this rank updates: the whole model (replicate) or its shard (FSDP/HSDP).
+    var parameters: UnsafeMutableBufferPointer<Float> { get }
+    /// Their gradients; after `finishGradients` the average over every data-parallel rank.
+    var gradients: UnsafeMutableBufferPointer<Float> { get }
+
+    /// Before the first micro-batch of a step.
+    func startStep(microBatches: Int)
+    /// Before micro-batch `index`'s forward.
+    func startMicroBatch(_ index: Int)
+    /// After the last backward: waits for all communication and averages the gradients.
+    func finishGradients() throws
+    /// The global L2 norm squared from this rank's sum of squares of `gradients`.
+    func globalSumOfSquares(local: Double) throws -> Double
+    /// Writes the full flat parameter vector (the model layout) into `full`. Collective.
+    func gatherFullParameters(into full: UnsafeMutableBufferPointer<Float>) throws
+    /// What communication cost in the current step.
+    var communication: CommunicationStats { get }
+}
+
+/// The collectives data parallelism uses, as the dashboard groups them.
+public enum CollectiveKind: String, Codable, CodingKeyRepresentable, CaseIterable, Sendable {
+    case allReduce = "all_reduce"
+    case allGather = "all_gather"
+    case reduceScatter = "reduce_scatter"
+
+    /// Bytes one rank sends for a collective over `ranks` ranks on a buffer of `bytes` (the full
+    /// buffer: the gathered result, or the input of reduce-scatter): the ring volumes, 2(n-1)/n
+    /// for all-reduce and (n-1)/n for all-gather and reduce-scatter.
+    public func bytesSent(buffer bytes: Int, ranks: Int) -> Int {
+        guard ranks > 1 else { return 0 }
+        switch self {
+        case .allReduce: return 2 * (ranks - 1) * bytes / ranks
+        case .allGather, .reduceScatter: return (ranks - 1) * bytes / ranks
+        }
+    }
+}
+
+/// Per-step communication of one rank, by collective kind.
+public struct CommunicationStats: Codable, Equatable, Sendable {
+    public var bytes: [CollectiveKind: Int] = [:]
+    public var calls: [CollectiveKind: Int] = [:]
+    /// Time spent blocked in `wait` (communication that compute did not hide).
+    public var waitSeconds: [CollectiveKind: Double] = [:]
+
+    public init() {}
+
+    public var totalWaitSeconds: Double { waitSeconds.values.reduce(0, +) }
+
+    mutating func record(_ kind: CollectiveKind, bufferBytes: Int, ranks: Int) {
+        guard ranks > 1 else { return }
+        bytes[kind, default: 0] += kind.bytesSent(buffer: bufferBytes, ranks: ranks)
+        calls[kind, default: 0] += 1
+    }
+}
+
+/// A collective in flight, remembered with its kind so waiting on it is timed.
+struct Pending {
+    let kind: CollectiveKind
+    let request: CollectiveRequest
+}
+
+extension CommunicationStats {
+    /// Waits for `pending`, adding the blocked time to its kind.
+    mutating func wait(_ pending: Pending) throws {
+        let start = monotonicSeconds()
+        try pending.request.wait()
+        waitSeconds[pending.kind, default: 0] += monotonicSeconds() - start
+    }
+}
+
+@inline(__always)
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,205 @@
+import Collectives
+import Memory
+import Model
+
+/// PyTorch's `fully_shard` on a mesh (1, S), and HSDP on (R, S). Each unit's parameters are
+/// flattened, padded to a multiple of S and split evenly over the shard group; only the local
+/// shard, its gradient and its optimizer state persist. A unit's parameters are all-gathered
+/// before its forward (the next unit's gather is started meanwhile: prefetch), dropped after it
+/// unless `reshardAfterForward` is off, and gathered again for its backward. Its gradient is
+/// reduce-scattered as soon as its backward is done; with R > 1 the gradient shards are then
+/// all-reduced across the replicate group.
+public final class FullyShard: DataParallel {
+    /// Where one unit lives: in the full layout, padded, and in this rank's shard buffer.
+    struct UnitShard {
+        let full: Range<Int>
+        let padded: Int
+        let shardCount: Int
+        let shardOffset: Int
+    }
+
+    private let model: Llama
+    private let shardGroup: Communicator
+    private let replicateGroup: Communicator
+    private let reshardAfterForward: Bool
+    let units: [UnitShard]
+
+    public let parameters: UnsafeMutableBufferPointer<Float>
+    public let gradients: UnsafeMutableBufferPointer<Float>
+    /// Gathered parameters: two rotating slots (current + prefetch) or, without resharding, one per unit.
+    private let slots: [UnsafeMutableBufferPointer<Float>]
+    private var slotHolds: [Int?]
+    private var gathers: [Int: Pending] = [:]
+    /// A unit's full gradient while its backward runs, and its reduce-scattered shard: two of each,
+    /// so one unit's reduce-scatter travels while the next unit's backward computes.
+    private let gradientStaging: [UnsafeMutableBufferPointer<Float>]
+    private let scatterStaging: [UnsafeMutableBufferPointer<Float>]
+    private var scatters: [Int: Pending] = [:]
+    private var failure: Error?
+    public private(set) var communication = CommunicationStats()
+
+    public init(model: Llama, shardGroup: Communicator, replicateGroup: Communicator, ledger: MemoryLedger,
+                reshardAfterForward: Bool = true) {
+        self.model = model
+        self.shardGroup = shardGroup
+        self.replicateGroup = replicateGroup
+        self.reshardAfterForward = reshardAfterForward
+        let s = shardGroup.size
+        var offset = 0
+        units = model.layout.units.map { unit in
+            let padded = (unit.range.count + s - 1) / s * s
+            defer { offset += padded / s }
+            return UnitShard(full: unit.range, padded: padded, shardCount: padded / s, shardOffset: offset)
+        }
+        parameters = ledger.allocate(Float.self, count: offset, category: .parameters, label: "fsdp.shard.parameters")
+        gradients = ledger.allocate(Float.self, count: offset, category: .gradients, label: "fsdp.shard.gradients")
+        let largest = units.map(\.padded).max() ?? 0
+        let slotSizes = reshardAfterForward ? [largest, largest] : units.map(\.padded)
+        slots = slotSizes.enumerated().map { i, n in
+            ledger.allocate(Float.self, count: n, category: .gatheredParameters, label: "fsdp.gathered.\(i)")
+        }
+        slotHolds = Array(repeating: nil, count: slots.count)
+        let largestShard = units.map(\.shardCount).max() ?? 0
+        gradientStaging = (0..<2).map {
+            ledger.allocate(Float.self, count: largest, category: .communication, label: "fsdp.unit_gradient.\($0)")
+        }
+        scatterStaging = (0..<2).map {
+            ledger.allocate(Float.self, count: largestShard, category: .communication, label: "fsdp.scattered.\($0)")
+        }
+    }
+
+    // MARK: set-up
+
+    /// Keeps this rank's shard of a full flat parameter vector (the model layout).
+    public func loadShard(from full: UnsafeBufferPointer<Float>) {
+        let me = shardGroup.rank
+        for unit in units {
+            let shard = UnsafeMutableBufferPointer(rebasing: parameters[unit.shardOffset ..< unit.shardOffset + unit.shardCount])
+            for i in 0..<unit.shardCount {
+                let position = me * unit.shardCount + i  // index within the padded unit
+                shard[i] = position < unit.full.count ? full[unit.full.lowerBound + position] : 0
+            }
+        }
+        slotHolds = slotHolds.map { _ in nil }
+    }
+
+    public func gatherFullParameters(into full: UnsafeMutableBufferPointer<Float>) throws {
+        for (index, unit) in units.enumerated() {
+            let slot = slotIndex(index)
+            try shardGroup.allGather(send: UnsafeBufferPointer(shard(of: unit)),
+                                     receive: UnsafeMutableBufferPointer(rebasing: slots[slot][0..<unit.padded]))
+            slotHolds[slot] = index
+            full.baseAddress!.advanced(by: unit.full.lowerBound).update(from: slots[slot].baseAddress!, count: unit.full.count)
+        }
+    }
+
+    // MARK: the step
+
+    public func startStep(microBatches: Int) {
+        communication = CommunicationStats()
+        for i in gradients.indices { gradients[i] = 0 }
+        // The optimizer changed the shards: every gathered copy is stale.
+        slotHolds = slotHolds.map { _ in nil }
+    }
+
+    public func startMicroBatch(_ index: Int) {}
+
+    public func willForward(unit: Int) {
+        attempt {
+            try ensureGathered(unit)
+            bind(unit)
+            if unit + 1 < units.count { try startGather(unit + 1) }
+        }
+    }
+
+    public func didForward(unit: Int) {}
+
+    public func willBackward(unit: Int) {
+        attempt {
+            progress()
+            try ensureGathered(unit)
+            // This unit's gradient staging buffer was last used two units up: finish that one first.
+            try finishScatter(unit + 2)
+            let staging = gradientStaging[unit % 2]
+            for i in 0..<units[unit].padded { staging[i] = 0 }
+            bind(unit)
+            if unit > 0 { try startGather(unit - 1) }
+        }
+    }
+
+    public func didBackward(unit: Int) {
+        attempt {
+            let u = units[unit]
+            let send = UnsafeBufferPointer(rebasing: gradientStaging[unit % 2][0..<u.padded])
+            let receive = UnsafeMutableBufferPointer(rebasing: scatterStaging[unit % 2][0..<u.shardCount])
+            scatters[unit] = Pending(kind: .reduceScatter,
+                                     request: try shardGroup.startReduceScatter(send: send, receive: receive, op: .sum))
+            communication.record(.reduceScatter, bufferBytes: u.padded * 4, ranks: shardGroup.size)
+        }
+    }
+
+    public func finishGradients() throws {
+        if let failure { self.failure = nil; throw failure }
+        for unit in scatters.keys.sorted() { try finishScatter(unit) }
+        if replicateGroup.size > 1 {
+            let start = monotonicSeconds()
+            try replicateGroup.allReduce(gradients, op: .sum)
+            communication.waitSeconds[.allReduce, default: 0] += monotonicSeconds() - start
+            communication.record(.allReduce, bufferBytes: gradients.count * 4, ranks: replicateGroup.size)
+        }
+        scale(gradients, by: 1 / Float(shardGroup.size * replicateGroup.size))
+    }
+
+    public func globalSumOfSquares(local: Double) throws -> Double {
+        // Replicas hold equal shards: summing over the shard group covers the whole model once.
+        try shardGroup.allReduce([local], op: .sum)[0]
+    }
+
+    // MARK: helpers
+
+    private func slotIndex(_ unit: Int) -> Int { reshardAfterForward ? unit % 2 : unit }
+
+    private func shard(of unit: UnitShard) -> UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(rebasing: parameters[unit.shardOffset ..< unit.shardOffset + unit.shardCount])
+    }
+
+    private func startGather(_ unit: Int) throws {
+        let slot = slotIndex(unit)
+        guard slotHolds[slot] != unit else { return }  // already there, or on its way
+        let u = units[unit]
+        gathers[unit] = Pending(kind: .allGather, request: try shardGroup.startAllGather(
+            send: UnsafeBufferPointer(shard(of: u)), receive: UnsafeMutableBufferPointer(rebasing: slots[slot][0..<u.padded])))
+        slotHolds[slot] = unit
+        communication.record(.allGather, bufferBytes: u.padded * 4, ranks: shardGroup.size)
+    }
+
+    private func ensureGathered(_ unit: Int) throws {
+        try startGather(unit)
+        if let pending = gathers.removeValue(forKey: unit) { try communication.wait(pending) }
+    }
+
+    private func finishScatter(_ unit: Int) throws {
+        guard let pending = scatters.removeValue(forKey: unit) else { return }
+        try communication.wait(pending)
+        let u = units[unit]
+        let target = UnsafeMutableBufferPointer(rebasing: gradients[u.shardOffset ..< u.shardOffset + u.shardCount])
+        let scattered = scatterStaging[unit % 2]
+        for i in 0..<u.shardCount { target[i] += scattered[i] }
+    }
+
+    private func bind(_ unit: Int) {
+        model.bind(unit: unit, parameters: slots[slotIndex(unit)].baseAddress!,
+                   gradients: gradientStaging[unit % 2].baseAddress!)
+    }
+
+    private func progress() {
+        for p in gathers.values { _ = try? p.request.test() }
+        for p in scatters.values { _ = try? p.request.test() }
+    }
+
+    /// Hooks cannot throw: the first failure is kept and thrown by `finishGradients`.
+    private func attempt(_ body: () throws -> Void) {
+        guard failure == nil else { return }
+        do { try body() } catch { failure = error }
+    }
+}

@@ -1,0 +1,95 @@
+import Collectives
+import Memory
+import Model
+
+/// PyTorch's `replicate` on a mesh (R, 1): every rank holds the whole model, and gradients are
+/// averaged across the replicate group by all-reduces in buckets. Each bucket is a contiguous run
+/// of units, started (non-blocking) as soon as the backward pass has finished its lowest unit, so
+/// it travels while the backward goes on.
+public final class Replicate: DataParallel {
+    private let model: Llama
+    private let group: Communicator
+    /// Flat ranges of the gradient, in the order the backward pass completes them.
+    let buckets: [Range<Int>]
+    /// The bucket whose last unit is `unit`, if any.
+    private let bucketCompletedBy: [Int?]
+    private var pending: [Pending] = []
+    private var microBatches = 1
+    private var isLastMicroBatch = true
+    private var failure: Error?
+    public private(set) var communication = CommunicationStats()
+
+    public init(model: Llama, group: Communicator, bucketBytes: Int) {
+        self.model = model
+        self.group = group
+        let units = model.layout.units
+        var buckets: [Range<Int>] = []
+        var completedBy = [Int?](repeating: nil, count: units.count)
+        var upper = units.last?.range.upperBound ?? 0
+        var bytes = 0
+        for unit in units.indices.reversed() {
+            bytes += units[unit].range.count * MemoryLayout<Float>.stride
+            if bytes >= bucketBytes || unit == 0 {
+                completedBy[unit] = buckets.count
+                buckets.append(units[unit].range.lowerBound ..< upper)
+                upper = units[unit].range.lowerBound
+                bytes = 0
+            }
+        }
+        self.buckets = buckets
+        bucketCompletedBy = completedBy
+    }
+
+    public var parameters: UnsafeMutableBufferPointer<Float> { model.parameters }
+    public var gradients: UnsafeMutableBufferPointer<Float> { model.gradients }
+
+    public func startStep(microBatches: Int) {
+        self.microBatches = microBatches
+        model.zeroGradients()
+        communication = CommunicationStats()
+    }
+
+    public func startMicroBatch(_ index: Int) {
+        isLastMicroBatch = index == microBatches - 1
+    }
+
+    public func willForward(unit: Int) {}
+    public func didForward(unit: Int) {}
+
+    public func willBackward(unit: Int) {
+        // Open MPI moves non-blocking collectives on only inside MPI calls: give it the chance.
+        for p in pending { _ = try? p.request.test() }
+    }
+
+    public func didBackward(unit: Int) {
+        // Gradients accumulate locally until the last micro-batch (PyTorch's no_sync).
+        guard isLastMicroBatch, group.size > 1, failure == nil, let bucket = bucketCompletedBy[unit] else { return }
+        let range = buckets[bucket]
+        let slice = UnsafeMutableBufferPointer(rebasing: gradients[range])
+        do {
+            pending.append(Pending(kind: .allReduce, request: try group.startAllReduce(slice, op: .sum)))
+            communication.record(.allReduce, bufferBytes: range.count * 4, ranks: group.size)
+        } catch {
+            failure = error
+        }
+    }
+
+    public func finishGradients() throws {
+        defer { pending.removeAll() }
+        for p in pending { try communication.wait(p) }
+        if let failure { throw failure }
+        if group.size > 1 { scale(gradients, by: 1 / Float(group.size)) }
+    }
+
+    public func globalSumOfSquares(local: Double) throws -> Double { local }
+
+    public func gatherFullParameters(into full: UnsafeMutableBufferPointer<Float>) throws {
+        precondition(full.count == parameters.count)
+        full.baseAddress!.update(from: parameters.baseAddress!, count: parameters.count)
+    }
+}
+
+@inline(__always)
+func scale(_ buffer: UnsafeMutableBufferPointer<Float>, by factor: Float) {
+    for i in buffer.indices { buffer[i] *= factor }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Memory
+import Metrics
+import Parallel
+
+/// One optimizer step: the global figures every rank agrees on, and (on rank 0) what each rank
+/// measured, gathered there so the telemetry stream can show every rank.
+public struct StepReport: Codable, Equatable, Sendable {
+    public var step: Int
+    /// Mean token cross-entropy over every token of every rank in the step.
+    public var loss: Double
+    /// Global L2 norm of the gradient before clipping.
+    public var gradNorm: Double
+    public var lr: Double
+    /// This rank's figures.
+    public var local: RankFigures
+    /// Every rank's figures in rank order; filled on rank 0 only.
+    public var ranks: [RankFigures]
+}
+
+/// What one rank measured in one step.
+public struct RankFigures: Codable, Equatable, Sendable {
+    public var rank: Int
+    public var host: String
+    public var pid: Int32
+    /// Tokens this rank processed in the step.
+    public var tokens: Int
+    public var seconds: StepTimes
+    public var throughput: Throughput
+    /// Bytes sent, calls and blocked time per collective kind.
+    public var communication: CommunicationStats
+    /// Bytes allocated per category (exact, from the memory ledger).
+    public var memory: [MemoryCategory: Int]
+    public var residentBytes: Int
+    public var peakResidentBytes: Int
+}
+
+/// Where a step's wall time went.
+public struct StepTimes: Codable, Equatable, Sendable {
+    public var total = 0.0
+    /// Filling the batch buffers from the token stream.
+    public var data = 0.0
+    /// Forward and backward, less the time blocked on communication inside them.
+    public var compute = 0.0
+    /// Blocked on communication: inside forward/backward and while finishing the gradients.
+    public var communication = 0.0
+    /// Norm, clipping and the AdamW update.
+    public var optimizer = 0.0
+    public init() {}
+}
+
+enum Host {
+    static let name: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, buffer.count)
+        return String(cString: buffer)
+    }()
+}

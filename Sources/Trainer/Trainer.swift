@@ -1,0 +1,215 @@
+import CBLAS
+import Collectives
+import Dataset
+import Foundation
+import Memory
+import Mesh
+import Metrics
+import Model
+import Optim
+import Parallel
+import Tokenizer
+
+/// One rank's training run, read top to bottom: build everything once, then `step` repeatedly.
+public final class Trainer {
+    public let config: TrainingConfig
+    public let mesh: DeviceMesh
+    public let ledger = MemoryLedger()
+    public let model: Llama
+    /// Replicate on (R, 1), FSDP on (1, S), HSDP on (R, S).
+    public let parallel: DataParallel
+    public let peak: PeakFlops
+    public let flopsPerToken: Double
+
+    private let optimizer: AdamW
+    private let schedule: LRSchedule
+    private let data: TokenSource
+    private let plan: BatchPlan
+    private let inputs: UnsafeMutableBufferPointer<Int32>
+    private let targets: UnsafeMutableBufferPointer<Int32>
+    private let log: (String) -> Void
+    private let encoder = JSONEncoder()
+    private let decoder = JSONDecoder()
+
+    /// Collective over the mesh's world: every rank builds its trainer at the same time.
+    public init(config: TrainingConfig, mesh: DeviceMesh, log: @escaping (String) -> Void) throws {
+        try config.validate()
+        self.config = config
+        self.mesh = mesh
+        self.log = log
+        openblas_set_num_threads(Int32(config.threads))
+
+        let tokenizer = try BPETokenizer(contentsOf: config.tokenizerPath)
+        guard tokenizer.vocabSize <= config.model.vocabSize else {
+            throw ConfigError("--tokenizer \(config.tokenizerPath) has \(tokenizer.vocabSize) tokens, more than the model's vocab_size \(config.model.vocabSize)")
+        }
+        data = try TokenSource.load(path: config.dataPath, tokenizer: tokenizer,
+                                    cacheDirectory: URL(fileURLWithPath: config.dumpFolder).appendingPathComponent("cache").path)
+        plan = try BatchPlan(tokenCount: data.count, seqLen: config.seqLen, localBatch: config.localBatchSize,
+                             gradAccum: config.gradAccum, dataParallelDegree: mesh.shape.worldSize)
+
+        let sharded = mesh.shape.shard > 1
+        model = try Llama(config: config.model, batchSize: config.localBatchSize, seqLen: config.seqLen, ledger: ledger,
+                          allocateParameters: !sharded)
+        if sharded {
+            parallel = FullyShard(model: model, shardGroup: mesh.shardGroup, replicateGroup: mesh.replicateGroup,
+                                  ledger: ledger, reshardAfterForward: config.reshardAfterForward)
+        } else {
+            parallel = Replicate(model: model, group: mesh.replicateGroup, bucketBytes: Int(config.bucketMB * 1_048_576))
+        }
+        let count = parallel.parameters.count
+        optimizer = AdamW(config: config.optimizer,
+                          m: ledger.allocate(Float.self, count: count, category: .optimizer, label: "adamw.exp_avg"),
+                          v: ledger.allocate(Float.self, count: count, category: .optimizer, label: "adamw.exp_avg_sq"))
+        schedule = config.schedule
+        let tokensPerMicroBatch = config.localBatchSize * config.seqLen
+        inputs = ledger.allocate(Int32.self, count: tokensPerMicroBatch, category: .activations, label: "batch.inputs")
+        targets = ledger.allocate(Int32.self, count: tokensPerMicroBatch, category: .activations, label: "batch.targets")
+
+        try Self.initializeWeights(config: config, model: model, parallel: parallel)
+
+        peak = try Self.agreePeak(config: config, world: mesh.world)
+        flopsPerToken = config.model.flopsPerToken(seqLen: config.seqLen)
+    }
+
+    /// Every rank builds the same full weights (from the seed or a file) and keeps its part.
+    private static func initializeWeights(config: TrainingConfig, model: Llama, parallel: DataParallel) throws {
+        let layout = model.layout
+        func fill(_ full: UnsafeMutableBufferPointer<Float>) throws {
+            if let path = config.initWeights {
+                try Weights.load(path, into: full, layout: layout)
+            } else {
+                Initializer.initialize(full, layout: layout, seed: config.seed)
+            }
+        }
+        guard let sharded = parallel as? FullyShard else { return try fill(model.parameters) }
+        let full = UnsafeMutableBufferPointer<Float>.allocate(capacity: layout.count)
+        defer { full.deallocate() }
+        try fill(full)
+        sharded.loadShard(from: UnsafeBufferPointer(full))
+    }
+
+    /// Rank 0 measures (or reads the cached or given peak) and every rank uses its figure.
+    private static func agreePeak(config: TrainingConfig, world: Communicator) throws -> PeakFlops {
+        var peak = PeakFlops.given(tflops: config.peakTFLOPS ?? 0)
+        if world.rank == 0 && config.peakTFLOPS == nil {
+            let cache = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/meshtop")
+            peak = PeakFlops.measuredOrCached(threads: config.threads, cacheDirectory: cache)
+        }
+        let encoded = try world.broadcastBytes(world.rank == 0 ? Array(try JSONEncoder().encode(peak)) : [], root: 0)
+        return try JSONDecoder().decode(PeakFlops.self, from: Data(encoded))
+    }
+
+    public var globalBatchSize: Int { config.localBatchSize * config.gradAccum * mesh.shape.worldSize }
+
+    /// torchtitan's start-up lines, then one line per step; rank 0 logs, every rank trains.
+    @discardableResult
+    public func run(onStep: (StepReport) throws -> Void = { _ in }) throws -> [StepReport] {
+        if mesh.rank == 0 {
+            log(mesh.shape.buildingLine)
+            log(LogFormat.modelSizeLine(flavor: config.flavor, parameters: config.model.parameterCount))
+            log(LogFormat.peakFlopsLine(peak.flops))
+            log("Peak FLOPS source: \(peak.source.rawValue) (\(peak.detail))")
+            log(LogFormat.trainerLine(localBatch: config.localBatchSize, globalBatch: globalBatchSize,
+                                      gradAccum: config.gradAccum, seqLen: config.seqLen, steps: config.steps,
+                                      warmup: config.warmupSteps))
+        }
+        var reports: [StepReport] = []
+        for n in 0..<config.steps {
+            let report = try step(n)
+            reports.append(report)
+            if mesh.rank == 0 { log(Self.stepLine(report)) }
+            try onStep(report)
+        }
+        if let path = config.saveWeights { try saveWeights(to: path) }
+        return reports
+    }
+
+    /// Collective: gathers the full weights and rank 0 writes them.
+    public func saveWeights(to path: String) throws {
+        let full = UnsafeMutableBufferPointer<Float>.allocate(capacity: model.layout.count)
+        defer { full.deallocate() }
+        try parallel.gatherFullParameters(into: full)
+        if mesh.rank == 0 { try Weights.save(UnsafeBufferPointer(full), layout: model.layout, to: path) }
+    }
+
+    /// One optimizer step, 0-based `n` (logged as n + 1, as torchtitan does).
+    public func step(_ n: Int) throws -> StepReport {
+        var times = StepTimes()
+        let start = now()
+        let accum = config.gradAccum
+        parallel.startStep(microBatches: accum)
+        var lossSum = 0.0
+        for k in 0..<accum {
+            let t0 = now()
+            plan.fill(step: n, rank: mesh.rank, microBatch: k, tokens: data.tokens,
+                      inputs: inputs, targets: targets)
+            let t1 = now()
+            parallel.startMicroBatch(k)
+            lossSum += Double(model.forward(inputs: UnsafeBufferPointer(inputs), targets: UnsafeBufferPointer(targets),
+                                            hooks: parallel))
+            model.backward(lossScale: 1 / Float(accum), hooks: parallel)
+            times.data += t1 - t0
+            times.compute += now() - t1
+        }
+
+        // Gradients averaged over every data-parallel rank; the loss too (every rank has as many tokens).
+        // Waits inside the hooks happened during forward/backward: they are communication, not compute.
+        let waitedDuringCompute = parallel.communication.totalWaitSeconds
+        times.compute -= waitedDuringCompute
+        let t2 = now()
+        try parallel.finishGradients()
+        var loss = lossSum / Double(accum)
+        if mesh.world.size > 1 { loss = try mesh.world.allReduce([loss], op: .sum)[0] / Double(mesh.world.size) }
+        let t3 = now()
+        times.communication = waitedDuringCompute + (t3 - t2)
+        guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: n + 1, loss: loss) }
+
+        let gradients = parallel.gradients
+        let local = GradientClipping.sumOfSquares(UnsafeBufferPointer(gradients))
+        let gradNorm = try parallel.globalSumOfSquares(local: local).squareRoot()
+        _ = GradientClipping.clip(gradients, totalNorm: gradNorm, maxNorm: config.maxNorm)
+        let lr = schedule.lr(step: n + 1)
+        optimizer.step(parameters: parallel.parameters, gradients: UnsafeBufferPointer(gradients), lr: lr)
+        let end = now()
+        times.optimizer = end - t3
+        times.total = end - start
+
+        let tokens = config.localBatchSize * config.seqLen * accum
+        let resident = ResidentMemory.read()
+        let local = RankFigures(
+            rank: mesh.rank, host: Host.name, pid: getpid(), tokens: tokens, seconds: times,
+            throughput: Throughput(tokens: tokens, seconds: times.total, flopsPerToken: flopsPerToken, peakFlops: peak.flops),
+            communication: parallel.communication, memory: ledger.byCategory,
+            residentBytes: resident?.currentBytes ?? 0, peakResidentBytes: resident?.peakBytes ?? 0)
+        return StepReport(step: n + 1, loss: loss, gradNorm: gradNorm, lr: Double(lr), local: local,
+                          ranks: try gatherFigures(local))
+    }
+
+    /// Every rank's figures, in rank order, on rank 0 (empty elsewhere).
+    private func gatherFigures(_ local: RankFigures) throws -> [RankFigures] {
+        guard mesh.world.size > 1 else { return [local] }
+        let gathered = try mesh.world.gatherBytes(Array(try encoder.encode(local)), root: 0)
+        return try gathered?.map { try decoder.decode(RankFigures.self, from: Data($0)) } ?? []
+    }
+
+    /// torchtitan's step line from rank 0's own figures (its tps is per device, as there).
+    static func stepLine(_ r: StepReport) -> String {
+        let peak = r.local.peakResidentBytes
+        let gib = Double(peak) / Double(1 << 30)
+        let percent = 100 * Double(peak) / Double(ResidentMemory.physicalBytes())
+        return LogFormat.stepLine(step: r.step, loss: r.loss, gradNorm: r.gradNorm, memoryGiB: gib, memoryPercent: percent,
+                                  tokensPerSecond: r.local.throughput.tokensPerSecond, tflops: r.local.throughput.tflops,
+                                  mfu: r.local.throughput.mfu)
+    }
+}
+
+public enum TrainingError: Error, CustomStringConvertible {
+    case nonFiniteLoss(step: Int, loss: Double)
+
+    public var description: String {
+        switch self {
+        case let .nonFiniteLoss(step, loss): return "the loss became \(loss) at step \(step); stopping"
+        }
+    }
+}

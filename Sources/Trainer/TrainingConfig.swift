@@ -1,0 +1,69 @@
+import Model
+import Optim
+
+/// Everything one training run needs, resolved from the command line (and later a TOML file).
+/// Defaults are torchtitan's debugmodel config at seq_len 256 on the shipped data.
+public struct TrainingConfig: Codable, Equatable, Sendable {
+    public var flavor = "debugmodel"
+    public var model = ModelConfig.debugmodel
+    public var seqLen = 256
+    public var localBatchSize = 8
+    public var gradAccum = 1
+    public var steps = 10
+    public var seed: UInt64 = 0
+    public var optimizer = AdamWConfig()
+    public var warmupSteps = 2
+    public var decayRatio: Double? = 0.8
+    public var minLRFactor = 0.0
+    public var maxNorm = 1.0
+    public var dataPath: String
+    public var tokenizerPath: String
+    /// Where tokenized data is cached and run outputs go (torchtitan's job.dump_folder).
+    public var dumpFolder = "outputs"
+    public var initWeights: String?
+    public var saveWeights: String?
+    /// Replicate's gradient bucket size in MiB.
+    public var bucketMB = 4.0
+    /// FSDP: drop a unit's gathered parameters after its forward (gather again for backward).
+    public var reshardAfterForward = true
+    /// BLAS threads per rank.
+    public var threads = 1
+    /// The per-rank peak in TFLOP/s; nil measures it.
+    public var peakTFLOPS: Double?
+
+    public init(dataPath: String, tokenizerPath: String) {
+        self.dataPath = dataPath
+        self.tokenizerPath = tokenizerPath
+    }
+
+    public var schedule: LRSchedule {
+        LRSchedule(baseLR: optimizer.lr, warmupSteps: warmupSteps, totalSteps: steps, decayRatio: decayRatio,
+                   minLRFactor: minLRFactor)
+    }
+
+    /// Refuses impossible values, naming the option and the value.
+    public func validate() throws {
+        func require(_ ok: Bool, _ option: String, _ value: Any, _ rule: String) throws {
+            if !ok { throw ConfigError("\(option) \(value): \(rule)") }
+        }
+        try require(seqLen >= 1, "--seq-len", seqLen, "must be at least 1")
+        try require(seqLen <= model.maxSeqLen, "--seq-len", seqLen, "exceeds the model's max_seq_len \(model.maxSeqLen)")
+        try require(localBatchSize >= 1, "--local-batch-size", localBatchSize, "must be at least 1")
+        try require(gradAccum >= 1, "--grad-accum", gradAccum, "must be at least 1")
+        try require(steps >= 1, "--steps", steps, "must be at least 1")
+        try require(warmupSteps >= 0 && warmupSteps <= steps, "--warmup-steps", warmupSteps, "must be between 0 and --steps (\(steps))")
+        try require(optimizer.lr > 0 && optimizer.lr.isFinite, "--lr", optimizer.lr, "must be positive")
+        try require(optimizer.weightDecay >= 0, "--weight-decay", optimizer.weightDecay, "must not be negative")
+        try require(maxNorm > 0, "--max-norm", maxNorm, "must be positive")
+        try require(threads >= 1, "--threads", threads, "must be at least 1")
+        try require(bucketMB > 0, "--bucket-mb", bucketMB, "must be positive")
+        try require(peakTFLOPS.map { $0 > 0 } ?? true, "--peak-tflops", peakTFLOPS ?? 0, "must be positive")
+        try model.validate()
+        try schedule.validate()
+    }
+}
+
+public struct ConfigError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

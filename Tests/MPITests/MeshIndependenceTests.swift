@@ -1,0 +1,64 @@
+import Foundation
+import SafeTensors
+import TestSupport
+import XCTest
+
+/// The point of the 2-D mesh: at the same global batch, replicate, FSDP and HSDP compute the same
+/// training run. Tiny flavor, 30 steps, global batch 8 sequences of 64 tokens: one rank
+/// accumulates 4 micro-batches of 2, two ranks accumulate 2, four ranks take 1 each.
+final class MeshIndependenceTests: XCTestCase {
+    struct Run {
+        let losses: [Double]
+        let weights: [String: [Float]]
+    }
+
+    static let steps = 30
+
+    func run(mesh: String, ranks: Int, gradAccum: Int, extra: [String] = []) throws -> Run {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-mesh-\(mesh)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let metrics = folder.appendingPathComponent("metrics.jsonl").path
+        let weights = folder.appendingPathComponent("final.safetensors").path
+        let result = try MPIRun.run(ranks: ranks, quiet: true, [
+            try Products.executable("meshtop-rank"), "--mesh", mesh, "--flavor", "tiny", "--seq-len", "64",
+            "--local-batch-size", "2", "--grad-accum", String(gradAccum), "--steps", String(Self.steps),
+            "--peak-tflops", "0.1", "--dump-folder", folder.path, "--metrics-file", metrics, "--save-weights", weights,
+        ] + extra, timeout: 600)
+        XCTAssertEqual(result.status, 0, "\(mesh): \(result.stderr)")
+        let losses = try String(contentsOfFile: metrics, encoding: .utf8).split(separator: "\n").map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            return try XCTUnwrap(object?["loss"] as? Double)
+        }
+        return Run(losses: losses, weights: try SafeTensorsFile(path: weights).allFloat32())
+    }
+
+    func testLossAndParametersDoNotDependOnTheMesh() throws {
+        let reference = try run(mesh: "1x1", ranks: 1, gradAccum: 4)
+        XCTAssertEqual(reference.losses.count, Self.steps)
+        XCTAssertLessThan(reference.losses.last!, reference.losses.first! - 1, "the reference run must learn")
+        for (mesh, ranks, accum) in [("2x1", 2, 2), ("1x2", 2, 2), ("4x1", 4, 1), ("2x2", 4, 1), ("1x4", 4, 1)] {
+            let other = try run(mesh: mesh, ranks: ranks, gradAccum: accum)
+            XCTAssertEqual(other.losses.count, Self.steps, mesh)
+            for (step, (a, b)) in zip(reference.losses, other.losses).enumerated() {
+                XCTAssertEqual(b, a, accuracy: 1e-5 * abs(a), "\(mesh) step \(step + 1)")
+            }
+            XCTAssertEqual(Set(other.weights.keys), Set(reference.weights.keys), mesh)
+            // Relative difference of the whole parameter vector (AdamW's normalised update makes
+            // elements with near-zero gradients sensitive to rounding one by one).
+            var difference = 0.0, norm = 0.0
+            for (name, a) in reference.weights {
+                let b = try XCTUnwrap(other.weights[name])
+                XCTAssertEqual(a.count, b.count, name)
+                for (x, y) in zip(a, b) { difference += Double(x - y) * Double(x - y); norm += Double(x) * Double(x) }
+            }
+            XCTAssertLessThan((difference / norm).squareRoot(), 1e-5, "\(mesh): final parameters differ")
+        }
+    }
+
+    func testFSDPWithoutReshardingMatchesToo() throws {
+        let resharded = try run(mesh: "1x2", ranks: 2, gradAccum: 2)
+        let kept = try run(mesh: "1x2", ranks: 2, gradAccum: 2, extra: ["--no-reshard-after-forward"])
+        XCTAssertEqual(resharded.losses.map(\.bitPattern), kept.losses.map(\.bitPattern))
+    }
+}
