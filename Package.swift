@@ -23,6 +23,7 @@ let package = Package(
         .target(name: "Collectives", dependencies: ["CMPI"]),
         .target(name: "Mesh", dependencies: ["Collectives"]),
         .target(name: "Memory"),
+        .target(name: "Model", dependencies: ["CBLAS", "Memory"]),
         .target(name: "RankCLI", dependencies: [
             "Collectives", "Mesh",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -35,6 +36,7 @@ let package = Package(
         // Executables: thin entry points.
         .executableTarget(name: "meshtop", dependencies: ["FrontendCLI"]),
         .executableTarget(name: "meshtop-rank", dependencies: ["RankCLI"]),
+        .executableTarget(name: "bench-model", dependencies: ["Model", "Memory", "CBLAS"], path: "bench/model"),
 
         // Runs collective and mesh scenarios inside real MPI ranks; MPITests start it under mpirun.
         .executableTarget(name: "mpi-test-worker", dependencies: ["Collectives", "Mesh"],
@@ -43,6 +45,7 @@ let package = Package(
         .testTarget(name: "MeshTests", dependencies: ["Mesh", "Collectives"]),
         .testTarget(name: "CollectivesTests", dependencies: ["Collectives"]),
         .testTarget(name: "MemoryTests", dependencies: ["Memory"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Memory"]),
         .testTarget(name: "MPITests", dependencies: ["TestSupport", "Mesh"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "RankCLI", "FrontendCLI"]),
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw"]),
