@@ -23,8 +23,13 @@ let package = Package(
         .target(name: "Collectives", dependencies: ["CMPI"]),
         .target(name: "Mesh", dependencies: ["Collectives"]),
         .target(name: "Memory"),
-        .target(name: "Metrics", dependencies: ["CBLAS"]),
+        .target(name: "Tokenizer"),
+        .target(name: "Dataset", dependencies: ["Tokenizer"]),
+        .target(name: "Model", dependencies: ["CBLAS", "Memory"]),
+        .target(name: "Optim"),
+        .target(name: "SafeTensors"),
         .target(name: "Parallel", dependencies: ["Collectives", "Memory", "Model"]),
+        .target(name: "Metrics", dependencies: ["CBLAS"]),
         .target(name: "Trainer", dependencies: [
             "CBLAS", "Collectives", "Dataset", "Memory", "Mesh", "Metrics", "Model", "Optim", "Parallel", "SafeTensors",
             "Tokenizer",
@@ -42,6 +47,9 @@ let package = Package(
         .executableTarget(name: "meshtop", dependencies: ["FrontendCLI"]),
         .executableTarget(name: "meshtop-rank", dependencies: ["RankCLI"]),
 
+        // Benchmarks (bench/): figures for the notes, not tests.
+        .executableTarget(name: "bench-model", dependencies: ["Model", "Memory", "CBLAS"], path: "bench/model"),
+
         // Runs collective and mesh scenarios inside real MPI ranks; MPITests start it under mpirun.
         .executableTarget(name: "mpi-test-worker", dependencies: ["Collectives", "Mesh"],
                           path: "Tests/MPIWorker"),
@@ -49,6 +57,11 @@ let package = Package(
         .testTarget(name: "MeshTests", dependencies: ["Mesh", "Collectives"]),
         .testTarget(name: "CollectivesTests", dependencies: ["Collectives"]),
         .testTarget(name: "MemoryTests", dependencies: ["Memory"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"]),
+        .testTarget(name: "DatasetTests", dependencies: ["Dataset", "TestSupport"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Memory"]),
+        .testTarget(name: "OptimTests", dependencies: ["Optim"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Model", "Mesh", "Collectives", "TestSupport"]),
         .testTarget(name: "MPITests", dependencies: ["TestSupport", "Mesh", "SafeTensors"]),

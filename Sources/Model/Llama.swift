@@ -1,0 +1,278 @@
+import Memory
+import CBLAS
+
+/// Called around each unit so data parallelism can gather parameters (FSDP) or start gradient
+/// all-reduces (replicate) at the right moment. All methods have empty default implementations.
+public protocol StepHooks: AnyObject {
+    func willForward(unit: Int)
+    func didForward(unit: Int)
+    func willBackward(unit: Int)
+    /// Backward visits units from last to first.
+    func didBackward(unit: Int)
+}
+
+public extension StepHooks {
+    func willForward(unit: Int) {}
+    func didForward(unit: Int) {}
+    func willBackward(unit: Int) {}
+    func didBackward(unit: Int) {}
+}
+
+public struct ModelError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// The Llama-3 decoder: forward and backward over buffers allocated once, in init, through the ledger.
+public final class Llama {
+    public let config: ModelConfig
+    public let layout: ParameterLayout
+    public let batchSize: Int
+    public let seqLen: Int
+
+    public private(set) var parameters: UnsafeMutableBufferPointer<Float>
+    public private(set) var gradients: UnsafeMutableBufferPointer<Float>
+
+    // Per-unit bindings (unit start).
+    private var unitParameters: [UnsafeMutablePointer<Float>?]
+    private var unitGradients: [UnsafeMutablePointer<Float>?]
+
+    private let offsets: ParameterLayout.LayerOffsets
+    private let n: Int, dim: Int, kvDim: Int, qkvWidth: Int, hidden: Int, vocab: Int
+
+    // Activations kept from forward for backward.
+    private let inputs: UnsafeMutablePointer<Int32>
+    private let targets: UnsafeMutablePointer<Int32>
+    private let residual: UnsafeMutablePointer<Float>     // (L+1) x [n, dim]: input of each layer, then the last output
+    private let xn1: UnsafeMutablePointer<Float>          // L x [n, dim]
+    private let rstd1: UnsafeMutablePointer<Float>        // L x [n]
+    private let qkv: UnsafeMutablePointer<Float>          // L x [n, dim + 2 kvDim] (q, k rotated)
+    private let attnOut: UnsafeMutablePointer<Float>      // L x [n, dim]
+    private let lse: UnsafeMutablePointer<Float>          // L x [batch, heads, seqLen]
+    private let hMid: UnsafeMutablePointer<Float>         // L x [n, dim]: x + attention
+    private let xn2: UnsafeMutablePointer<Float>          // L x [n, dim]
+    private let rstd2: UnsafeMutablePointer<Float>        // L x [n]
+    private let h1: UnsafeMutablePointer<Float>           // L x [n, hidden]
+    private let h3: UnsafeMutablePointer<Float>           // L x [n, hidden]
+    private let gated: UnsafeMutablePointer<Float>        // L x [n, hidden]
+    private let xnFinal: UnsafeMutablePointer<Float>      // [n, dim]
+    private let rstdFinal: UnsafeMutablePointer<Float>    // [n]
+    private let probs: UnsafeMutablePointer<Float>        // [n, vocab]
+
+    // Scratch (reused by every layer).
+    private let dResidual: UnsafeMutablePointer<Float>    // [n, dim]
+    private let dNormed: UnsafeMutablePointer<Float>      // [n, dim]
+    private let dAttnOut: UnsafeMutablePointer<Float>     // [n, dim]
+    private let dQKV: UnsafeMutablePointer<Float>         // [n, qkvWidth]
+    private let dHiddenA: UnsafeMutablePointer<Float>     // [n, hidden]
+    private let dHiddenB: UnsafeMutablePointer<Float>     // [n, hidden]
+    private let attentionScratch: UnsafeMutablePointer<Float>
+    private let savedProbs: UnsafeMutablePointer<Float>   // [n]
+    private let ropeTable: UnsafeMutablePointer<Float>    // [seqLen, headDim/2, 2]
+
+    private var hasForward = false
+
+    public init(config: ModelConfig, batchSize: Int, seqLen: Int, ledger: MemoryLedger,
+                allocateParameters: Bool = true) throws {
+        try config.validate()
+        guard batchSize > 0 else { throw ModelError(description: "batchSize must be > 0, got \(batchSize)") }
+        guard seqLen > 0, seqLen <= config.maxSeqLen else {
+            throw ModelError(description: "seqLen must be in 1...\(config.maxSeqLen) (maxSeqLen), got \(seqLen)")
+        }
+        self.config = config
+        let layout = ParameterLayout(config: config)
+        self.layout = layout
+        self.batchSize = batchSize
+        self.seqLen = seqLen
+        self.offsets = ParameterLayout.LayerOffsets(config: config)
+        let n = batchSize * seqLen, d = config.dim, L = config.nLayers
+        self.n = n; dim = d; kvDim = config.kvDim; qkvWidth = d + 2 * config.kvDim
+        hidden = config.ffnHidden; vocab = config.vocabSize
+
+        if allocateParameters {
+            let p = ledger.allocate(Float.self, count: layout.count, category: .parameters, label: "model.parameters")
+            let g = ledger.allocate(Float.self, count: layout.count, category: .gradients, label: "model.gradients")
+            parameters = p; gradients = g
+            unitParameters = layout.units.map { p.baseAddress! + $0.range.lowerBound }
+            unitGradients = layout.units.map { g.baseAddress! + $0.range.lowerBound }
+        } else {
+            parameters = UnsafeMutableBufferPointer(start: nil, count: 0)
+            gradients = UnsafeMutableBufferPointer(start: nil, count: 0)
+            unitParameters = Array(repeating: nil, count: layout.units.count)
+            unitGradients = Array(repeating: nil, count: layout.units.count)
+        }
+
+        func act(_ count: Int, _ label: String) -> UnsafeMutablePointer<Float> {
+            ledger.allocate(Float.self, count: count, category: .activations, label: "model.\(label)").baseAddress!
+        }
+        func scratch(_ count: Int, _ label: String) -> UnsafeMutablePointer<Float> {
+            ledger.allocate(Float.self, count: count, category: .scratch, label: "model.\(label)").baseAddress!
+        }
+        let hid = config.ffnHidden, w = d + 2 * config.kvDim
+        inputs = ledger.allocate(Int32.self, count: n, category: .activations, label: "model.inputs").baseAddress!
+        targets = ledger.allocate(Int32.self, count: n, category: .activations, label: "model.targets").baseAddress!
+        residual = act((L + 1) * n * d, "residual")
+        xn1 = act(L * n * d, "attention_norm")
+        rstd1 = act(L * n, "attention_norm.rstd")
+        qkv = act(L * n * w, "qkv")
+        attnOut = act(L * n * d, "attention")
+        lse = act(L * batchSize * config.nHeads * seqLen, "attention.lse")
+        hMid = act(L * n * d, "h")
+        xn2 = act(L * n * d, "ffn_norm")
+        rstd2 = act(L * n, "ffn_norm.rstd")
+        h1 = act(L * n * hid, "w1")
+        h3 = act(L * n * hid, "w3")
+        gated = act(L * n * hid, "swiglu")
+        xnFinal = act(n * d, "norm")
+        rstdFinal = act(n, "norm.rstd")
+        probs = act(n * config.vocabSize, "probs")
+
+        dResidual = scratch(n * d, "d_residual")
+        dNormed = scratch(n * d, "d_normed")
+        dAttnOut = scratch(n * d, "d_attention")
+        dQKV = scratch(n * w, "d_qkv")
+        dHiddenA = scratch(n * hid, "d_hidden_a")
+        dHiddenB = scratch(n * hid, "d_hidden_b")
+        attentionScratch = scratch(Kernels.attentionScratchCount(seqLen: seqLen), "attention_scratch")
+        savedProbs = scratch(n, "saved_probs")
+        ropeTable = scratch(seqLen * config.headDim, "rope_table")
+        Kernels.fillRopeTable(ropeTable, maxSeqLen: seqLen, headDim: config.headDim, theta: config.ropeTheta)
+    }
+
+    /// Repoint unit `unit`'s parameters / gradients at storage laid out like `layout.units[unit].range`.
+    public func bind(unit: Int, parameters: UnsafeMutablePointer<Float>, gradients: UnsafeMutablePointer<Float>) {
+        precondition(unit >= 0 && unit < layout.units.count, "no unit \(unit)")
+        unitParameters[unit] = parameters
+        unitGradients[unit] = gradients
+    }
+
+    @inline(__always) private func params(_ unit: Int) -> UnsafeMutablePointer<Float> {
+        guard let p = unitParameters[unit] else { fatalError("unit \(unit) has no parameters bound") }
+        return p
+    }
+
+    @inline(__always) private func grads(_ unit: Int) -> UnsafeMutablePointer<Float> {
+        guard let p = unitGradients[unit] else { fatalError("unit \(unit) has no gradients bound") }
+        return p
+    }
+
+    /// Zeroes the gradients of every unit (through the bindings).
+    public func zeroGradients() {
+        for (u, unit) in layout.units.enumerated() {
+            grads(u).update(repeating: 0, count: unit.range.count)
+        }
+    }
+
+    /// Mean token cross-entropy over batchSize*seqLen tokens (inputs/targets row-major [B, T]).
+    public func forward(inputs tokenIDs: UnsafeBufferPointer<Int32>, targets targetIDs: UnsafeBufferPointer<Int32>,
+                        hooks: StepHooks?) -> Float {
+        precondition(tokenIDs.count == n && targetIDs.count == n,
+                     "forward needs \(n) inputs and targets, got \(tokenIDs.count) and \(targetIDs.count)")
+        let V = Int32(vocab)
+        for i in 0..<n {
+            let a = tokenIDs[i], b = targetIDs[i]
+            precondition(a >= 0 && a < V && b >= 0 && b < V, "token id out of range 0..<\(vocab) at \(i)")
+            inputs[i] = a; targets[i] = b
+        }
+        let c = config, d = dim, L = c.nLayers, w = qkvWidth, hid = hidden
+
+        hooks?.willForward(unit: 0)
+        Kernels.embeddingForward(out: residual, tokens: inputs, table: params(0), n: n, dim: d)
+        hooks?.didForward(unit: 0)
+
+        for l in 0..<L {
+            let unit = l + 1
+            hooks?.willForward(unit: unit)
+            let p = params(unit)
+            let x = residual + l * n * d, out = residual + (l + 1) * n * d
+            let xa = xn1 + l * n * d, q = qkv + l * n * w, att = attnOut + l * n * d, hm = hMid + l * n * d
+            let xb = xn2 + l * n * d
+            Kernels.rmsNormForward(out: xa, rstd: rstd1 + l * n, x: x, weight: p + offsets.attentionNorm,
+                                   n: n, dim: d, eps: c.normEps)
+            // [q | k | v] = xn1 [wq; wk; wv]^T (the three weights are adjacent: one GEMM)
+            Kernels.gemm(transA: false, transB: true, m: n, n: w, k: d, alpha: 1, a: xa, lda: d,
+                         b: p + offsets.wq, ldb: d, beta: 0, c: q, ldc: w)
+            Kernels.rope(q, rowStride: w, batch: batchSize, seqLen: seqLen, heads: c.nHeads + c.kvHeads,
+                         headDim: c.headDim, table: ropeTable, inverse: false)
+            Kernels.attentionForward(out: att, lse: lse + l * batchSize * c.nHeads * seqLen, qkv: q,
+                                     batch: batchSize, seqLen: seqLen, heads: c.nHeads, kvHeads: c.kvHeads,
+                                     headDim: c.headDim, scratch: attentionScratch)
+            hm.update(from: x, count: n * d)
+            Kernels.gemm(transA: false, transB: true, m: n, n: d, k: d, alpha: 1, a: att, lda: d,
+                         b: p + offsets.wo, ldb: d, beta: 1, c: hm, ldc: d)
+            Kernels.rmsNormForward(out: xb, rstd: rstd2 + l * n, x: hm, weight: p + offsets.ffnNorm,
+                                   n: n, dim: d, eps: c.normEps)
+            out.update(from: hm, count: n * d)
+            Kernels.feedForwardForward(out: out, accumulate: true, h1: h1 + l * n * hid, h3: h3 + l * n * hid,
+                                       g: gated + l * n * hid, x: xb, w1: p + offsets.w1, w2: p + offsets.w2,
+                                       w3: p + offsets.w3, n: n, dim: d, hidden: hid)
+            hooks?.didForward(unit: unit)
+        }
+
+        let last = L + 1
+        hooks?.willForward(unit: last)
+        let pf = params(last)
+        Kernels.rmsNormForward(out: xnFinal, rstd: rstdFinal, x: residual + L * n * d, weight: pf,
+                               n: n, dim: d, eps: c.normEps)
+        let loss = Kernels.outputForward(probs: probs, x: xnFinal, weight: pf + d, targets: targets,
+                                         n: n, dim: d, vocab: vocab)
+        hooks?.didForward(unit: last)
+        hasForward = true
+        return loss
+    }
+
+    /// Gradients of (lossScale * the last forward's loss), added into the bound gradient buffers.
+    /// Does not modify the saved activations, so it may be called more than once per forward.
+    public func backward(lossScale: Float, hooks: StepHooks?) {
+        precondition(hasForward, "backward before forward")
+        let c = config, d = dim, L = c.nLayers, w = qkvWidth, hid = hidden
+
+        let last = L + 1
+        hooks?.willBackward(unit: last)
+        let pf = params(last), gf = grads(last)
+        Kernels.outputBackward(dx: dNormed, dWeight: gf + d, x: xnFinal, weight: pf + d, probs: probs,
+                               targets: targets, n: n, dim: d, vocab: vocab, lossScale: lossScale, saved: savedProbs)
+        Kernels.rmsNormBackward(dx: dResidual, accumulate: false, dWeight: gf, dOut: dNormed,
+                                x: residual + L * n * d, rstd: rstdFinal, weight: pf, n: n, dim: d)
+        hooks?.didBackward(unit: last)
+
+        for l in stride(from: L - 1, through: 0, by: -1) {
+            let unit = l + 1
+            hooks?.willBackward(unit: unit)
+            let p = params(unit), g = grads(unit)
+            let x = residual + l * n * d
+            let xa = xn1 + l * n * d, q = qkv + l * n * w, att = attnOut + l * n * d, hm = hMid + l * n * d
+            let xb = xn2 + l * n * d
+            // feed-forward: dResidual holds d(out) = d(hm + ffn(ffn_norm(hm)))
+            Kernels.feedForwardBackward(dx: dNormed, dW1: g + offsets.w1, dW2: g + offsets.w2, dW3: g + offsets.w3,
+                                        dOut: dResidual, x: xb, h1: h1 + l * n * hid, h3: h3 + l * n * hid,
+                                        g: gated + l * n * hid, w1: p + offsets.w1, w2: p + offsets.w2,
+                                        w3: p + offsets.w3, n: n, dim: d, hidden: hid,
+                                        scratchA: dHiddenA, scratchB: dHiddenB)
+            Kernels.rmsNormBackward(dx: dResidual, accumulate: true, dWeight: g + offsets.ffnNorm, dOut: dNormed,
+                                    x: hm, rstd: rstd2 + l * n, weight: p + offsets.ffnNorm, n: n, dim: d)
+            // attention: dResidual holds d(hm) = d(x + wo(attention(attention_norm(x))))
+            Kernels.gemm(transA: true, transB: false, m: d, n: d, k: n, alpha: 1, a: dResidual, lda: d,
+                         b: att, ldb: d, beta: 1, c: g + offsets.wo, ldc: d)
+            Kernels.gemm(transA: false, transB: false, m: n, n: d, k: d, alpha: 1, a: dResidual, lda: d,
+                         b: p + offsets.wo, ldb: d, beta: 0, c: dAttnOut, ldc: d)
+            Kernels.attentionBackward(dqkv: dQKV, dOut: dAttnOut, out: att,
+                                      lse: lse + l * batchSize * c.nHeads * seqLen, qkv: q,
+                                      batch: batchSize, seqLen: seqLen, heads: c.nHeads, kvHeads: c.kvHeads,
+                                      headDim: c.headDim, scratch: attentionScratch)
+            Kernels.rope(dQKV, rowStride: w, batch: batchSize, seqLen: seqLen, heads: c.nHeads + c.kvHeads,
+                         headDim: c.headDim, table: ropeTable, inverse: true)
+            Kernels.gemm(transA: true, transB: false, m: w, n: d, k: n, alpha: 1, a: dQKV, lda: w,
+                         b: xa, ldb: d, beta: 1, c: g + offsets.wq, ldc: d)
+            Kernels.gemm(transA: false, transB: false, m: n, n: d, k: w, alpha: 1, a: dQKV, lda: w,
+                         b: p + offsets.wq, ldb: d, beta: 0, c: dNormed, ldc: d)
+            Kernels.rmsNormBackward(dx: dResidual, accumulate: true, dWeight: g + offsets.attentionNorm,
+                                    dOut: dNormed, x: x, rstd: rstd1 + l * n, weight: p + offsets.attentionNorm,
+                                    n: n, dim: d)
+            hooks?.didBackward(unit: unit)
+        }
+
+        hooks?.willBackward(unit: 0)
+        Kernels.embeddingBackward(dTable: grads(0), dOut: dResidual, tokens: inputs, n: n, dim: d)
+        hooks?.didBackward(unit: 0)
+    }
+}

@@ -1,0 +1,53 @@
+// Times forward+backward of the llama3 debugmodel (batch 8) at seq_len 256 and 1024.
+// usage: bench-model [threads=1] [steps=3] [seqLens=256,1024]
+import CBLAS
+import Memory
+import Model
+
+let args = CommandLine.arguments
+let threads = args.count > 1 ? Int(args[1]) ?? 1 : 1
+let steps = args.count > 2 ? Int(args[2]) ?? 3 : 3
+let seqLens = args.count > 3 ? args[3].split(separator: ",").compactMap { Int($0) } : [256, 1024]
+let batch = 8
+openblas_set_num_threads(Int32(threads))
+let config = ModelConfig.debugmodel
+print("debugmodel (\(config.parameterCount) parameters), batch \(batch), \(threads) BLAS thread(s), \(steps) timed steps after 1 warm-up")
+
+for seqLen in seqLens {
+    let ledger = MemoryLedger()
+    let model = try Llama(config: config, batchSize: batch, seqLen: seqLen, ledger: ledger)
+    Initializer.initialize(model.parameters, layout: model.layout, seed: 1234)
+    let n = batch * seqLen
+    var rng = SplitMix64(seed: 42)
+    let tokens = (0..<(n + 1)).map { _ in Int32(rng.next() % UInt64(config.vocabSize)) }
+    let inputs = Array(tokens[0..<n]), targets = Array(tokens[1...n])
+    var fwd = 0.0, bwd = 0.0, gemmFwd = 0.0, gemmBwd = 0.0, loss: Float = 0
+    for step in 0...steps {
+        GemmProfile.enabled = step > 0
+        GemmProfile.reset()
+        let t0 = monotonicSeconds()
+        loss = inputs.withUnsafeBufferPointer { i in
+            targets.withUnsafeBufferPointer { t in model.forward(inputs: i, targets: t, hooks: nil) }
+        }
+        let t1 = monotonicSeconds()
+        let gf = GemmProfile.seconds
+        GemmProfile.reset()
+        model.zeroGradients()
+        model.backward(lossScale: 1, hooks: nil)
+        let t2 = monotonicSeconds()
+        if step > 0 {
+            fwd += t1 - t0; bwd += t2 - t1; gemmFwd += gf; gemmBwd += GemmProfile.seconds
+        }
+    }
+    let s = Double(steps)
+    let total = (fwd + bwd) / s
+    let gemm = (gemmFwd + gemmBwd) / s
+    func ms(_ x: Double) -> String { String(Int((x * 1000).rounded())) }
+    let mib = (ledger.bytes(.activations) + ledger.bytes(.scratch)) / 1048576
+    var line = "seq_len \(seqLen): \(n) tokens  loss \(loss)"
+    line += "  fwd \(ms(fwd / s)) ms (gemm \(ms(gemmFwd / s)))"
+    line += "  bwd \(ms(bwd / s)) ms (gemm \(ms(gemmBwd / s)))"
+    line += "  fwd+bwd \(ms(total)) ms (gemm \(ms(gemm)), other \(ms(total - gemm)))"
+    line += "  \(Int(Double(n) / total)) tokens/s  activations+scratch \(mib) MiB"
+    print(line)
+}
