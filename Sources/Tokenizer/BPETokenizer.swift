@@ -19,6 +19,8 @@ public final class BPETokenizer {
     private let vocab: [String: Int32]
     /// id -> its bytes (added tokens: their UTF-8 content; vocabulary tokens: byte-level decoded).
     private let idBytes: [[UInt8]]
+    /// id -> the token as the file spells it ("" for ids no token has).
+    private let idTokens: [String]
     /// (left id << 32 | right id) -> (rank, merged id).
     private let merges: [UInt64: (rank: Int32, id: Int32)]
     /// The id of each single byte's token, -1 when the vocabulary lacks it.
@@ -201,10 +203,15 @@ public final class BPETokenizer {
             if ignoreMerges { vocabByBytes[bytes] = id }
         }
         var allTokens = vocab
+        var idTokens = [String](repeating: "", count: vocabSize)
+        for (token, id) in vocab { idTokens[Int(id)] = token }
         for a in added {
             idBytes[Int(a.id)] = a.bytes
-            allTokens[String(decoding: a.bytes, as: UTF8.self)] = a.id
+            let content = String(decoding: a.bytes, as: UTF8.self)
+            allTokens[content] = a.id
+            idTokens[Int(a.id)] = content
         }
+        self.idTokens = idTokens
         self.idBytes = idBytes
         self.vocabByBytes = vocabByBytes
         self.vocab = allTokens
@@ -215,8 +222,8 @@ public final class BPETokenizer {
 
     /// The token string of an id as the file spells it (byte-level), or nil when out of range.
     public func token(of id: Int32) -> String? {
-        guard id >= 0, Int(id) < idBytes.count else { return nil }
-        return vocab.first { $0.value == id }?.key
+        guard id >= 0, Int(id) < idTokens.count, !idTokens[Int(id)].isEmpty else { return nil }
+        return idTokens[Int(id)]
     }
 
     // MARK: Encoding

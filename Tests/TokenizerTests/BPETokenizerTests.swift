@@ -14,8 +14,33 @@ final class BPETokenizerTests: XCTestCase {
         XCTAssertEqual(tok.id(of: "<|end_of_text|>"), 1)
         XCTAssertEqual(tok.id(of: "!"), 2)
         XCTAssertNil(tok.id(of: "no such token"))
+        XCTAssertEqual(tok.token(of: 1), "<|end_of_text|>")
+        XCTAssertEqual(tok.token(of: 2), "!")
+        XCTAssertNil(tok.token(of: 2000))
+        XCTAssertEqual(tok.encode(" the").map { tok.token(of: $0) }, ["Ġthe"])
         XCTAssertEqual(tok.fingerprint.count, 64)
         XCTAssertEqual(try BPETokenizer(contentsOf: Self.path).fingerprint, tok.fingerprint)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: Self.path))
+        XCTAssertEqual(tok.fingerprint, SHA256.hex([UInt8](bytes)))
+    }
+
+    /// GPT-2's spelling of the end-of-text token is accepted too.
+    func testAcceptsEndoftextSpelling() throws {
+        let path = try HuggingFaceReference.variant { root in
+            var added = root["added_tokens"] as! [[String: Any]]
+            added[1]["content"] = "<|endoftext|>"
+            root["added_tokens"] = added
+            var model = root["model"] as! [String: Any]
+            var vocab = model["vocab"] as! [String: Any]
+            vocab["<|endoftext|>"] = vocab.removeValue(forKey: "<|end_of_text|>")
+            model["vocab"] = vocab
+            root["model"] = model
+        }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let tok = try BPETokenizer(contentsOf: path)
+        XCTAssertEqual(tok.endOfText, 1)
+        XCTAssertEqual(tok.encode("a<|endoftext|>b"), [tok.encode("a")[0], 1, tok.encode("b")[0]])
+        XCTAssertNotEqual(try BPETokenizer(contentsOf: Self.path).fingerprint, tok.fingerprint)
     }
 
     func testFingerprintIsTheSHA256OfTheFile() throws {
