@@ -10,6 +10,9 @@ public struct TokenFile {
     /// Writes tokens to `path` through a temporary file in the same folder, renamed into place, so
     /// readers never see half a file. A token outside 0..<65536 is refused, naming it.
     public static func write(_ tokens: UnsafeBufferPointer<Int32>, to path: String) throws {
+        guard tokens.count <= Int(Int32.max) else {
+            throw DatasetError("\(path): \(tokens.count) tokens do not fit the llm.c header's Int32 count")
+        }
         var data = Data(count: headerBytes + 2 * tokens.count)
         try data.withUnsafeMutableBytes { raw in
             let header = raw.baseAddress!.assumingMemoryBound(to: Int32.self)
@@ -23,9 +26,6 @@ public struct TokenFile {
                 }
                 body[i] = UInt16(token).littleEndian
             }
-        }
-        guard tokens.count <= Int(Int32.max) else {
-            throw DatasetError("\(path): \(tokens.count) tokens do not fit the llm.c header's Int32 count")
         }
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent()

@@ -97,7 +97,7 @@ public final class TokenSource {
         case .text:
             return try data.withUnsafeBytes { raw -> [Int32] in
                 let bytes = raw.bindMemory(to: UInt8.self)
-                guard String(validating: bytes, as: UTF8.self) != nil else {
+                guard isValidUTF8(bytes) else {
                     throw DatasetError("\(path): not valid UTF-8 text")
                 }
                 return tokenizer.encode(bytes: bytes)
@@ -133,6 +133,19 @@ public final class TokenSource {
                 documents += 1
             }
             return tokens
+        }
+    }
+
+    /// True when the bytes are well-formed UTF-8.
+    static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue: continue
+            case .emptyInput: return true
+            case .error: return false
+            }
         }
     }
 
