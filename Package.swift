@@ -39,13 +39,19 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "FrontendCLI", dependencies: [
-            "Mesh",
+            "Mesh", "Tokenizer", "Dataset",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+
+        // Data: the byte-level BPE tokenizer, token files and sources, the batch contract.
+        .target(name: "Tokenizer"),
+        .target(name: "Dataset", dependencies: ["Tokenizer"]),
 
         // Executables: thin entry points.
         .executableTarget(name: "meshtop", dependencies: ["FrontendCLI"]),
         .executableTarget(name: "meshtop-rank", dependencies: ["RankCLI"]),
+        // Encode throughput on the shipped corpus (MB/s).
+        .executableTarget(name: "bench-tokenizer", dependencies: ["Tokenizer"], path: "bench/tokenizer"),
 
         // Benchmarks (bench/): figures for the notes, not tests.
         .executableTarget(name: "bench-model", dependencies: ["Model", "Memory", "CBLAS"], path: "bench/model"),
@@ -67,6 +73,8 @@ let package = Package(
         .testTarget(name: "MPITests", dependencies: ["TestSupport", "Mesh", "SafeTensors"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "RankCLI", "FrontendCLI"]),
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"]),
+        .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Tokenizer", "TestSupport"]),
         // Shared by tests: locating built products and the shared data, running processes.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],
