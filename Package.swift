@@ -23,6 +23,8 @@ let package = Package(
         .target(name: "Collectives", dependencies: ["CMPI"]),
         .target(name: "Mesh", dependencies: ["Collectives"]),
         .target(name: "Memory"),
+        .target(name: "SafeTensors"),
+        .target(name: "Optim"),
         .target(name: "RankCLI", dependencies: [
             "Collectives", "Mesh",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -35,6 +37,8 @@ let package = Package(
         // Executables: thin entry points.
         .executableTarget(name: "meshtop", dependencies: ["FrontendCLI"]),
         .executableTarget(name: "meshtop-rank", dependencies: ["RankCLI"]),
+        // Times one AdamW step and the gradient norm over the debugmodel's parameter count.
+        .executableTarget(name: "bench-optim", dependencies: ["Optim"], path: "bench/optim"),
 
         // Runs collective and mesh scenarios inside real MPI ranks; MPITests start it under mpirun.
         .executableTarget(name: "mpi-test-worker", dependencies: ["Collectives", "Mesh"],
@@ -43,6 +47,8 @@ let package = Package(
         .testTarget(name: "MeshTests", dependencies: ["Mesh", "Collectives"]),
         .testTarget(name: "CollectivesTests", dependencies: ["Collectives"]),
         .testTarget(name: "MemoryTests", dependencies: ["Memory"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
+        .testTarget(name: "OptimTests", dependencies: ["Optim"]),
         .testTarget(name: "MPITests", dependencies: ["TestSupport", "Mesh"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "RankCLI", "FrontendCLI"]),
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw"]),
