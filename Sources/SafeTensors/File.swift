@@ -257,3 +257,73 @@ public final class SafeTensorsFile {
         return bytes
     }
 }
+
+// Immutable after init; reads use pread on a descriptor that lives as long as the object.
+extension SafeTensorsFile: @unchecked Sendable {}
+
+extension SafeTensorsFile {
+    /// Reads elements `elements` of a floating-point tensor (F32, F64, F16 or BF16) into Float
+    /// buffer `buffer`, converting as torch's `.float()` does (F64 rounds to nearest; F16 and
+    /// BF16 widen exactly). For F32 this is `read(_:elements:into:)`.
+    public func readConvertingToFloat(_ name: String, elements: Range<Int>, into buffer: UnsafeMutableBufferPointer<Float>) throws {
+        let t = try info(name)
+        guard buffer.count == elements.count else {
+            throw SafeTensorsError(.badRequest, path: path, "\(name): a buffer of \(buffer.count) elements for \(elements.count) elements")
+        }
+        switch t.dtype {
+        case .f32:
+            try read(name, elements: elements, into: buffer)
+        case .f64:
+            let wide = try read(name, as: Double.self, elements: elements)
+            for i in wide.indices { buffer[i] = Float(wide[i]) }
+        case .f16, .bf16:
+            let bits = try read(name, as: UInt16.self, elements: elements, allowingDtype: t.dtype)
+            if t.dtype == .bf16 {
+                for i in bits.indices { buffer[i] = Float(bitPattern: UInt32(bits[i]) << 16) }
+            } else {
+                for i in bits.indices { buffer[i] = halfToFloat(bits[i]) }
+            }
+        default:
+            throw SafeTensorsError(.dtypeMismatch, path: path, "\(name) is \(t.dtype.rawValue), not a floating-point tensor")
+        }
+    }
+
+    /// The whole tensor converted to Float (see `readConvertingToFloat(_:elements:into:)`).
+    public func readConvertingToFloat(_ name: String) throws -> [Float] {
+        let n = try info(name).elementCount
+        return try [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
+            try readConvertingToFloat(name, elements: 0..<n, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<n]))
+            initialized = n
+        }
+    }
+
+    /// 2-byte elements of a 2-byte dtype, read as their bit patterns.
+    private func read(_ name: String, as: UInt16.Type, elements: Range<Int>, allowingDtype dtype: SafeTensorsDType) throws -> [UInt16] {
+        let t = try info(name)
+        precondition(t.dtype.byteSize == 2 && t.dtype == dtype)
+        guard elements.lowerBound >= 0, elements.upperBound <= t.elementCount else {
+            throw SafeTensorsError(.badRequest, path: path, "\(name): elements \(elements.lowerBound)..<\(elements.upperBound) are outside its \(t.elementCount) elements \(shapeText(t.shape))")
+        }
+        var out = [UInt16](repeating: 0, count: elements.count)
+        if !elements.isEmpty {
+            try out.withUnsafeMutableBytes {
+                try Self.readFully(fd, $0, at: dataStart + t.dataOffsets.lowerBound + 2 * elements.lowerBound, path: path)
+            }
+        }
+        return out
+    }
+}
+
+/// IEEE binary16 to binary32, exact (subnormals, infinities and NaNs included).
+func halfToFloat(_ h: UInt16) -> Float {
+    let sign = UInt32(h & 0x8000) << 16
+    let exponent = Int((h >> 10) & 0x1F)
+    let mantissa = UInt32(h & 0x3FF)
+    if exponent == 0x1F { return Float(bitPattern: sign | 0x7F80_0000 | (mantissa << 13)) }
+    if exponent == 0 {
+        // Zero or subnormal: mantissa * 2^-24, exact in Float.
+        let magnitude = Float(mantissa) * Float(bitPattern: 0x3380_0000) // 2^-24
+        return sign != 0 ? -magnitude : magnitude
+    }
+    return Float(bitPattern: sign | UInt32(exponent - 15 + 127) << 23 | (mantissa << 13))
+}

@@ -131,6 +131,8 @@ final class PythonCrossCheckTests: TemporaryFolderTestCase {
         XCTAssertEqual(try f.read("f64", as: Double.self), [Double.pi, -2.5])
         XCTAssertEqual(f["half"]?.dtype, .f16)
         XCTAssertEqual(try f.readBytes("half"), [0x00, 0x3C, 0x00, 0xC0, 0x00, 0x38]) // 1.0, -2.0, 0.5 in binary16
+        XCTAssertEqual(try f.readConvertingToFloat("half"), [1, -2, 0.5])
+        XCTAssertEqual(try f.readConvertingToFloat("f64"), [Float(Double.pi), -2.5])
         // A slice of the embedding (rows 10..<13) equals the same rows from Python.
         let rows = try f.read("tok_embeddings.weight", as: Float.self, elements: 160..<208)
         XCTAssertEqual(rows.map(\.bitPattern), Array(values("tok_embeddings.weight")[160..<208]).map(\.bitPattern))

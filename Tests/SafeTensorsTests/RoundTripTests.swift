@@ -146,4 +146,39 @@ final class RoundTripTests: TemporaryFolderTestCase {
         XCTAssertEqual(f.metadata, [:])
         XCTAssertEqual(f.fileSize, 16) // "{}" padded to 8
     }
+
+    func testReadingHalfBFloatAndDoubleAsFloat() throws {
+        func le(_ bits: [UInt16]) -> [UInt8] { bits.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] } }
+        var w = SafeTensorsWriter()
+        // binary16: 1, -2, 0.5, 65504 (max), 2^-24 (smallest subnormal), -inf, -0
+        try w.addRaw("half", dtype: .f16, shape: [7], bytes: le([0x3C00, 0xC000, 0x3800, 0x7BFF, 0x0001, 0xFC00, 0x8000]))
+        // bfloat16: 1, -2.5, 3.0e38-ish (0x7F61), 1e-40-ish subnormal (0x0001)
+        try w.addRaw("bf", dtype: .bf16, shape: [2, 2], bytes: le([0x3F80, 0xC020, 0x7F61, 0x0001]))
+        try w.add("wide", shape: [3], values: [1.0 / 3.0, -1e-50, 1e300])
+        try w.add("plain", shape: [2], values: [Float(1.5), -2])
+        try w.add("ints", shape: [1], values: [Int32(1)])
+        let p = path("convert.safetensors")
+        try w.write(to: p)
+        let f = try SafeTensorsFile(path: p)
+
+        let half = try f.readConvertingToFloat("half")
+        XCTAssertEqual(Array(half[0..<5]), [1, -2, 0.5, 65504, Float(1) / Float(1 << 24)])
+        XCTAssertEqual(half[5], -.infinity)
+        XCTAssertEqual(half[6].bitPattern, (-0.0 as Float).bitPattern)
+        let bf = try f.readConvertingToFloat("bf")
+        XCTAssertEqual(bf.map(\.bitPattern), [0x3F80_0000, 0xC020_0000, 0x7F61_0000, 0x0001_0000])
+        XCTAssertEqual(try f.readConvertingToFloat("wide"), [Float(1.0 / 3.0), -0.0, .infinity])
+        XCTAssertEqual(try f.readConvertingToFloat("plain"), [1.5, -2])
+        var two = [Float](repeating: 0, count: 2)
+        try two.withUnsafeMutableBufferPointer { try f.readConvertingToFloat("half", elements: 2..<4, into: $0) }
+        XCTAssertEqual(two, [0.5, 65504])
+        try two.withUnsafeMutableBufferPointer { try f.readConvertingToFloat("bf", elements: 0..<2, into: $0) }
+        XCTAssertEqual(two, [1, -2.5])
+        XCTAssertThrowsError(try f.readConvertingToFloat("ints")) { error in
+            XCTAssertEqual((error as? SafeTensorsError)?.kind, .dtypeMismatch)
+        }
+        XCTAssertThrowsError(try two.withUnsafeMutableBufferPointer { try f.readConvertingToFloat("half", elements: 6..<8, into: $0) }) { error in
+            XCTAssertEqual((error as? SafeTensorsError)?.kind, .badRequest)
+        }
+    }
 }
