@@ -37,8 +37,8 @@ let package = Package(
         // Executables: thin entry points.
         .executableTarget(name: "meshtop", dependencies: ["FrontendCLI"]),
         .executableTarget(name: "meshtop-rank", dependencies: ["RankCLI"]),
-        // Times one AdamW step and the gradient norm over the debugmodel's parameter count.
-        .executableTarget(name: "bench-optim", dependencies: ["Optim"], path: "bench/optim"),
+        // Times one AdamW step, the gradient norm and a checkpoint write/read at the debugmodel's size.
+        .executableTarget(name: "bench-optim", dependencies: ["Optim", "SafeTensors"], path: "bench/optim"),
 
         // Runs collective and mesh scenarios inside real MPI ranks; MPITests start it under mpirun.
         .executableTarget(name: "mpi-test-worker", dependencies: ["Collectives", "Mesh"],
