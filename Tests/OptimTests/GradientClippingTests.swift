@@ -16,7 +16,7 @@ final class GradientClippingTests: XCTestCase {
             let g = (0..<count).map { _ in rng.float(count % 2 == 0 ? 1e-4 : 3) }
             let exact = g.reduce(0.0) { $0 + Double($1) * Double($1) }
             let got = g.withUnsafeBufferPointer { GradientClipping.sumOfSquares($0) }
-            XCTAssertEqual(got, exact, accuracy: exact * 1e-6, "count \(count)")
+            XCTAssertEqual(got, exact, accuracy: exact * 1e-12, "count \(count)")
         }
         // All ones: exact in any order.
         let ones = [Float](repeating: 1, count: 6_139_136)
