@@ -3,6 +3,9 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if arch(x86_64) && canImport(_Builtin_intrinsics.intel)
+import _Builtin_intrinsics.intel // _mm_sqrt_ps, see packedSquareRoot
+#endif
 
 /// AdamW's hyper-parameters; the defaults are torchtitan's debugmodel config.
 public struct AdamWConfig: Codable, Equatable, Sendable {
@@ -157,7 +160,6 @@ public final class AdamW {
 // Swift's SIMD8<Float>.squareRoot() compiles to eight scalar square roots, which made the step
 // compute-bound (13 ms instead of memory speed); SSE's packed square root is exact too.
 #if arch(x86_64) && canImport(_Builtin_intrinsics.intel)
-import _Builtin_intrinsics.intel
 @inline(__always)
 func packedSquareRoot(_ x: SIMD8<Float>) -> SIMD8<Float> {
     SIMD8(lowHalf: _mm_sqrt_ps(x.lowHalf), highHalf: _mm_sqrt_ps(x.highHalf))

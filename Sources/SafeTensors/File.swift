@@ -51,7 +51,7 @@ public final class SafeTensorsFile {
         let length = lengthBytes.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         if length > UInt64(size - 8) {
             throw fail(.headerLengthPastEnd,
-                       "header length \(length) runs past the end of the file (\(size) bytes, so at most \(size - 8) bytes of header)")
+                       "header length \(length) runs past the end of the file (\(size) bytes, so at most \(size - 8) bytes of header): a truncated file, or not a safetensors file")
         }
         if length > UInt64(Self.maxHeaderLength) {
             throw fail(.badHeader, "header length \(length) exceeds the limit of \(Self.maxHeaderLength) bytes")
