@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Model", "Mesh", "Collectives", "TestSupport"]),
-        .testTarget(name: "MPITests", dependencies: ["TestSupport", "Mesh", "SafeTensors"]),
+        .testTarget(name: "MPITests", dependencies: ["TestSupport", "Mesh", "Trainer"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "RankCLI", "FrontendCLI"]),
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw"]),
         // Shared by tests: locating built products and the shared data, running processes.

@@ -142,8 +142,9 @@ public final class Trainer {
         var lossSum = 0.0
         for k in 0..<accum {
             let t0 = now()
-            plan.fill(step: n, rank: mesh.rank, microBatch: k, tokens: data.tokens,
-                      inputs: inputs, targets: targets)
+            data.tokens.withUnsafeBufferPointer { tokens in
+                plan.fill(step: n, rank: mesh.rank, microBatch: k, tokens: tokens, inputs: inputs, targets: targets)
+            }
             let t1 = now()
             parallel.startMicroBatch(k)
             lossSum += Double(model.forward(inputs: UnsafeBufferPointer(inputs), targets: UnsafeBufferPointer(targets),

@@ -1,5 +1,5 @@
 import Foundation
-import SafeTensors
+import Trainer
 import TestSupport
 import XCTest
 
@@ -30,7 +30,7 @@ final class MeshIndependenceTests: XCTestCase {
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
             return try XCTUnwrap(object?["loss"] as? Double)
         }
-        return Run(losses: losses, weights: try SafeTensorsFile(path: weights).allFloat32())
+        return Run(losses: losses, weights: try Weights.readAll(weights))
     }
 
     func testLossAndParametersDoNotDependOnTheMesh() throws {
