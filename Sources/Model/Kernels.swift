@@ -257,8 +257,8 @@ public enum Kernels {
     nonisolated(unsafe) public static var attentionBlockRows = 64
 
     /// Floats of scratch attentionForward/attentionBackward need.
-    public static func attentionScratchCount(seqLen: Int) -> Int {
-        2 * attentionBlockRows * seqLen + seqLen + 64
+    public static func attentionScratchCount(seqLen: Int, blockRows: Int = attentionBlockRows) -> Int {
+        2 * blockRows * seqLen + seqLen + 64
     }
 
     /// qkv: rows of width (heads + 2 kvHeads) * headDim = [q | k | v], RoPE already applied to q and k.
@@ -267,11 +267,12 @@ public enum Kernels {
     /// Query head h reads kv head h / (heads / kvHeads) (torchtitan's repeat_kv).
     public static func attentionForward(out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,
                                         qkv: UnsafePointer<Float>, batch: Int, seqLen T: Int, heads: Int,
-                                        kvHeads: Int, headDim hd: Int, scratch: UnsafeMutablePointer<Float>) {
+                                        kvHeads: Int, headDim hd: Int, scratch: UnsafeMutablePointer<Float>,
+                                        blockRows requestedBlockRows: Int = attentionBlockRows) {
         let C = heads * hd, KV = kvHeads * hd, W = C + 2 * KV
         let rep = heads / kvHeads
         let scale = 1 / Float(hd).squareRoot()
-        let blockRows = min(attentionBlockRows, T)
+        let blockRows = min(requestedBlockRows, T)
         let S = scratch
         for b in 0..<batch {
             for h in 0..<heads {
@@ -305,11 +306,12 @@ public enum Kernels {
     public static func attentionBackward(dqkv: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>,
                                          out: UnsafePointer<Float>, lse: UnsafePointer<Float>,
                                          qkv: UnsafePointer<Float>, batch: Int, seqLen T: Int, heads: Int,
-                                         kvHeads: Int, headDim hd: Int, scratch: UnsafeMutablePointer<Float>) {
+                                         kvHeads: Int, headDim hd: Int, scratch: UnsafeMutablePointer<Float>,
+                                         blockRows requestedBlockRows: Int = attentionBlockRows) {
         let C = heads * hd, KV = kvHeads * hd, W = C + 2 * KV
         let rep = heads / kvHeads
         let scale = 1 / Float(hd).squareRoot()
-        let blockRows = min(attentionBlockRows, T)
+        let blockRows = min(requestedBlockRows, T)
         let P = scratch, dS = scratch + blockRows * T, D = scratch + 2 * blockRows * T
         // dk and dv are accumulated over query blocks (and over the heads sharing them).
         for r in 0..<(batch * T) { (dqkv + r * W + C).update(repeating: 0, count: 2 * KV) }
