@@ -17,6 +17,11 @@ public typealias Vec16 = SIMD16<Float>
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec16.self)
 }
 
+/// Lane-wise max/min through compare + select (the standard library's pointwiseMax/clamped are
+/// scalarised lane by lane through memory; these compile to cmpps/blend).
+@inline(__always) func vmax(_ a: Vec16, _ b: Vec16) -> Vec16 { a.replacing(with: b, where: a .< b) }
+@inline(__always) func vmin(_ a: Vec16, _ b: Vec16) -> Vec16 { a.replacing(with: b, where: b .< a) }
+
 /// First `count` (< 16) lanes from `p`, the others `fill`.
 @inline(__always) func loadPartial(_ p: UnsafePointer<Float>, _ count: Int, fill: Float) -> Vec16 {
     var v = Vec16(repeating: fill)
@@ -40,7 +45,10 @@ public enum GemmProfile {
     nonisolated(unsafe) public static var enabled = false
     nonisolated(unsafe) public static var seconds: Double = 0
     nonisolated(unsafe) public static var calls: Int = 0
-    public static func reset() { seconds = 0; calls = 0 }
+    /// The part of `seconds` spent in the per-head attention products.
+    nonisolated(unsafe) public static var attentionSeconds: Double = 0
+    nonisolated(unsafe) static var inAttention = false
+    public static func reset() { seconds = 0; calls = 0; attentionSeconds = 0 }
 }
 
 /// The forward and backward kernels of every layer kind, over plain buffers. Row-major throughout;
@@ -59,7 +67,9 @@ public enum Kernels {
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
         if profiling {
-            GemmProfile.seconds += monotonicSeconds() - start
+            let t = monotonicSeconds() - start
+            GemmProfile.seconds += t
+            if GemmProfile.inAttention { GemmProfile.attentionSeconds += t }
             GemmProfile.calls += 1
         }
     }
@@ -70,7 +80,7 @@ public enum Kernels {
     /// Inputs are clamped to [-87.3, 88.7].
     @inline(__always)
     public static func exp16(_ input: Vec16) -> Vec16 {
-        let x = input.clamped(lowerBound: Vec16(repeating: -87.3), upperBound: Vec16(repeating: 88.7))
+        let x = vmin(vmax(input, Vec16(repeating: -87.3)), Vec16(repeating: 88.7))
         let magic: Float = 12582912.0   // 1.5 * 2^23: adding it rounds to an integer in the low mantissa bits
         let t = x * 1.44269504088896341 + magic
         let n = t - magic
@@ -96,8 +106,8 @@ public enum Kernels {
     static func rowMax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
         var m = Vec16(repeating: -.infinity)
         var i = 0
-        while i + 16 <= n { m = pointwiseMax(m, load16(p + i)); i += 16 }
-        if i < n { m = pointwiseMax(m, loadPartial(p + i, n - i, fill: -.infinity)) }
+        while i + 16 <= n { m = vmax(m, load16(p + i)); i += 16 }
+        if i < n { m = vmax(m, loadPartial(p + i, n - i, fill: -.infinity)) }
         return m.max()
     }
 
@@ -257,8 +267,8 @@ public enum Kernels {
     nonisolated(unsafe) public static var attentionBlockRows = 64
 
     /// Floats of scratch attentionForward/attentionBackward need.
-    public static func attentionScratchCount(seqLen: Int) -> Int {
-        2 * attentionBlockRows * seqLen + seqLen + 64
+    public static func attentionScratchCount(seqLen: Int, blockRows: Int = attentionBlockRows) -> Int {
+        2 * blockRows * seqLen + seqLen + 64
     }
 
     /// qkv: rows of width (heads + 2 kvHeads) * headDim = [q | k | v], RoPE already applied to q and k.
@@ -267,12 +277,15 @@ public enum Kernels {
     /// Query head h reads kv head h / (heads / kvHeads) (torchtitan's repeat_kv).
     public static func attentionForward(out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,
                                         qkv: UnsafePointer<Float>, batch: Int, seqLen T: Int, heads: Int,
-                                        kvHeads: Int, headDim hd: Int, scratch: UnsafeMutablePointer<Float>) {
+                                        kvHeads: Int, headDim hd: Int, scratch: UnsafeMutablePointer<Float>,
+                                        blockRows requestedBlockRows: Int = attentionBlockRows) {
         let C = heads * hd, KV = kvHeads * hd, W = C + 2 * KV
         let rep = heads / kvHeads
         let scale = 1 / Float(hd).squareRoot()
-        let blockRows = min(attentionBlockRows, T)
+        let blockRows = min(requestedBlockRows, T)
         let S = scratch
+        GemmProfile.inAttention = true
+        defer { GemmProfile.inAttention = false }
         for b in 0..<batch {
             for h in 0..<heads {
                 let base = qkv + b * T * W
@@ -305,12 +318,15 @@ public enum Kernels {
     public static func attentionBackward(dqkv: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>,
                                          out: UnsafePointer<Float>, lse: UnsafePointer<Float>,
                                          qkv: UnsafePointer<Float>, batch: Int, seqLen T: Int, heads: Int,
-                                         kvHeads: Int, headDim hd: Int, scratch: UnsafeMutablePointer<Float>) {
+                                         kvHeads: Int, headDim hd: Int, scratch: UnsafeMutablePointer<Float>,
+                                         blockRows requestedBlockRows: Int = attentionBlockRows) {
         let C = heads * hd, KV = kvHeads * hd, W = C + 2 * KV
         let rep = heads / kvHeads
         let scale = 1 / Float(hd).squareRoot()
-        let blockRows = min(attentionBlockRows, T)
+        let blockRows = min(requestedBlockRows, T)
         let P = scratch, dS = scratch + blockRows * T, D = scratch + 2 * blockRows * T
+        GemmProfile.inAttention = true
+        defer { GemmProfile.inAttention = false }
         // dk and dv are accumulated over query blocks (and over the heads sharing them).
         for r in 0..<(batch * T) { (dqkv + r * W + C).update(repeating: 0, count: 2 * KV) }
         for b in 0..<batch {

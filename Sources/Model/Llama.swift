@@ -70,6 +70,11 @@ public final class Llama {
     private let ropeTable: UnsafeMutablePointer<Float>    // [seqLen, headDim/2, 2]
 
     private var hasForward = false
+    /// Query rows per attention block (Kernels.attentionBlockRows when the model was made).
+    public let attentionBlockRows: Int
+
+    /// The last forward's softmax over the vocabulary, [batchSize * seqLen, vocabSize] (read-only view, for tests and metrics).
+    public var probabilities: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: probs, count: n * vocab) }
 
     public init(config: ModelConfig, batchSize: Int, seqLen: Int, ledger: MemoryLedger,
                 allocateParameters: Bool = true) throws {
@@ -132,7 +137,9 @@ public final class Llama {
         dQKV = scratch(n * w, "d_qkv")
         dHiddenA = scratch(n * hid, "d_hidden_a")
         dHiddenB = scratch(n * hid, "d_hidden_b")
-        attentionScratch = scratch(Kernels.attentionScratchCount(seqLen: seqLen), "attention_scratch")
+        attentionBlockRows = Kernels.attentionBlockRows
+        attentionScratch = scratch(Kernels.attentionScratchCount(seqLen: seqLen, blockRows: attentionBlockRows),
+                                   "attention_scratch")
         savedProbs = scratch(n, "saved_probs")
         ropeTable = scratch(seqLen * config.headDim, "rope_table")
         Kernels.fillRopeTable(ropeTable, maxSeqLen: seqLen, headDim: config.headDim, theta: config.ropeTheta)
@@ -195,7 +202,7 @@ public final class Llama {
                          headDim: c.headDim, table: ropeTable, inverse: false)
             Kernels.attentionForward(out: att, lse: lse + l * batchSize * c.nHeads * seqLen, qkv: q,
                                      batch: batchSize, seqLen: seqLen, heads: c.nHeads, kvHeads: c.kvHeads,
-                                     headDim: c.headDim, scratch: attentionScratch)
+                                     headDim: c.headDim, scratch: attentionScratch, blockRows: attentionBlockRows)
             hm.update(from: x, count: n * d)
             Kernels.gemm(transA: false, transB: true, m: n, n: d, k: d, alpha: 1, a: att, lda: d,
                          b: p + offsets.wo, ldb: d, beta: 1, c: hm, ldc: d)
@@ -258,7 +265,7 @@ public final class Llama {
             Kernels.attentionBackward(dqkv: dQKV, dOut: dAttnOut, out: att,
                                       lse: lse + l * batchSize * c.nHeads * seqLen, qkv: q,
                                       batch: batchSize, seqLen: seqLen, heads: c.nHeads, kvHeads: c.kvHeads,
-                                      headDim: c.headDim, scratch: attentionScratch)
+                                      headDim: c.headDim, scratch: attentionScratch, blockRows: attentionBlockRows)
             Kernels.rope(dQKV, rowStride: w, batch: batchSize, seqLen: seqLen, heads: c.nHeads + c.kvHeads,
                          headDim: c.headDim, table: ropeTable, inverse: true)
             Kernels.gemm(transA: true, transB: false, m: w, n: d, k: n, alpha: 1, a: dQKV, lda: w,

@@ -3,6 +3,9 @@
 import CBLAS
 import Memory
 import Model
+#if canImport(Glibc)
+import Glibc
+#endif
 
 let args = CommandLine.arguments
 let threads = args.count > 1 ? Int(args[1]) ?? 1 : 1
@@ -10,8 +13,9 @@ let steps = args.count > 2 ? Int(args[2]) ?? 3 : 3
 let seqLens = args.count > 3 ? args[3].split(separator: ",").compactMap { Int($0) } : [256, 1024]
 let batch = 8
 openblas_set_num_threads(Int32(threads))
+if let b = getenv("ATTN_BLOCK").flatMap({ Int(String(cString: $0)) }) { Kernels.attentionBlockRows = b }
 let config = ModelConfig.debugmodel
-print("debugmodel (\(config.parameterCount) parameters), batch \(batch), \(threads) BLAS thread(s), \(steps) timed steps after 1 warm-up")
+print("attention block rows \(Kernels.attentionBlockRows); debugmodel (\(config.parameterCount) parameters), batch \(batch), \(threads) BLAS thread(s), \(steps) timed steps after 1 warm-up")
 
 for seqLen in seqLens {
     let ledger = MemoryLedger()
@@ -21,6 +25,7 @@ for seqLen in seqLens {
     var rng = SplitMix64(seed: 42)
     let tokens = (0..<(n + 1)).map { _ in Int32(rng.next() % UInt64(config.vocabSize)) }
     let inputs = Array(tokens[0..<n]), targets = Array(tokens[1...n])
+    var attGemm = 0.0
     var fwd = 0.0, bwd = 0.0, gemmFwd = 0.0, gemmBwd = 0.0, loss: Float = 0
     for step in 0...steps {
         GemmProfile.enabled = step > 0
@@ -31,12 +36,14 @@ for seqLen in seqLens {
         }
         let t1 = monotonicSeconds()
         let gf = GemmProfile.seconds
+        let af = GemmProfile.attentionSeconds
         GemmProfile.reset()
         model.zeroGradients()
         model.backward(lossScale: 1, hooks: nil)
         let t2 = monotonicSeconds()
         if step > 0 {
             fwd += t1 - t0; bwd += t2 - t1; gemmFwd += gf; gemmBwd += GemmProfile.seconds
+            attGemm += af + GemmProfile.attentionSeconds
         }
     }
     let s = Double(steps)
@@ -47,7 +54,27 @@ for seqLen in seqLens {
     var line = "seq_len \(seqLen): \(n) tokens  loss \(loss)"
     line += "  fwd \(ms(fwd / s)) ms (gemm \(ms(gemmFwd / s)))"
     line += "  bwd \(ms(bwd / s)) ms (gemm \(ms(gemmBwd / s)))"
-    line += "  fwd+bwd \(ms(total)) ms (gemm \(ms(gemm)), other \(ms(total - gemm)))"
+    line += "  fwd+bwd \(ms(total)) ms (gemm \(ms(gemm)) of which attention \(ms(attGemm / s)), other \(ms(total - gemm)))"
     line += "  \(Int(Double(n) / total)) tokens/s  activations+scratch \(mib) MiB"
     print(line)
+}
+
+// Reference: one dense product of the step's shape, to compare the machine's current GEMM rate.
+do {
+    let m = 2048, n = 768, k = 256
+    let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: n * k)
+    var c = [Float](repeating: 0, count: m * n), d = [Float](repeating: 0, count: n * k)
+    for (ta, tb, label) in [(false, true, "x W^T (forward)"), (true, false, "dY^T X (weight grad)")] {
+        let reps = 20
+        let t0 = monotonicSeconds()
+        for _ in 0..<reps {
+            if !ta {
+                Kernels.gemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: k, beta: 0, c: &c, ldc: n)
+            } else {
+                Kernels.gemm(transA: true, transB: false, m: n, n: k, k: m, alpha: 1, a: c, lda: n, b: a, ldb: k, beta: 1, c: &d, ldc: k)
+            }
+        }
+        let dt = (monotonicSeconds() - t0) / Double(reps)
+        print("sgemm \(label) 2048x768x256: \(Int(2 * Double(m * n * k) / dt / 1e9)) GFLOP/s")
+    }
 }
