@@ -91,6 +91,37 @@ final class LRScheduleTests: XCTestCase {
         XCTAssertEqual(s.factor(zeroBasedStep: 50), 0.1, accuracy: 1e-12)
     }
 
+    /// Over a grid of runs: warm-up rises linearly to 1, the rest never increases, stays within
+    /// [min, 1], and the last step sits one decay step above the minimum (the virtual step).
+    func testShapeOverAGridOfRuns() {
+        for type in LRSchedule.DecayType.allCases {
+            for total in 1...40 {
+                for warmup in 0...6 {
+                    for ratio in [0.8, 0.5, 0.1, 1.0, nil] as [Double?] {
+                        let s = LRSchedule(baseLR: base, warmupSteps: warmup, totalSteps: total, decayRatio: ratio,
+                                           decayType: type, minLRFactor: 0.05)
+                        let (w, stable, decay) = s.phases
+                        let what = "\(type) total \(total) warmup \(warmup) ratio \(ratio.map { "\($0)" } ?? "nil")"
+                        XCTAssertEqual(w + stable + decay, total + 1, what)
+                        XCTAssertGreaterThanOrEqual(stable, 1, what)
+                        let f = factors(s, 1...total)
+                        for step in 1...max(1, w) where step <= w {
+                            XCTAssertEqual(f[step - 1], Double(step) / Double(w), accuracy: 1e-15, what)
+                        }
+                        for k in max(w, 1)..<total {
+                            XCTAssertLessThanOrEqual(f[k], f[k - 1] + 1e-15, "\(what), step \(k + 1)")
+                        }
+                        XCTAssertTrue(f.allSatisfy { $0 >= 0.05 - 1e-15 && $0 <= 1 }, what)
+                        if decay > 0, type == .linear {
+                            XCTAssertEqual(f[total - 1], 0.05 + 0.95 / Double(decay), accuracy: 1e-12, what)
+                        }
+                        if decay == 0 { XCTAssertEqual(f[total - 1], 1, what) }
+                    }
+                }
+            }
+        }
+    }
+
     func testValidationNamesTheField() {
         func field(_ s: LRSchedule) -> String? {
             do { try s.validate(); return nil } catch { return (error as? OptimConfigError)?.field }
