@@ -167,8 +167,8 @@ public final class Trainer {
         guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: n + 1, loss: loss) }
 
         let gradients = parallel.gradients
-        let local = GradientClipping.sumOfSquares(UnsafeBufferPointer(gradients))
-        let gradNorm = try parallel.globalSumOfSquares(local: local).squareRoot()
+        let sumOfSquares = GradientClipping.sumOfSquares(UnsafeBufferPointer(gradients))
+        let gradNorm = try parallel.globalSumOfSquares(local: sumOfSquares).squareRoot()
         _ = GradientClipping.clip(gradients, totalNorm: gradNorm, maxNorm: config.maxNorm)
         let lr = schedule.lr(step: n + 1)
         optimizer.step(parameters: parallel.parameters, gradients: UnsafeBufferPointer(gradients), lr: lr)
