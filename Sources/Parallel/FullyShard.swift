@@ -34,7 +34,8 @@ public final class FullyShard: DataParallel {
     /// so one unit's reduce-scatter travels while the next unit's backward computes.
     private let gradientStaging: [UnsafeMutableBufferPointer<Float>]
     private let scatterStaging: [UnsafeMutableBufferPointer<Float>]
-    private var scatters: [Int: Pending] = [:]
+    /// The reduce-scatter reading each staging pair, and the unit it belongs to.
+    private var scatters: [(unit: Int, pending: Pending)?] = [nil, nil]
     private var failure: Error?
     public private(set) var communication = CommunicationStats()
 
@@ -118,8 +119,9 @@ public final class FullyShard: DataParallel {
         attempt {
             progress()
             try ensureGathered(unit)
-            // This unit's gradient staging buffer was last used two units up: finish that one first.
-            try finishScatter(unit + 2)
+            // The staging pair may still feed an earlier unit's reduce-scatter (two units up, or
+            // from the previous micro-batch): finish that one before overwriting it.
+            try finishScatter(slot: unit % 2)
             let staging = gradientStaging[unit % 2]
             for i in 0..<units[unit].padded { staging[i] = 0 }
             bind(unit)
@@ -132,15 +134,15 @@ public final class FullyShard: DataParallel {
             let u = units[unit]
             let send = UnsafeBufferPointer(rebasing: gradientStaging[unit % 2][0..<u.padded])
             let receive = UnsafeMutableBufferPointer(rebasing: scatterStaging[unit % 2][0..<u.shardCount])
-            scatters[unit] = Pending(kind: .reduceScatter,
-                                     request: try shardGroup.startReduceScatter(send: send, receive: receive, op: .sum))
+            scatters[unit % 2] = (unit, Pending(kind: .reduceScatter,
+                                                request: try shardGroup.startReduceScatter(send: send, receive: receive, op: .sum)))
             communication.record(.reduceScatter, bufferBytes: u.padded * 4, ranks: shardGroup.size)
         }
     }
 
     public func finishGradients() throws {
         if let failure { self.failure = nil; throw failure }
-        for unit in scatters.keys.sorted() { try finishScatter(unit) }
+        for slot in scatters.indices { try finishScatter(slot: slot) }
         if replicateGroup.size > 1 {
             let start = monotonicSeconds()
             try replicateGroup.allReduce(gradients, op: .sum)
@@ -178,12 +180,14 @@ public final class FullyShard: DataParallel {
         if let pending = gathers.removeValue(forKey: unit) { try communication.wait(pending) }
     }
 
-    private func finishScatter(_ unit: Int) throws {
-        guard let pending = scatters.removeValue(forKey: unit) else { return }
+    /// Waits for the reduce-scatter of staging pair `slot` and adds its shard to the gradients.
+    private func finishScatter(slot: Int) throws {
+        guard let (unit, pending) = scatters[slot] else { return }
+        scatters[slot] = nil
         try communication.wait(pending)
         let u = units[unit]
         let target = UnsafeMutableBufferPointer(rebasing: gradients[u.shardOffset ..< u.shardOffset + u.shardCount])
-        let scattered = scatterStaging[unit % 2]
+        let scattered = scatterStaging[slot]
         for i in 0..<u.shardCount { target[i] += scattered[i] }
     }
 
@@ -194,7 +198,7 @@ public final class FullyShard: DataParallel {
 
     private func progress() {
         for p in gathers.values { _ = try? p.request.test() }
-        for p in scatters.values { _ = try? p.request.test() }
+        for case let (_, p)? in scatters { _ = try? p.request.test() }
     }
 
     /// Hooks cannot throw: the first failure is kept and thrown by `finishGradients`.

@@ -51,7 +51,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         try require(localBatchSize >= 1, "--local-batch-size", localBatchSize, "must be at least 1")
         try require(gradAccum >= 1, "--grad-accum", gradAccum, "must be at least 1")
         try require(steps >= 1, "--steps", steps, "must be at least 1")
-        try require(warmupSteps >= 0 && warmupSteps <= steps, "--warmup-steps", warmupSteps, "must be between 0 and --steps (\(steps))")
+        try require(warmupSteps >= 0, "--warmup-steps", warmupSteps, "must not be negative")
         try require(optimizer.lr > 0 && optimizer.lr.isFinite, "--lr", optimizer.lr, "must be positive")
         try require(optimizer.weightDecay >= 0, "--weight-decay", optimizer.weightDecay, "must not be negative")
         try require(maxNorm > 0, "--max-norm", maxNorm, "must be positive")

@@ -1,18 +1,41 @@
+import Foundation
 import TestSupport
 import XCTest
 
 /// meshtop-rank started the way users start it: under mpirun.
 final class RankCommandTests: XCTestCase {
-    func testPrintsTheMeshLineOnceOnRankZero() throws {
-        let result = try MPIRun.run(ranks: 4, [try Products.executable("meshtop-rank"), "--mesh", "2x2"], timeout: 120)
+    /// A short run of the tiny flavor: the lines are the same as the debugmodel's.
+    static let short = ["--flavor", "tiny", "--seq-len", "32", "--local-batch-size", "2", "--steps", "2",
+                        "--peak-tflops", "0.1", "--dump-folder", NSTemporaryDirectory() + "meshtop-cli-tests"]
+
+    func testPrintsTorchtitansStartupLinesOnceOnRankZero() throws {
+        let result = try MPIRun.run(ranks: 4, [try Products.executable("meshtop-rank"), "--mesh", "2x2"] + Self.short,
+                                    timeout: 300)
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(result.stdoutLines, ["Building 2-D device mesh with ['dp_replicate', 'dp_shard'], [2, 2]"])
+        let lines = result.stdoutLines
+        XCTAssertEqual(lines.first, "Building 2-D device mesh with ['dp_replicate', 'dp_shard'], [2, 2]")
+        XCTAssertEqual(lines.filter { $0.hasPrefix("Building 2-D device mesh") }.count, 1)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("Model llama3 tiny size: ") }.count, 1)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("Peak FLOPS used for computing MFU: 1.000e+11") }.count, 1)
+        XCTAssertTrue(lines.contains("Trainer is initialized with local batch size 2, global batch size 8, gradient accumulation steps 1, sequence length 32, total steps 2 (warmup 2)"), result.stdout)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("step: ") }.map { String($0.prefix(9)) }, ["step:  1 ", "step:  2 "])
     }
 
     func testDefaultMeshIsReplicate() throws {
-        let result = try MPIRun.run(ranks: 2, [try Products.executable("meshtop-rank")], timeout: 120)
+        let result = try MPIRun.run(ranks: 2, [try Products.executable("meshtop-rank")] + Self.short, timeout: 300)
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(result.stdoutLines, ["Building 2-D device mesh with ['dp_replicate', 'dp_shard'], [2, 1]"])
+        XCTAssertEqual(result.stdoutLines.first, "Building 2-D device mesh with ['dp_replicate', 'dp_shard'], [2, 1]")
+    }
+
+    func testBadOptionsAreRefusedBeforeTrainingWithTheOptionNamed() throws {
+        let rank = try Products.executable("meshtop-rank")
+        for (arguments, named) in [(["--steps", "0"], "--steps 0"), (["--data", "/nonexistent.txt"], "--data /nonexistent.txt"),
+                                   (["--flavor", "huge"], "huge"), (["--seq-len", "4096"], "--seq-len 4096")] {
+            let result = try ProcessRunner.run([rank] + arguments, timeout: 60)
+            XCTAssertEqual(result.status, 2, "\(arguments)")
+            XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
+            XCTAssertTrue(result.stderr.contains(named), result.stderr)
+        }
     }
 
     static let mismatch = "meshtop-rank: mesh 3x2 needs 3 x 2 = 6 ranks, but 4 were started"

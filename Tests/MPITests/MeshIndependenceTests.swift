@@ -23,7 +23,7 @@ final class MeshIndependenceTests: XCTestCase {
         let result = try MPIRun.run(ranks: ranks, quiet: true, [
             try Products.executable("meshtop-rank"), "--mesh", mesh, "--flavor", "tiny", "--seq-len", "64",
             "--local-batch-size", "2", "--grad-accum", String(gradAccum), "--steps", String(Self.steps),
-            "--peak-tflops", "0.1", "--dump-folder", folder.path, "--metrics-file", metrics, "--save-weights", weights,
+            "--lr", "3e-3", "--peak-tflops", "0.1", "--dump-folder", folder.path, "--metrics-file", metrics, "--save-weights", weights,
         ] + extra, timeout: 600)
         XCTAssertEqual(result.status, 0, "\(mesh): \(result.stderr)")
         let losses = try String(contentsOfFile: metrics, encoding: .utf8).split(separator: "\n").map { line in
@@ -52,6 +52,8 @@ final class MeshIndependenceTests: XCTestCase {
                 XCTAssertEqual(a.count, b.count, name)
                 for (x, y) in zip(a, b) { difference += Double(x - y) * Double(x - y); norm += Double(x) * Double(x) }
             }
+            let worstLoss = zip(reference.losses, other.losses).map { abs($0 - $1) / abs($0) }.max() ?? 0
+            print("mesh \(mesh): largest relative loss difference \(worstLoss), parameters \((difference / norm).squareRoot())")
             XCTAssertLessThan((difference / norm).squareRoot(), 1e-5, "\(mesh): final parameters differ")
         }
     }

@@ -36,7 +36,9 @@ final class TrainerTests: XCTestCase {
     }
 
     func testLossFallsOnRealText() throws {
-        let losses = try Self.losses(Self.tinyConfig(steps: 30))
+        var config = Self.tinyConfig(steps: 30)
+        config.optimizer.lr = 3e-3  // the tiny model needs a larger step than the debugmodel's 8e-4 to learn in 30
+        let losses = try Self.losses(config)
         // The first loss is near ln(vocab) for a fresh model; 30 steps of AdamW must cut it clearly.
         XCTAssertEqual(losses[0], log(2000), accuracy: 1.0)
         XCTAssertLessThan(losses.suffix(5).reduce(0, +) / 5, losses[0] - 1.0)
