@@ -31,8 +31,9 @@ let package = Package(
         .target(name: "SafeTensors"),
         .target(name: "Parallel", dependencies: ["Collectives", "Memory", "Model"]),
         .target(name: "Metrics", dependencies: ["CBLAS"]),
+        .target(name: "Checkpoint", dependencies: ["Checksum", "Collectives", "Mesh", "Model", "Parallel", "SafeTensors"]),
         .target(name: "Trainer", dependencies: [
-            "CBLAS", "Collectives", "Dataset", "Memory", "Mesh", "Metrics", "Model", "Optim", "Parallel", "SafeTensors",
+            "CBLAS", "Checkpoint", "Collectives", "Dataset", "Memory", "Mesh", "Metrics", "Model", "Optim", "Parallel", "SafeTensors",
             "Tokenizer",
         ]),
         .target(name: "RankCLI", dependencies: [
@@ -40,7 +41,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "FrontendCLI", dependencies: [
-            "Mesh", "Tokenizer", "Dataset",
+            "Checkpoint", "Mesh", "Model", "Parallel", "Tokenizer", "Dataset", "Trainer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
