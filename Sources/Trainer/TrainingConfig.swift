@@ -1,3 +1,4 @@
+import Checkpoint
 import Model
 import Optim
 
@@ -30,6 +31,14 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var threads = 1
     /// The per-rank peak in TFLOP/s; nil measures it.
     public var peakTFLOPS: Double?
+    /// Where checkpoints are written and resumed from (docs/checkpoints.md).
+    public var checkpointDir: String?
+    /// Save every N steps (0: only when asked, `Trainer.requestCheckpoint`).
+    public var checkpointEvery = 0
+    /// Keep the newest K complete checkpoints (nil: all).
+    public var keepCheckpoints: Int?
+    /// Resume from a checkpoint of `checkpointDir` before training.
+    public var resume: ResumePolicy?
 
     public init(dataPath: String, tokenizerPath: String) {
         self.dataPath = dataPath
@@ -58,6 +67,11 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         try require(threads >= 1, "--threads", threads, "must be at least 1")
         try require(bucketMB > 0, "--bucket-mb", bucketMB, "must be positive")
         try require(peakTFLOPS.map { $0 > 0 } ?? true, "--peak-tflops", peakTFLOPS ?? 0, "must be positive")
+        try require(checkpointEvery >= 0, "--checkpoint-every", checkpointEvery, "must not be negative")
+        try require(checkpointEvery == 0 || checkpointDir != nil, "--checkpoint-every", checkpointEvery, "needs --checkpoint-dir")
+        try require(keepCheckpoints.map { $0 >= 1 } ?? true, "--keep-checkpoints", keepCheckpoints ?? 0, "must be at least 1")
+        try require(resume == nil || checkpointDir != nil, "--resume", resume.map { "\($0)" } ?? "", "needs --checkpoint-dir")
+        if case let .step(n)? = resume { try require(n >= 1, "--resume-step", n, "must be at least 1") }
         try model.validate()
         try schedule.validate()
     }
