@@ -68,7 +68,11 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Model", "Mesh", "Collectives", "TestSupport"]),
-        .testTarget(name: "MPITests", dependencies: ["TestSupport", "Mesh", "Trainer"]),
+        .testTarget(name: "MPITests", dependencies: ["TestSupport", "Mesh", "Trainer", "Checkpoint"]),
+        .testTarget(name: "CheckpointTests", dependencies: [
+            "Checkpoint", "Checksum", "Collectives", "FrontendCLI", "Mesh", "Model", "Parallel", "SafeTensors", "Trainer",
+            "TestSupport",
+        ]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "RankCLI", "FrontendCLI"]),
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw"]),
         // Shared by tests: locating built products and the shared data, running processes.
