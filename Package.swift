@@ -70,8 +70,8 @@ let package = Package(
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Model", "Mesh", "Collectives", "TestSupport"]),
         .testTarget(name: "MPITests", dependencies: ["TestSupport", "Mesh", "Trainer", "Checkpoint"]),
         .testTarget(name: "CheckpointTests", dependencies: [
-            "Checkpoint", "Checksum", "Collectives", "FrontendCLI", "Mesh", "Model", "Parallel", "SafeTensors", "Trainer",
-            "TestSupport",
+            "Checkpoint", "Checksum", "Collectives", "FrontendCLI", "Mesh", "Model", "Parallel", "RankCLI", "SafeTensors",
+            "Trainer", "TestSupport",
         ]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "RankCLI", "FrontendCLI"]),
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw"]),

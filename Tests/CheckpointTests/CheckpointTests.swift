@@ -5,6 +5,7 @@ import FrontendCLI
 import Mesh
 import Model
 import Parallel
+import RankCLI
 import TestSupport
 import Trainer
 import XCTest
@@ -286,5 +287,42 @@ final class CheckpointTests: XCTestCase {
                                                       to: exported)) { error in
             XCTAssertTrue("\(error)".contains("truncated"), "\(error)")
         }
+    }
+
+    func testExportCommandLine() throws {
+        _ = try train(config(steps: 3, every: 3))
+        let out = folder.appendingPathComponent("cli.safetensors").path
+        let result = try ProcessRunner.run([try Products.executable("meshtop"), "export",
+                                            CheckpointStore(directory: checkpoints).url(step: 3).path, out])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("Exported step 3"), result.stdout)
+        XCTAssertEqual(try Weights.readAll(out).count, ParameterLayout(config: .tiny).tensors.count)
+        let missing = try ProcessRunner.run([try Products.executable("meshtop"), "export", folder.path + "/nothing", out])
+        XCTAssertNotEqual(missing.status, 0)
+    }
+
+    // MARK: the command line
+
+    func testResumeOptions() throws {
+        func policy(_ arguments: [String]) throws -> (ResumePolicy?, Int, Int?) {
+            var c = config()
+            try RankCommand.parse(["--checkpoint-dir", "x"] + arguments).checkpoints.apply(to: &c)
+            return (c.resume, c.checkpointEvery, c.keepCheckpoints)
+        }
+        XCTAssertEqual(try policy([]).0, nil)
+        XCTAssertEqual(try policy(["--resume"]).0, .latest)
+        XCTAssertEqual(try policy(["--resume-step", "20"]).0, .step(20))
+        XCTAssertEqual(try policy(["--resume-latest-valid"]).0, .latestValid)
+        XCTAssertEqual(try policy(["--checkpoint-every", "5", "--keep-checkpoints", "2"]).1, 5)
+        XCTAssertEqual(try policy(["--checkpoint-every", "5", "--keep-checkpoints", "2"]).2, 2)
+        XCTAssertThrowsError(try policy(["--resume", "--resume-step", "3"])) { error in
+            XCTAssertTrue("\(error)".contains("--resume and --resume-step exclude each other"), "\(error)")
+        }
+        var c = config()
+        c.checkpointDir = nil
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("--checkpoint-every 3: needs --checkpoint-dir"), "\($0)") }
+        c.checkpointEvery = 0
+        c.resume = .latest
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("needs --checkpoint-dir"), "\($0)") }
     }
 }
