@@ -38,11 +38,12 @@ public struct CheckpointStore: Sendable {
 
     public static func folderName(step: Int) -> String { "step-" + String(format: "%06d", step) }
 
-    /// The step of a complete checkpoint's folder name, nil for anything else.
+    /// The step of a checkpoint folder's name (exactly `folderName(step:)`), nil for anything else.
     public static func step(ofFolder name: String) -> Int? {
         let digits = name.dropFirst(5)
-        guard name.hasPrefix("step-"), !digits.isEmpty, digits.allSatisfy({ ("0"..."9").contains($0) }) else { return nil }
-        return Int(digits)
+        guard name.hasPrefix("step-"), !digits.isEmpty, digits.allSatisfy({ ("0"..."9").contains($0) }),
+              let step = Int(digits), folderName(step: step) == name else { return nil }
+        return step
     }
 
     public func url(step: Int) -> URL { directory.appendingPathComponent(Self.folderName(step: step)) }

@@ -136,7 +136,8 @@ public enum CheckpointWriter {
             }
             fsyncFolder(store.directory.path)
             if let replaced { try? FileManager.default.removeItem(at: replaced) }
-            let removed = try keep.map { try store.rotate(keep: $0) } ?? []
+            // The new checkpoint is complete: failing to delete an old one must not fail the save.
+            let removed = keep.flatMap { try? store.rotate(keep: $0) } ?? []
             return (records.reduce(0) { $0 + $1.file.bytes }, records.count, removed)
         }
         return SaveResult(url: finalURL, files: files, bytes: bytes, seconds: monotonicSeconds() - start, removed: removed)

@@ -70,6 +70,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         try require(checkpointEvery >= 0, "--checkpoint-every", checkpointEvery, "must not be negative")
         try require(checkpointEvery == 0 || checkpointDir != nil, "--checkpoint-every", checkpointEvery, "needs --checkpoint-dir")
         try require(keepCheckpoints.map { $0 >= 1 } ?? true, "--keep-checkpoints", keepCheckpoints ?? 0, "must be at least 1")
+        try require(keepCheckpoints == nil || checkpointDir != nil, "--keep-checkpoints", keepCheckpoints ?? 0, "needs --checkpoint-dir")
         try require(resume == nil || checkpointDir != nil, "--resume", resume.map { "\($0)" } ?? "", "needs --checkpoint-dir")
         if case let .step(n)? = resume { try require(n >= 1, "--resume-step", n, "must be at least 1") }
         try model.validate()
