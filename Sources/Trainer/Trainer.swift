@@ -177,11 +177,10 @@ public final class Trainer {
     /// Every `checkpointEvery` steps, or when some rank was asked (agreed over the world).
     private func checkpointDue(afterStep step: Int) throws -> Bool {
         guard config.checkpointDir != nil else { return false }
-        var due = config.checkpointEvery > 0 && step % config.checkpointEvery == 0
+        let due = config.checkpointEvery > 0 && step % config.checkpointEvery == 0
         var asked: Int32 = checkpointRequest.take() ? 1 : 0
         if mesh.world.size > 1 { asked = try mesh.world.allReduce([asked], op: .max)[0] }
-        due = due || asked != 0
-        return due
+        return due || asked != 0
     }
 
     /// This rank's parameters and AdamW moments, and where they sit in the full layout.

@@ -53,7 +53,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// Refuses impossible values, naming the option and the value.
     public func validate() throws {
         func require(_ ok: Bool, _ option: String, _ value: Any, _ rule: String) throws {
-            if !ok { throw ConfigError("\(option) \(value): \(rule)") }
+            let shown = "\(value)".isEmpty ? "" : " \(value)"
+            if !ok { throw ConfigError("\(option)\(shown): \(rule)") }
         }
         try require(seqLen >= 1, "--seq-len", seqLen, "must be at least 1")
         try require(seqLen <= model.maxSeqLen, "--seq-len", seqLen, "exceeds the model's max_seq_len \(model.maxSeqLen)")
@@ -71,8 +72,14 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         try require(checkpointEvery == 0 || checkpointDir != nil, "--checkpoint-every", checkpointEvery, "needs --checkpoint-dir")
         try require(keepCheckpoints.map { $0 >= 1 } ?? true, "--keep-checkpoints", keepCheckpoints ?? 0, "must be at least 1")
         try require(keepCheckpoints == nil || checkpointDir != nil, "--keep-checkpoints", keepCheckpoints ?? 0, "needs --checkpoint-dir")
-        try require(resume == nil || checkpointDir != nil, "--resume", resume.map { "\($0)" } ?? "", "needs --checkpoint-dir")
-        if case let .step(n)? = resume { try require(n >= 1, "--resume-step", n, "must be at least 1") }
+        switch resume {
+        case nil: break
+        case .latest?: try require(checkpointDir != nil, "--resume", "", "needs --checkpoint-dir")
+        case .latestValid?: try require(checkpointDir != nil, "--resume-latest-valid", "", "needs --checkpoint-dir")
+        case let .step(n)?:
+            try require(n >= 1, "--resume-step", n, "must be at least 1")
+            try require(checkpointDir != nil, "--resume-step", n, "needs --checkpoint-dir")
+        }
         try model.validate()
         try schedule.validate()
     }

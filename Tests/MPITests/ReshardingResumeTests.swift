@@ -87,6 +87,16 @@ final class ReshardingResumeTests: XCTestCase {
         }
     }
 
+    /// The other way round: four FSDP shards (unit boundaries cut elsewhere) read back as HSDP.
+    func testFourShardsResumeOnHSDP() throws {
+        let checkpoints = folder.appendingPathComponent("checkpoints")
+        let reference = try run(mesh: "1x4", ranks: 4, gradAccum: 1, checkpoints: checkpoints, ["--checkpoint-every", "10"])
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+        XCTAssertEqual(try CheckpointReader(url: CheckpointStore(directory: checkpoints).url(step: 10)).manifest.files.count, 4)
+        assertContinues(try run(mesh: "2x2", ranks: 4, gradAccum: 1, checkpoints: checkpoints, ["--resume-step", "10"]),
+                        reference, "(2,2) from (1,4)")
+    }
+
     /// On (1, 2) only rank 1 reads shard 1: its failure must stop (or turn back) every rank.
     func testADamagedShardIsRefusedOrSkippedByEveryRank() throws {
         let checkpoints = folder.appendingPathComponent("checkpoints")
