@@ -6,7 +6,7 @@ public struct MeshtopCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "meshtop",
         abstract: "A terminal dashboard for data-parallel training on a [dp_replicate, dp_shard] mesh.",
-        subcommands: [MeshesCommand.self, TokenizeCommand.self])
+        subcommands: [MeshesCommand.self, TokenizeCommand.self, ExportCommand.self])
 
     public init() {}
 }

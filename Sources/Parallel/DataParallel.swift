@@ -22,6 +22,19 @@ public protocol DataParallel: StepHooks {
     func gatherFullParameters(into full: UnsafeMutableBufferPointer<Float>) throws
     /// What communication cost in the current step.
     var communication: CommunicationStats { get }
+    /// Where `parameters` (and the optimizer state beside them) sit in the full flat layout;
+    /// local elements outside every piece are padding (zero). Checkpoints save and load by these.
+    var pieces: [CanonicalPiece] { get }
+}
+
+/// `count` elements at `local` in a rank's buffer are elements `full` of the model's flat layout.
+public struct CanonicalPiece: Equatable, Sendable {
+    public let local: Int
+    public let full: Range<Int>
+    public init(local: Int, full: Range<Int>) {
+        self.local = local
+        self.full = full
+    }
 }
 
 /// The collectives data parallelism uses, as the dashboard groups them.

@@ -84,6 +84,27 @@ public final class FullyShard: DataParallel {
         slotHolds = slotHolds.map { _ in nil }
     }
 
+    public var pieces: [CanonicalPiece] {
+        Self.pieces(layout: model.layout, shard: shardGroup.rank, of: shardGroup.size)
+    }
+
+    /// Shard `s` of `S` holds elements `[s*C, (s+1)*C)` of each unit padded to a multiple of S
+    /// (C = padded / S), the units one after another; the part past the unit's end is padding.
+    public static func pieces(layout: ParameterLayout, shard s: Int, of shardCount: Int) -> [CanonicalPiece] {
+        var offset = 0
+        var pieces: [CanonicalPiece] = []
+        for unit in layout.units {
+            let n = unit.range.count
+            let c = (n + shardCount - 1) / shardCount
+            let start = min(s * c, n), end = min((s + 1) * c, n)
+            if start < end {
+                pieces.append(CanonicalPiece(local: offset, full: unit.range.lowerBound + start ..< unit.range.lowerBound + end))
+            }
+            offset += c
+        }
+        return pieces
+    }
+
     public func gatherFullParameters(into full: UnsafeMutableBufferPointer<Float>) throws {
         for (index, unit) in units.enumerated() {
             let slot = slotIndex(index)
@@ -103,7 +124,12 @@ public final class FullyShard: DataParallel {
         slotHolds = slotHolds.map { _ in nil }
     }
 
-    public func startMicroBatch(_ index: Int) {}
+    public func startMicroBatch(_ index: Int) {
+        // The previous micro-batch's last reduce-scatters (the lowest units) are still in flight:
+        // finish them, or this micro-batch's would overwrite them in `scatters` and reuse their
+        // staging buffers, losing those gradients (gradient accumulation on (1, S) and (R, S)).
+        attempt { for unit in scatters.keys.sorted() { try finishScatter(unit) } }
+    }
 
     public func willForward(unit: Int) {
         attempt {

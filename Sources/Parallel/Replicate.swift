@@ -83,6 +83,8 @@ public final class Replicate: DataParallel {
 
     public func globalSumOfSquares(local: Double) throws -> Double { local }
 
+    public var pieces: [CanonicalPiece] { [CanonicalPiece(local: 0, full: 0 ..< parameters.count)] }
+
     public func gatherFullParameters(into full: UnsafeMutableBufferPointer<Float>) throws {
         precondition(full.count == parameters.count)
         full.baseAddress!.update(from: parameters.baseAddress!, count: parameters.count)

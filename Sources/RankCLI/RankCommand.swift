@@ -1,4 +1,5 @@
 import ArgumentParser
+import Checkpoint
 import Collectives
 import Foundation
 import Mesh
@@ -27,6 +28,7 @@ public struct RankCommand: ParsableCommand {
 
     @OptionGroup(title: "Model") public var model: ModelOptions
     @OptionGroup(title: "Training") public var training: TrainingOptions
+    @OptionGroup(title: "Checkpoints") public var checkpoints: CheckpointOptions
 
     public init() {}
 
@@ -39,7 +41,9 @@ public struct RankCommand: ParsableCommand {
         do {
             shape = try mesh.map(MeshShape.parse) ?? MeshShape(replicate: launch.worldSize, shard: 1)
             try shape.validate(worldSize: launch.worldSize)
-            config = try training.resolve(model: model.resolve())
+            var resolved = try training.resolve(model: model.resolve())
+            try checkpoints.apply(to: &resolved)
+            config = resolved
             try config.validate()
         } catch {
             // Rank 0 must be the first to fail: mpirun tears the job down at the first non-zero
@@ -151,6 +155,49 @@ public struct TrainingOptions: ParsableArguments {
             }
         }
         return config
+    }
+}
+
+/// Writing checkpoints and resuming from them (docs/checkpoints.md).
+public struct CheckpointOptions: ParsableArguments {
+    @Option(name: .customLong("checkpoint-dir"), help: ArgumentHelp(
+        "Folder of checkpoints (step-000010/, ...): written by --checkpoint-every, read by --resume*.",
+        valueName: "dir"))
+    public var checkpointDir: String?
+    @Option(name: .customLong("checkpoint-every"), help: ArgumentHelp(
+        "Save a checkpoint every N steps (0: only when the front end asks).", valueName: "n"))
+    public var checkpointEvery = 0
+    @Option(name: .customLong("keep-checkpoints"), help: ArgumentHelp(
+        "Keep only the newest K complete checkpoints (default: all).", valueName: "k"))
+    public var keepCheckpoints: Int?
+    @Flag(help: ArgumentHelp(
+        "Resume from the newest complete checkpoint in --checkpoint-dir (on any mesh and number of ranks).",
+        discussion: "A damaged newest checkpoint is refused; with no checkpoint at all, training starts at step 1."))
+    public var resume = false
+    @Option(name: .customLong("resume-step"), help: ArgumentHelp(
+        "Resume from the checkpoint of exactly this step.", valueName: "n"))
+    public var resumeStep: Int?
+    @Flag(name: .customLong("resume-latest-valid"), help: ArgumentHelp(
+        "Like --resume, but if the newest checkpoint is damaged (a file missing, truncated or corrupted), fall back to the newest one that verifies, and say so."))
+    public var resumeLatestValid = false
+
+    public init() {}
+
+    public var policy: ResumePolicy? {
+        if resume { return .latest }
+        if resumeLatestValid { return .latestValid }
+        return resumeStep.map { .step($0) }
+    }
+
+    /// Sets the checkpoint fields of `config`; two resume options at once are refused.
+    public func apply(to config: inout TrainingConfig) throws {
+        let chosen = [resume ? "--resume" : nil, resumeStep.map { _ in "--resume-step" },
+                      resumeLatestValid ? "--resume-latest-valid" : nil].compactMap { $0 }
+        if chosen.count > 1 { throw ConfigError("\(chosen.joined(separator: " and ")) exclude each other: pick one") }
+        config.checkpointDir = checkpointDir
+        config.checkpointEvery = checkpointEvery
+        config.keepCheckpoints = keepCheckpoints
+        config.resume = policy
     }
 }
 

@@ -1,3 +1,4 @@
+import Checksum
 import Foundation
 
 /// A Hugging Face byte-level BPE tokenizer (`tokenizer.json`), encoding bit-identically to the

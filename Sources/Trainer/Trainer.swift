@@ -1,4 +1,5 @@
 import CBLAS
+import Checkpoint
 import Collectives
 import Dataset
 import Foundation
@@ -30,6 +31,13 @@ public final class Trainer {
     private let log: (String) -> Void
     private let encoder = JSONEncoder()
     private let decoder = JSONDecoder()
+
+    /// Optimizer steps done: the checkpoint's step after a resume, then one more per `step`.
+    public private(set) var completedSteps = 0
+    /// The checkpoint this run resumed from, if any.
+    public private(set) var resumed: ResumeOutcome?
+    private var resumeLog: [String] = []
+    private let checkpointRequest = CheckpointRequest()
 
     /// Collective over the mesh's world: every rank builds its trainer at the same time.
     public init(config: TrainingConfig, mesh: DeviceMesh, log: @escaping (String) -> Void) throws {
@@ -70,6 +78,16 @@ public final class Trainer {
 
         peak = try Self.agreePeak(config: config, world: mesh.world)
         flopsPerToken = config.model.flopsPerToken(seqLen: config.seqLen)
+        if let policy = config.resume, let dir = config.checkpointDir {
+            var notes: [String] = []
+            resumed = try CheckpointLoader.resume(policy: policy, store: CheckpointStore(path: dir), model: config.model,
+                                                  state: localState, world: mesh.world, log: { notes.append($0) })
+            if let resumed {
+                completedSteps = resumed.manifest.step
+                optimizer.stepCount = resumed.manifest.run.optimizerStepCount
+            }
+            resumeLog = notes + resumeLines(dir: dir)
+        }
     }
 
     /// Every rank builds the same full weights (from the seed or a file) and keeps its part.
@@ -113,13 +131,15 @@ public final class Trainer {
             log(LogFormat.trainerLine(localBatch: config.localBatchSize, globalBatch: globalBatchSize,
                                       gradAccum: config.gradAccum, seqLen: config.seqLen, steps: config.steps,
                                       warmup: config.warmupSteps))
+            resumeLog.forEach(log)
         }
         var reports: [StepReport] = []
-        for n in 0..<config.steps {
+        for n in completedSteps..<config.steps {
             let report = try step(n)
             reports.append(report)
             if mesh.rank == 0 { log(Self.stepLine(report)) }
             try onStep(report)
+            if try checkpointDue(afterStep: n + 1) { try saveCheckpoint() }
         }
         if let path = config.saveWeights { try saveWeights(to: path) }
         return reports
@@ -131,6 +151,72 @@ public final class Trainer {
         defer { full.deallocate() }
         try parallel.gatherFullParameters(into: full)
         if mesh.rank == 0 { try Weights.save(UnsafeBufferPointer(full), layout: model.layout, to: path) }
+    }
+
+    // MARK: checkpoints (docs/checkpoints.md)
+
+    /// Asks for a checkpoint at the end of the current step (from any thread, on any rank; the
+    /// ranks agree on it after the step). Needs `checkpointDir`.
+    public func requestCheckpoint() { checkpointRequest.set() }
+
+    /// Collective: writes a checkpoint of the state after `completedSteps` steps now.
+    @discardableResult
+    public func saveCheckpoint() throws -> SaveResult {
+        guard let dir = config.checkpointDir else { throw ConfigError("a checkpoint needs --checkpoint-dir") }
+        let result = try CheckpointWriter.save(step: completedSteps, run: runRecord(), state: localState,
+                                               store: CheckpointStore(path: dir), world: mesh.world, mesh: mesh.shape,
+                                               keep: config.keepCheckpoints)
+        if mesh.rank == 0 {
+            log(String(format: "Saved checkpoint %@ (%d file%@, %.1f MB) in %.2f seconds", result.url.path, result.files,
+                       result.files == 1 ? "" : "s", Double(result.bytes) / 1e6, result.seconds))
+            for name in result.removed { log("Removed old checkpoint \(name) (--keep-checkpoints \(config.keepCheckpoints ?? 0))") }
+        }
+        return result
+    }
+
+    /// Every `checkpointEvery` steps, or when some rank was asked (agreed over the world).
+    private func checkpointDue(afterStep step: Int) throws -> Bool {
+        guard config.checkpointDir != nil else { return false }
+        let due = config.checkpointEvery > 0 && step % config.checkpointEvery == 0
+        var asked: Int32 = checkpointRequest.take() ? 1 : 0
+        if mesh.world.size > 1 { asked = try mesh.world.allReduce([asked], op: .max)[0] }
+        return due || asked != 0
+    }
+
+    /// This rank's parameters and AdamW moments, and where they sit in the full layout.
+    private var localState: LocalState {
+        LocalState(params: parallel.parameters, expAvg: optimizer.m, expAvgSq: optimizer.v, pieces: parallel.pieces)
+    }
+
+    /// The essentials a checkpoint records besides the tensors.
+    public func runRecord() -> RunRecord {
+        let o = config.optimizer
+        return RunRecord(flavor: config.flavor, model: config.model, optimizerStepCount: optimizer.stepCount, lr: o.lr,
+                         beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, steps: config.steps,
+                         warmupSteps: config.warmupSteps, decayRatio: config.decayRatio, minLRFactor: config.minLRFactor,
+                         maxNorm: config.maxNorm, seqLen: config.seqLen, localBatchSize: config.localBatchSize,
+                         gradAccum: config.gradAccum, sequencesPerStep: plan.sequencesPerStep, nextDataStep: completedSteps,
+                         seed: config.seed, dataPath: config.dataPath, tokenizerPath: config.tokenizerPath)
+    }
+
+    /// What rank 0 says about the resume: where from, and what differs from the run that wrote it.
+    private func resumeLines(dir: String) -> [String] {
+        guard let resumed else { return ["No checkpoint in \(dir): training from step 1"] }
+        let m = resumed.manifest
+        var lines = [String(format: "Loaded checkpoint %@ (step %d, written on mesh %@ by %d rank%@) in %.2f seconds; resuming at step %d",
+                            resumed.url.path, m.step, m.mesh.description, m.worldSize, m.worldSize == 1 ? "" : "s",
+                            resumed.seconds, m.step + 1)]
+        if !resumed.removedTemporary.isEmpty {
+            lines.append("Removed unfinished checkpoint folders: \(resumed.removedTemporary.joined(separator: ", "))")
+        }
+        // Split differently (local batch, accumulation, world) is fine; other changes alter the run.
+        let ignored: Set = ["localBatchSize", "gradAccum", "flavor", "seed"]
+        let changes = runRecord().differences(from: m.run).filter { !ignored.contains($0.field) }
+        if !changes.isEmpty {
+            lines.append("Note: this run differs from the checkpoint's: "
+                + changes.map { "\($0.field) \($0.there) -> \($0.here)" }.joined(separator: ", "))
+        }
+        return lines
     }
 
     /// One optimizer step, 0-based `n` (logged as n + 1, as torchtitan does).
@@ -183,6 +269,7 @@ public final class Trainer {
             throughput: Throughput(tokens: tokens, seconds: times.total, flopsPerToken: flopsPerToken, peakFlops: peak.flops),
             communication: parallel.communication, memory: ledger.byCategory,
             residentBytes: resident?.currentBytes ?? 0, peakResidentBytes: resident?.peakBytes ?? 0)
+        completedSteps = n + 1
         return StepReport(step: n + 1, loss: loss, gradNorm: gradNorm, lr: Double(lr), local: local,
                           ranks: try gatherFigures(local))
     }
@@ -213,4 +300,12 @@ public enum TrainingError: Error, CustomStringConvertible {
         case let .nonFiniteLoss(step, loss): return "the loss became \(loss) at step \(step); stopping"
         }
     }
+}
+
+/// A "checkpoint now" request, set from any thread and taken by the training loop.
+final class CheckpointRequest: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pending = false
+    func set() { lock.lock(); pending = true; lock.unlock() }
+    func take() -> Bool { lock.lock(); defer { pending = false; lock.unlock() }; return pending }
 }

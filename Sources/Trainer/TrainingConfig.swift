@@ -1,3 +1,4 @@
+import Checkpoint
 import Model
 import Optim
 
@@ -30,6 +31,14 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var threads = 1
     /// The per-rank peak in TFLOP/s; nil measures it.
     public var peakTFLOPS: Double?
+    /// Where checkpoints are written and resumed from (docs/checkpoints.md).
+    public var checkpointDir: String?
+    /// Save every N steps (0: only when asked, `Trainer.requestCheckpoint`).
+    public var checkpointEvery = 0
+    /// Keep the newest K complete checkpoints (nil: all).
+    public var keepCheckpoints: Int?
+    /// Resume from a checkpoint of `checkpointDir` before training.
+    public var resume: ResumePolicy?
 
     public init(dataPath: String, tokenizerPath: String) {
         self.dataPath = dataPath
@@ -44,7 +53,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// Refuses impossible values, naming the option and the value.
     public func validate() throws {
         func require(_ ok: Bool, _ option: String, _ value: Any, _ rule: String) throws {
-            if !ok { throw ConfigError("\(option) \(value): \(rule)") }
+            let shown = "\(value)".isEmpty ? "" : " \(value)"
+            if !ok { throw ConfigError("\(option)\(shown): \(rule)") }
         }
         try require(seqLen >= 1, "--seq-len", seqLen, "must be at least 1")
         try require(seqLen <= model.maxSeqLen, "--seq-len", seqLen, "exceeds the model's max_seq_len \(model.maxSeqLen)")
@@ -58,6 +68,18 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         try require(threads >= 1, "--threads", threads, "must be at least 1")
         try require(bucketMB > 0, "--bucket-mb", bucketMB, "must be positive")
         try require(peakTFLOPS.map { $0 > 0 } ?? true, "--peak-tflops", peakTFLOPS ?? 0, "must be positive")
+        try require(checkpointEvery >= 0, "--checkpoint-every", checkpointEvery, "must not be negative")
+        try require(checkpointEvery == 0 || checkpointDir != nil, "--checkpoint-every", checkpointEvery, "needs --checkpoint-dir")
+        try require(keepCheckpoints.map { $0 >= 1 } ?? true, "--keep-checkpoints", keepCheckpoints ?? 0, "must be at least 1")
+        try require(keepCheckpoints == nil || checkpointDir != nil, "--keep-checkpoints", keepCheckpoints ?? 0, "needs --checkpoint-dir")
+        switch resume {
+        case nil: break
+        case .latest?: try require(checkpointDir != nil, "--resume", "", "needs --checkpoint-dir")
+        case .latestValid?: try require(checkpointDir != nil, "--resume-latest-valid", "", "needs --checkpoint-dir")
+        case let .step(n)?:
+            try require(n >= 1, "--resume-step", n, "must be at least 1")
+            try require(checkpointDir != nil, "--resume-step", n, "needs --checkpoint-dir")
+        }
         try model.validate()
         try schedule.validate()
     }

@@ -1,0 +1,157 @@
+import Collectives
+import Foundation
+import Mesh
+import Parallel
+import SafeTensors
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One rank's training state as a checkpoint sees it: its parameters and AdamW moments (same
+/// local layout) and where their elements sit in the full layout (`DataParallel.pieces`).
+public struct LocalState {
+    public let params: UnsafeMutableBufferPointer<Float>
+    public let expAvg: UnsafeMutableBufferPointer<Float>
+    public let expAvgSq: UnsafeMutableBufferPointer<Float>
+    public let pieces: [CanonicalPiece]
+
+    public init(params: UnsafeMutableBufferPointer<Float>, expAvg: UnsafeMutableBufferPointer<Float>,
+                expAvgSq: UnsafeMutableBufferPointer<Float>, pieces: [CanonicalPiece]) {
+        precondition(params.count == expAvg.count && params.count == expAvgSq.count)
+        self.params = params
+        self.expAvg = expAvg
+        self.expAvgSq = expAvgSq
+        self.pieces = pieces
+    }
+
+    public func buffer(_ vector: CheckpointVector) -> UnsafeMutableBufferPointer<Float> {
+        switch vector {
+        case .params: return params
+        case .expAvg: return expAvg
+        case .expAvgSq: return expAvgSq
+        }
+    }
+}
+
+/// What a save did.
+public struct SaveResult: Sendable {
+    public let url: URL
+    public let files: Int
+    public let bytes: Int
+    public let seconds: Double
+    /// Older checkpoints deleted by `keep`.
+    public let removed: [String]
+}
+
+public enum CheckpointWriter {
+    /// The data file written by the rank at shard index `s` of `S` (replicate index 0 only).
+    public static func fileName(shard s: Int, of count: Int) -> String {
+        String(format: "shard-%05d-of-%05d.safetensors", s, count)
+    }
+
+    /// Collective over `world`: writes checkpoint `step` into `store` and returns on every rank
+    /// once it is complete.
+    ///
+    /// 1. Rank 0 creates `step-NNNNNN.tmp-<pid>/`.
+    /// 2. Every rank with replicate index 0 writes its pieces of params, exp_avg and exp_avg_sq
+    ///    into `shard-s-of-S.safetensors` there (each file fsynced), and sends rank 0 its size,
+    ///    SHA-256 and pieces.
+    /// 3. Rank 0 writes and fsyncs `manifest.json`, renames the folder to `step-NNNNNN/`, fsyncs the
+    ///    parent, then deletes checkpoints beyond the newest `keep`.
+    /// Until the rename nothing looks complete; a failure on any rank fails the save on every rank.
+    public static func save(step: Int, run: RunRecord, state: LocalState, store: CheckpointStore,
+                            world: Communicator, mesh: MeshShape, keep: Int?) throws -> SaveResult {
+        let start = monotonicSeconds()
+        let coordinates = mesh.coordinates(ofRank: world.rank)
+        let finalURL = store.url(step: step)
+
+        // 1. The temporary folder, named by rank 0's pid.
+        let tempName = try agree(world) { () -> String in
+            guard world.rank == 0 else { return "" }
+            let name = CheckpointStore.folderName(step: step) + ".tmp-\(getpid())"
+            let url = store.directory.appendingPathComponent(name)
+            do {
+                try FileManager.default.createDirectory(at: store.directory, withIntermediateDirectories: true)
+                if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
+                try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
+            } catch {
+                throw CheckpointError(.io, "cannot create \(url.path): \(error.localizedDescription)")
+            }
+            return name
+        }
+        let name = world.size > 1
+            ? String(decoding: try world.broadcastBytes(Array(tempName.utf8), root: 0), as: UTF8.self) : tempName
+        let tempURL = store.directory.appendingPathComponent(name)
+
+        // 2. The data files.
+        let written = try agree(world) { () -> [UInt8] in
+            guard coordinates.replicate == 0 else { return [] }
+            let file = fileName(shard: coordinates.shard, of: mesh.shard)
+            var writer = SafeTensorsWriter()
+            writer.setMetadata("format", CheckpointManifest.formatName)
+            writer.setMetadata("step", String(step))
+            var pieces: [CheckpointManifest.PieceRecord] = []
+            for vector in CheckpointVector.allCases {
+                let buffer = state.buffer(vector)
+                for piece in state.pieces where !piece.full.isEmpty {
+                    let tensor = "\(vector.rawValue).\(piece.full.lowerBound)-\(piece.full.upperBound)"
+                    let local = UnsafeBufferPointer(rebasing: buffer[piece.local ..< piece.local + piece.full.count])
+                    try writer.add(tensor, shape: [piece.full.count], borrowing: local)
+                    pieces.append(.init(vector: vector, tensor: tensor, file: file,
+                                        start: piece.full.lowerBound, end: piece.full.upperBound))
+                }
+            }
+            let path = tempURL.appendingPathComponent(file).path
+            try writer.write(to: path)
+            let (bytes, sha) = try fileChecksum(path)
+            let record = Written(file: .init(name: file, bytes: bytes, sha256: sha), pieces: pieces)
+            return Array(try JSONEncoder().encode(record))
+        }
+        let gathered = world.size > 1 ? try world.gatherBytes(written, root: 0) : [written]
+
+        // 3. The manifest, the rename, the rotation.
+        let (bytes, files, removed) = try agree(world) { () -> (Int, Int, [String]) in
+            guard world.rank == 0, let gathered else { return (0, 0, []) }
+            let records = try gathered.filter { !$0.isEmpty }.map { try JSONDecoder().decode(Written.self, from: Data($0)) }
+                .sorted { $0.file.name < $1.file.name }
+            let manifest = CheckpointManifest(
+                step: step, mesh: .init(dpReplicate: mesh.replicate, dpShard: mesh.shard), worldSize: world.size,
+                run: run, parameterCount: run.model.parameterCount, files: records.map(\.file),
+                pieces: records.flatMap(\.pieces).sorted { ($0.vector.rawValue, $0.start) < ($1.vector.rawValue, $1.start) })
+            try writeDurably(try manifest.encoded(), to: tempURL.appendingPathComponent(CheckpointManifest.fileName).path)
+            fsyncFolder(tempURL.path)
+            // A checkpoint of the same step from an earlier run is replaced: moved aside (a
+            // temporary name, so never mistaken for complete), then deleted once the new one is in.
+            var replaced: URL?
+            if FileManager.default.fileExists(atPath: finalURL.path) {
+                let aside = store.directory.appendingPathComponent(finalURL.lastPathComponent + ".tmp-replaced-\(getpid())")
+                try? FileManager.default.removeItem(at: aside)
+                try FileManager.default.moveItem(at: finalURL, to: aside)
+                replaced = aside
+            }
+            if rename(tempURL.path, finalURL.path) != 0 {
+                throw CheckpointError(.io, "cannot rename \(tempURL.path) to \(finalURL.path): \(String(cString: strerror(errno)))")
+            }
+            fsyncFolder(store.directory.path)
+            if let replaced { try? FileManager.default.removeItem(at: replaced) }
+            // The new checkpoint is complete: failing to delete an old one must not fail the save.
+            let removed = keep.flatMap { try? store.rotate(keep: $0) } ?? []
+            return (records.reduce(0) { $0 + $1.file.bytes }, records.count, removed)
+        }
+        return SaveResult(url: finalURL, files: files, bytes: bytes, seconds: monotonicSeconds() - start, removed: removed)
+    }
+
+    /// What one writing rank tells rank 0.
+    struct Written: Codable {
+        let file: CheckpointManifest.FileRecord
+        let pieces: [CheckpointManifest.PieceRecord]
+    }
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
