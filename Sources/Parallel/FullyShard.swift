@@ -124,12 +124,10 @@ public final class FullyShard: DataParallel {
         slotHolds = slotHolds.map { _ in nil }
     }
 
-    public func startMicroBatch(_ index: Int) {
-        // The previous micro-batch's last reduce-scatters (the lowest units) are still in flight:
-        // finish them, or this micro-batch's would overwrite them in `scatters` and reuse their
-        // staging buffers, losing those gradients (gradient accumulation on (1, S) and (R, S)).
-        attempt { for unit in scatters.keys.sorted() { try finishScatter(unit) } }
-    }
+    /// The previous micro-batch's last reduce-scatters may still be in flight here: they are
+    /// finished when their staging pair is next needed (`willBackward`), so they overlap this
+    /// micro-batch's forward.
+    public func startMicroBatch(_ index: Int) {}
 
     public func willForward(unit: Int) {
         attempt {
