@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "SafeTensors"),
         .target(name: "Parallel", dependencies: ["Collectives", "Memory", "Model"]),
         .target(name: "Metrics", dependencies: ["CBLAS"]),
+        // The event stream rank 0 -> front end (and its control channel back): Foundation only.
+        .target(name: "Telemetry"),
         .target(name: "Trainer", dependencies: [
             "CBLAS", "Collectives", "Dataset", "Memory", "Mesh", "Metrics", "Model", "Optim", "Parallel", "SafeTensors",
             "Tokenizer",
@@ -69,6 +71,7 @@ let package = Package(
         .testTarget(name: "MPITests", dependencies: ["TestSupport", "Mesh", "Trainer"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "RankCLI", "FrontendCLI"]),
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         // Shared by tests: locating built products and the shared data, running processes.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],
