@@ -71,6 +71,13 @@ public struct LineCounts: Equatable, Sendable {
     }
 }
 
+/// The bytes as an array, without an element-by-element copy where they are contiguous
+/// (generic code is not specialised across modules).
+func contiguous<Bytes: Collection>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
+    if let array = bytes as? [UInt8] { return array }
+    return bytes.withContiguousStorageIfAvailable { Array($0) } ?? Array(bytes)
+}
+
 /// An event line as decoded: the record, and the token if the line carried one (the first hello).
 public struct ParsedLine: Equatable, Sendable {
     public var record: TelemetryRecord
@@ -136,11 +143,12 @@ public enum LineCoding {
     static func decodeObject<Bytes: Collection, T: Decodable>(_ line: Bytes, maxLength: Int, decoder: JSONDecoder,
                                                              as type: T.Type) -> Result<T, RejectReason>
     where Bytes.Element == UInt8 {
-        var bytes = Array(line)
+        var bytes = contiguous(line)
         if bytes.last == 0x0D { bytes.removeLast() }
         if bytes.isEmpty { return .failure(.empty) }
         if bytes.count > maxLength { return .failure(.tooLong(bytes: bytes.count)) }
         guard String(validating: bytes, as: UTF8.self) != nil else { return .failure(.invalidUTF8) }
+        if nestingDepth(bytes) > maxNesting { return .failure(.notJSON("nested deeper than \(maxNesting) levels")) }
         do {
             return .success(try decoder.decode(T.self, from: Data(bytes)))
         } catch let reason as RejectReason {
@@ -152,6 +160,32 @@ public enum LineCoding {
         } catch {
             return .failure(.notJSON(String(describing: error)))
         }
+    }
+
+    /// The schema nests four levels deep; far deeper input is refused before the JSON parser
+    /// (which recurses) sees it.
+    static let maxNesting = 32
+
+    /// The deepest nesting of arrays and objects outside strings (stops counting past the limit).
+    static func nestingDepth(_ bytes: [UInt8]) -> Int {
+        var depth = 0, deepest = 0
+        var inString = false, escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                deepest = max(deepest, depth)
+                if deepest > maxNesting { return deepest }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return deepest
     }
 
     /// "loss: expected Double, found a string" from a decoding error.

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Cuts a byte stream into newline-terminated lines, holding at most `maxLength` bytes of an
 /// unfinished line: a line that grows past it is discarded as it arrives (its bytes are counted,
 /// never kept) and reported once, when its newline comes or the stream ends.
@@ -24,16 +30,25 @@ public struct LineSplitter {
 
     /// Feeds bytes; returns the pieces they complete, in order.
     public mutating func append<Bytes: Collection>(_ bytes: Bytes) -> [Piece] where Bytes.Element == UInt8 {
+        // Generic code is not specialised across modules: work on contiguous memory.
+        if let pieces = bytes.withContiguousStorageIfAvailable({ append(raw: UnsafeRawBufferPointer($0)) }) {
+            return pieces
+        }
+        return Array(bytes).withUnsafeBytes { append(raw: $0) }
+    }
+
+    public mutating func append(raw bytes: UnsafeRawBufferPointer) -> [Piece] {
         var pieces: [Piece] = []
-        var rest = bytes[...]
-        while !rest.isEmpty {
-            let newline = rest.firstIndex(of: 0x0A)
-            let chunk = rest[..<(newline ?? rest.endIndex)]
+        guard var start = bytes.baseAddress, !bytes.isEmpty else { return pieces }
+        let end = start + bytes.count
+        while start < end {
+            let newline = memchr(start, 0x0A, end - start).map { UnsafeRawPointer($0) }
+            let chunk = UnsafeRawBufferPointer(start: start, count: (newline ?? end) - start)
             if let discarded = discarding {
                 discarding = discarded + chunk.count
             } else if buffer.count + chunk.count > maxLength {
                 discarding = buffer.count + chunk.count
-                buffer.removeAll(keepingCapacity: false)
+                buffer = []
             } else {
                 buffer.append(contentsOf: chunk)
             }
@@ -46,7 +61,7 @@ public struct LineSplitter {
                 buffer.removeAll(keepingCapacity: true)
                 if buffer.capacity > 64 << 10 { buffer = [] }
             }
-            rest = rest[rest.index(after: newline)...]
+            start = newline + 1
         }
         return pieces
     }
