@@ -31,7 +31,7 @@ enum Socket {
     static let noSignal = Int32(MSG_NOSIGNAL)
     static let streamType = Int32(SOCK_STREAM.rawValue)
     #else
-    static let noSignal: Int32 = 0
+    static let noSignal: Int32 = 0  // Darwin: SO_NOSIGPIPE on each socket instead
     static let streamType = SOCK_STREAM
     #endif
 
@@ -216,3 +216,17 @@ func pollDescriptors(_ requests: [(fd: Int32, events: Int16)], timeout: Double) 
 let pollIn = Int16(POLLIN)
 let pollOut = Int16(POLLOUT)
 let pollError = Int16(POLLERR | POLLHUP | POLLNVAL)
+
+/// The sender's one write call, exposed for the tests (release-mode tests cannot reach internal
+/// code): what a write to a socket whose peer is gone returns, in a process that SIGPIPE would kill.
+public enum _TelemetrySocketProbe {
+    /// Bytes written, or minus errno.
+    public static func send(_ fd: Int32, _ bytes: [UInt8]) -> Int {
+        switch bytes.withUnsafeBytes({ Socket.sendSome(fd, $0) }) {
+        case .done(let n): return n
+        case .wouldBlock: return -Int(EAGAIN)
+        case .closed: return 0
+        case .failed(let code): return -Int(code)
+        }
+    }
+}

@@ -293,26 +293,9 @@ public final class TelemetrySender: @unchecked Sendable {
                 continue
             }
 
-            // Commands coming back, and the end of the connection.
-            if revents[1] & (pollIn | pollError) != 0 {
-                var reads = 0
-                readLoop: while reads < 16 {
-                    reads += 1
-                    let io = readBuffer.withUnsafeMutableBytes { Socket.receive(fd, into: $0) }
-                    switch io {
-                    case .done(let n):
-                        acceptCommands(splitter.append(readBuffer[0..<n]))
-                    case .wouldBlock:
-                        break readLoop
-                    case .closed:
-                        return fail("the front end at \(address) closed the connection")
-                    case .failed(let code):
-                        return fail("lost the front end at \(address): \(Socket.message(code))")
-                    }
-                }
-            }
-
-            // Events going out, as many as the socket takes now.
+            // Events going out first, as many as the socket takes now. (Writing before reading
+            // means a front end that closed is met by a write, which fails with EPIPE: the
+            // path MSG_NOSIGNAL guards, exercised by the tests.)
             writeLoop: while true {
                 if pendingOffset >= pendingLine.count {
                     guard let line = nextLine() else { break }
@@ -333,6 +316,25 @@ public final class TelemetrySender: @unchecked Sendable {
                     return fail("the front end at \(address) closed the connection")
                 case .failed(let code):
                     return fail("lost the front end at \(address): \(Socket.message(code))")
+                }
+            }
+
+            // Commands coming back, and the end of the connection.
+            if revents[1] & (pollIn | pollError) != 0 {
+                var reads = 0
+                readLoop: while reads < 16 {
+                    reads += 1
+                    let io = readBuffer.withUnsafeMutableBytes { Socket.receive(fd, into: $0) }
+                    switch io {
+                    case .done(let n):
+                        acceptCommands(readBuffer.withUnsafeBytes { splitter.append(raw: UnsafeRawBufferPointer(rebasing: $0[0..<n])) })
+                    case .wouldBlock:
+                        break readLoop
+                    case .closed:
+                        return fail("the front end at \(address) closed the connection")
+                    case .failed(let code):
+                        return fail("lost the front end at \(address): \(Socket.message(code))")
+                    }
                 }
             }
         }

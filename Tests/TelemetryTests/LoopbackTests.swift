@@ -222,10 +222,12 @@ final class LoopbackTests: XCTestCase {
         var n = 21
         // Training goes on: keep sending until the sender notices, then a lot more.
         while Date().timeIntervalSince(started) < 10 {
-            let t0 = Date()
-            sender.send(.step(Samples.step(n, ranks: 16)))
-            slowest = max(slowest, Date().timeIntervalSince(t0))
-            n += 1
+            for _ in 0..<5 {  // bursts: several lines queued when the sender meets the closed socket
+                let t0 = Date()
+                sender.send(.step(Samples.step(n, ranks: 16)))
+                slowest = max(slowest, Date().timeIntervalSince(t0))
+                n += 1
+            }
             if case .failed = sender.state { break }
             usleep(1_000)
         }
@@ -243,6 +245,23 @@ final class LoopbackTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(stats.droppedEvents, 10_000)
         sender.close()
         XCTAssertEqual(reports.count, 1)
+    }
+
+    func testAWriteToAVanishedPeerReturnsEPIPEInsteadOfRaisingSIGPIPE() throws {
+        let previous = signal(SIGPIPE, SIG_DFL)  // as in a rank: SIGPIPE would end the process
+        defer { signal(SIGPIPE, previous) }
+        let listener = StalledListener()
+        let client = try RawClient(port: listener.port)
+        let peer = accept(listener.fd, nil, nil)
+        XCTAssertGreaterThanOrEqual(peer, 0)
+        close(peer)  // FIN: the client's socket is in CLOSE_WAIT
+        usleep(20_000)
+        let line = Array("{\"event\":\"log\"}\n".utf8)
+        XCTAssertEqual(_TelemetrySocketProbe.send(client.fd, line), line.count, "the first write still goes out")
+        usleep(20_000)  // the peer answers it with a reset
+        var result = 0
+        for _ in 0..<3 where result >= 0 { result = _TelemetrySocketProbe.send(client.fd, line) }
+        XCTAssertEqual(result, -Int(EPIPE))
     }
 
     func testAnUnreachableFrontEndIsReportedOnceAndCostsNothing() {
