@@ -136,11 +136,6 @@ public final class TelemetryReceiver: @unchecked Sendable {
         finished.wait()
     }
 
-    deinit {
-        // The thread holds the receiver until `close`, so this runs only after it.
-        closeDescriptor(listener)
-    }
-
     // MARK: - the background thread
 
     private struct Pending {
@@ -152,8 +147,6 @@ public final class TelemetryReceiver: @unchecked Sendable {
     private struct Session {
         let fd: Int32
         var splitter: LineSplitter
-        var parser: EventParser
-        var outOffset = 0
     }
 
     private func deliver(_ items: [Item], lines: LineCounts? = nil, update: (inout Statistics) -> Void = { _ in }) {
@@ -185,21 +178,24 @@ public final class TelemetryReceiver: @unchecked Sendable {
         defer { finished.signal() }
         var pending: [Pending] = []
         var session: Session?
+        // One parser for the receiver's life: its counts cover every session.
+        var parser = EventParser(maxLength: maxLineLength)
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         defer {
             pending.forEach { closeDescriptor($0.fd) }
             if let session { closeDescriptor(session.fd) }
+            closeDescriptor(listener)
             condition.withLock { live = false }
         }
 
         func endSession(_ reason: String) {
             guard var current = session else { return }
             var items: [Item] = []
-            for piece in current.splitter.finish() { items += handle(piece, parser: &current.parser) }
+            for piece in current.splitter.finish() { items += handle(piece, parser: &parser) }
             closeDescriptor(current.fd)
             session = nil
             condition.withLock { live = false; outbox.removeAll() }
-            deliver(items + [.sessionEnded(reason)], lines: current.parser.counts)
+            deliver(items + [.sessionEnded(reason)], lines: parser.counts)
         }
 
         while true {
@@ -225,7 +221,7 @@ public final class TelemetryReceiver: @unchecked Sendable {
                         case .done(let n):
                             condition.withLock { stats.receivedBytes += n }
                             for piece in current.splitter.append(buffer[0..<n]) {
-                                items += handle(piece, parser: &current.parser)
+                                items += handle(piece, parser: &parser)
                             }
                         case .wouldBlock:
                             break readLoop
@@ -242,7 +238,7 @@ public final class TelemetryReceiver: @unchecked Sendable {
                     ended = writeCommands(&current)
                 }
                 session = current
-                deliver(items, lines: current.parser.counts)
+                deliver(items, lines: parser.counts)
                 if let ended { endSession(ended) }
             }
 
@@ -273,13 +269,11 @@ public final class TelemetryReceiver: @unchecked Sendable {
                             refuse(connection.fd, category: category, reason)
                         } else {
                             // Authenticated: the connection becomes the session, with the rest of its bytes.
-                            var current = Session(fd: connection.fd, splitter: connection.splitter,
-                                                  parser: EventParser(maxLength: maxLineLength))
+                            session = Session(fd: connection.fd, splitter: connection.splitter)
                             condition.withLock { live = true; outbox.removeAll() }
                             var items: [Item] = [.sessionStarted]
-                            for piece in pieces { items += handle(piece, parser: &current.parser) }
-                            session = current
-                            deliver(items, lines: current.parser.counts) { $0.sessions += 1 }
+                            for piece in pieces { items += handle(piece, parser: &parser) }
+                            deliver(items, lines: parser.counts) { $0.sessions += 1 }
                         }
                     } else {
                         refuse(connection.fd, category: "not_hello", "first line longer than \(maxLineLength) bytes")

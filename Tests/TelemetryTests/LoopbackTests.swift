@@ -142,6 +142,7 @@ final class LoopbackTests: XCTestCase {
         XCTAssertTrue(waitUntil(timeout: 5) { !receiver.isSessionLive })
         let third = startSession(receiver)
         XCTAssertEqual(receiver.statistics.sessions, 2)
+        XCTAssertEqual(receiver.statistics.lines.accepted, 3, "counts cover every session: hello, log, hello")
         third.close()
         second.close()
     }
