@@ -119,7 +119,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
 public struct MeshLayout: Codable, Equatable, Sendable {
     public var replicate: Int
     public var shard: Int
-    /// "replicate", "fsdp" or "hsdp".
+    /// "single" (1x1), "replicate", "fsdp" or "hsdp" (`Mesh.Strategy`, lowercased).
     public var strategy: String
 
     public init(replicate: Int, shard: Int, strategy: String) {
