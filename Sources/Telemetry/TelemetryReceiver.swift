@@ -164,12 +164,13 @@ public final class TelemetryReceiver: @unchecked Sendable {
         }
     }
 
+    /// Counts, then closes: whoever sees the connection closed sees it counted.
     private func refuse(_ fd: Int32, category: String, _ reason: String) {
-        closeDescriptor(fd)
         deliver([.connectionRefused(reason)]) {
             $0.refusedConnections += 1
             $0.refusedByReason[category, default: 0] += 1
         }
+        closeDescriptor(fd)
     }
 
     private static let maxPending = 8

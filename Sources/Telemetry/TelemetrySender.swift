@@ -60,6 +60,7 @@ public final class TelemetrySender: @unchecked Sendable {
     private var commands: [ControlCommand] = []
     private var closeDeadline: Double?
     private var reportedOversize = false
+    private var failureReported = false
     private static let commandLimit = 1024
 
     /// Starts connecting to `address` at once. `report` is called (from a background thread) at
@@ -231,15 +232,19 @@ public final class TelemetrySender: @unchecked Sendable {
         }
     }
 
+    /// Reports once, then fails: whoever sees `.failed` has already had the report.
     private func fail(_ reason: String) {
         let first = lock.withLock { () -> Bool in
-            if case .failed = currentState { return false }
-            currentState = .failed(reason)
-            dropQueue()
-            return true
+            defer { failureReported = true }
+            return !failureReported
         }
         if first {
             report("telemetry: \(reason); training continues without the front end")
+        }
+        lock.withLock {
+            if case .failed = currentState { return }
+            currentState = .failed(reason)
+            dropQueue()
         }
     }
 
