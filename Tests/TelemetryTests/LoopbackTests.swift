@@ -169,6 +169,22 @@ final class LoopbackTests: XCTestCase {
         XCTAssertTrue(receiver.isSessionLive)
     }
 
+    func testARankThatDiesMidLineEndsTheSessionAndTheHalfLineIsCounted() throws {
+        let receiver = try TelemetryReceiver()
+        defer { receiver.close() }
+        var client: RawClient? = try RawClient(port: receiver.address.port)
+        client!.write(try LineCoding.encode(TelemetryRecord(time: 1, event: .hello(Samples.hello)), token: receiver.token))
+        let step = try LineCoding.encode(TelemetryRecord(time: 2, event: .step(Samples.step(1))))
+        client!.write(Array(step.prefix(step.count / 2)))
+        client = nil  // killed mid-line
+        let items = collect(receiver) { if case .sessionEnded = $0 { return true }; return false }
+        XCTAssertEqual(items.first, .sessionStarted)
+        XCTAssertEqual(records(items).map(\.time), [1])
+        XCTAssertEqual(items.last, .sessionEnded("rank 0 closed the connection"))
+        XCTAssertEqual(receiver.statistics.lines.rejectedByCategory, ["not_json": 1])
+        XCTAssertFalse(receiver.isSessionLive)
+    }
+
     func testControlCommandsReachTheRankSide() throws {
         let receiver = try TelemetryReceiver()
         defer { receiver.close() }
