@@ -173,7 +173,7 @@ public final class TelemetryReceiver: @unchecked Sendable {
         closeDescriptor(fd)
     }
 
-    private static let maxPending = 8
+    private static let maxPending = 16
 
     private func run() {
         defer { finished.signal() }
@@ -294,9 +294,12 @@ public final class TelemetryReceiver: @unchecked Sendable {
                 while let fd = Socket.acceptConnection(listener) {
                     if session != nil {
                         refuse(fd, category: "session_live", "a session is already live")
-                    } else if pending.count >= Self.maxPending {
-                        refuse(fd, category: "too_many_pending", "\(Self.maxPending) connections already wait for their first line")
                     } else {
+                        // Idle connections cannot crowd rank 0 out: the oldest waiting one goes.
+                        if pending.count >= Self.maxPending {
+                            refuse(pending.removeFirst().fd, category: "too_many_pending",
+                                   "evicted: \(Self.maxPending) newer connections wait for their first line")
+                        }
                         pending.append(Pending(fd: fd, deadline: monotonicNow() + handshakeTimeout,
                                                splitter: LineSplitter(maxLength: maxLineLength)))
                     }

@@ -5,8 +5,9 @@ import Darwin
 #endif
 import Foundation
 
-/// Rank 0's end of the stream. It connects to the front end in the background, writes `hello`
-/// (with the token) first and every other event after it, and reads control commands back.
+/// Rank 0's end of the stream. When the first `hello` is sent it connects to the front end in
+/// the background, writes the hello (with the token) first and every other event after it, and
+/// reads control commands back.
 ///
 /// It never blocks and never throws at the caller: `send` encodes the event and appends it to a
 /// queue bounded in bytes (the oldest queued events are dropped when it is full, and a warning
@@ -63,9 +64,9 @@ public final class TelemetrySender: @unchecked Sendable {
     private var failureReported = false
     private static let commandLimit = 1024
 
-    /// Starts connecting to `address` at once. `report` is called (from a background thread) at
-    /// most once when the front end cannot be reached or is lost, plus once if an event is too
-    /// large to send.
+    /// Connects to `address` in the background as soon as the first `hello` is sent. `report`
+    /// is called (from the background thread) once when the front end cannot be reached or is
+    /// lost, and once if an event is too large to send.
     public init(address: TelemetryAddress, token: String, queueLimitBytes: Int = 8 << 20,
                 connectTimeout: Double = 5, maxLineLength: Int = TelemetrySchema.maxLineLength,
                 report: @escaping @Sendable (String) -> Void) {
@@ -251,6 +252,18 @@ public final class TelemetrySender: @unchecked Sendable {
     private func run() {
         defer { finished.signal() }
         guard let wakeup else { return fail("cannot create a wake-up pipe") }
+        // Connect only once the hello is there: the receiver gives a connection a few seconds
+        // to present it, and the trainer's set-up (tokenizing, measuring the peak) can take longer.
+        while true {
+            let (hasHello, closing) = lock.withLock { (hello != nil, closeDeadline != nil) }
+            if hasHello { break }
+            if closing {
+                lock.withLock { currentState = .closed; dropQueue() }
+                return
+            }
+            _ = pollDescriptors([(wakeup.readEnd, pollIn)], timeout: 1)
+            wakeup.drain()
+        }
         let fd: Int32
         do {
             fd = try Socket.startConnect(host: address.host, port: address.port)

@@ -185,6 +185,41 @@ final class LoopbackTests: XCTestCase {
         XCTAssertFalse(receiver.isSessionLive)
     }
 
+    func testTheSenderConnectsOnlyWithItsHelloSoASlowSetUpIsNotTimedOut() throws {
+        let receiver = try TelemetryReceiver(handshakeTimeout: 0.3)
+        defer { receiver.close() }
+        let reports = Reports()
+        let sender = TelemetrySender(address: receiver.address, token: receiver.token, report: reports.callback)
+        sender.send(.log(LogLine(message: "set-up")), time: 1)
+        usleep(800_000)  // the trainer building itself, longer than the handshake timeout
+        XCTAssertEqual(receiver.statistics.refusedConnections, 0)
+        XCTAssertFalse(receiver.isSessionLive)
+        XCTAssertEqual(sender.state, .connecting)
+        sender.send(.hello(Samples.hello), time: 2)
+        let items = collect(receiver) { if case .record(let r) = $0, r.time == 1 { return true }; return false }
+        XCTAssertEqual(records(items).map(\.time), [2, 1])
+        XCTAssertEqual(reports.count, 0)
+        sender.close()
+    }
+
+    func testIdleConnectionsCannotCrowdRankZeroOut() throws {
+        let receiver = try TelemetryReceiver()
+        defer { receiver.close() }
+        let idle = try (0..<20).map { _ in try RawClient(port: receiver.address.port) }
+        XCTAssertTrue(waitUntil(timeout: 5) { receiver.statistics.refusedByReason["too_many_pending"] == 4 })
+        XCTAssertEqual(receiver.drain().count, 4)
+        let sender = TelemetrySender(address: receiver.address, token: receiver.token, report: { _ in })
+        sender.send(.hello(Samples.hello))
+        let items = collect(receiver) { if case .record = $0 { return true }; return false }
+        // Its connection evicted one more idle one, then presented the hello.
+        XCTAssertEqual(items.count, 3, "\(items)")
+        XCTAssertEqual(Array(items.dropFirst()).first, .sessionStarted)
+        XCTAssertEqual(receiver.statistics.sessions, 1)
+        XCTAssertEqual(receiver.statistics.refusedByReason, ["too_many_pending": 5])
+        XCTAssertTrue(idle[0].closedByPeer(within: 1))
+        sender.close()
+    }
+
     func testControlCommandsReachTheRankSide() throws {
         let receiver = try TelemetryReceiver()
         defer { receiver.close() }
