@@ -105,14 +105,9 @@ public final class TelemetrySender: @unchecked Sendable {
     /// first, with the token; events sent before it wait for it (within the queue's bound).
     public func send(_ event: Event, time: Double = Date().timeIntervalSince1970) {
         let accepting = lock.withLock { () -> Bool in
-            switch currentState {
-            case .connecting, .connected:
-                if closeDeadline == nil { return true }
-                fallthrough
-            default:
-                stats.droppedEvents += 1
-                return false
-            }
+            if isOpen && closeDeadline == nil { return true }
+            stats.droppedEvents += 1
+            return false
         }
         guard accepting else { return }
         let isFirstHello: Bool = {
@@ -131,6 +126,11 @@ public final class TelemetrySender: @unchecked Sendable {
         }
         var oversized = false
         lock.withLock {
+            // The state may have changed while the event was encoded.
+            if closeDeadline != nil || !isOpen {
+                stats.droppedEvents += 1
+                return
+            }
             if line.count - 1 > maxLineLength || line.count > queueLimitBytes {
                 stats.droppedEvents += 1
                 oversized = !reportedOversize
@@ -177,6 +177,14 @@ public final class TelemetrySender: @unchecked Sendable {
         wakeup?.signal()
         guard !alreadyClosing else { return }
         _ = finished.wait(timeout: .now() + max(0, flushTimeout) + 1)
+    }
+
+    /// Connecting or connected. Guarded by `lock`.
+    private var isOpen: Bool {
+        switch currentState {
+        case .connecting, .connected: return true
+        case .failed, .closed: return false
+        }
     }
 
     // MARK: - the background thread

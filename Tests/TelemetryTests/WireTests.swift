@@ -81,6 +81,13 @@ final class WireTests: XCTestCase {
         } else {
             XCTFail("accepted a log without rank")
         }
+        let step = String(decoding: try! LineCoding.encode(TelemetryRecord(time: 1, event: .step(Samples.step(1)))).dropLast(),
+                          as: UTF8.self).replacingOccurrences(of: "\"tokens\":2048", with: "\"tokens\":\"many\"")
+        if case .failure(let r) = LineCoding.decode(Array(step.utf8)) {
+            XCTAssertEqual(r, .invalidFields(kind: "step", detail: "ranks[0].tokens: expected Int"))
+        } else {
+            XCTFail("accepted a step with a string for tokens")
+        }
         XCTAssertEqual(LineCoding.decode([0x7B, 0xFF, 0x7D]).failureCategory, "invalid_utf8")
         XCTAssertEqual(LineCoding.decode([UInt8](repeating: 0x20, count: 11), maxLength: 10).failureCategory, "too_long")
     }
