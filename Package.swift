@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "Parallel", dependencies: ["Collectives", "Memory", "Model"]),
         .target(name: "Metrics", dependencies: ["CBLAS"]),
         .target(name: "Checkpoint", dependencies: ["Checksum", "Collectives", "Mesh", "Model", "Parallel", "SafeTensors"]),
+        // The event stream rank 0 -> front end (and its control channel back): Foundation only.
+        .target(name: "Telemetry"),
         .target(name: "Trainer", dependencies: [
             "CBLAS", "Checkpoint", "Collectives", "Dataset", "Memory", "Mesh", "Metrics", "Model", "Optim", "Parallel", "SafeTensors",
             "Tokenizer",
@@ -75,6 +77,7 @@ let package = Package(
         ]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "RankCLI", "FrontendCLI"]),
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         // Shared by tests: locating built products and the shared data, running processes.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],

@@ -1,0 +1,319 @@
+import Foundation
+
+/// The wire schema of the telemetry stream (docs/telemetry.md): one JSON object per line, each
+/// with `"event"` (its kind) and `"time"` (Unix seconds when rank 0 emitted it), then the
+/// fields of that kind. Keys are the Swift property names (camelCase); memory categories and
+/// collective kinds are the snake_case names `Memory.MemoryCategory` and
+/// `Parallel.CollectiveKind` use as raw values. Unknown fields are ignored, so fields may be
+/// added without a new version; removing or retyping one needs a new `version`.
+///
+/// This module depends on Foundation only, so the front end can read the stream without linking
+/// the trainer (MPI, BLAS); the trainer maps its `StepReport` onto these types.
+public enum TelemetrySchema {
+    /// Carried by `hello`; a receiver refuses a session whose hello has another version.
+    public static let version = 1
+    /// Longest line (without its newline) either side accepts; longer lines are discarded.
+    public static let maxLineLength = 1 << 20
+}
+
+/// One message of the stream.
+public enum Event: Equatable, Sendable {
+    case hello(Hello)
+    case step(Step)
+    case checkpoint(Checkpoint)
+    case log(LogLine)
+    case warning(Notice)
+    case error(Notice)
+    case done(Done)
+
+    /// The kind as it appears in the `"event"` field.
+    public var kind: EventKind {
+        switch self {
+        case .hello: return .hello
+        case .step: return .step
+        case .checkpoint: return .checkpoint
+        case .log: return .log
+        case .warning: return .warning
+        case .error: return .error
+        case .done: return .done
+        }
+    }
+}
+
+public enum EventKind: String, CaseIterable, Sendable {
+    case hello, step, checkpoint, log, warning, error, done
+}
+
+/// An event with the time rank 0 emitted it.
+public struct TelemetryRecord: Equatable, Sendable {
+    /// Unix time in seconds.
+    public var time: Double
+    public var event: Event
+
+    public init(time: Double, event: Event) {
+        self.time = time
+        self.event = event
+    }
+}
+
+// MARK: - hello
+
+/// The run, once, before any step: what the dashboard lays out its panels from.
+public struct Hello: Codable, Equatable, Sendable {
+    /// `TelemetrySchema.version` of the sender.
+    public var schema: Int
+    public var config: RunConfig
+    public var mesh: MeshLayout
+    public var model: ModelSummary
+    /// Training FLOPs per token (6N + the attention term), as MFU uses it.
+    public var flopsPerToken: Double
+    public var peak: PeakInfo
+    /// Every rank, in rank order.
+    public var ranks: [RankIdentity]
+
+    public init(schema: Int = TelemetrySchema.version, config: RunConfig, mesh: MeshLayout, model: ModelSummary,
+                flopsPerToken: Double, peak: PeakInfo, ranks: [RankIdentity]) {
+        self.schema = schema
+        self.config = config
+        self.mesh = mesh
+        self.model = model
+        self.flopsPerToken = flopsPerToken
+        self.peak = peak
+        self.ranks = ranks
+    }
+}
+
+/// The training options the dashboard shows (a subset of the trainer's configuration).
+public struct RunConfig: Codable, Equatable, Sendable {
+    /// Optimizer steps the run will take.
+    public var steps: Int
+    public var seqLen: Int
+    /// Sequences per rank per micro-batch.
+    public var localBatchSize: Int
+    /// Sequences per optimizer step over every rank (local x grad accum x data-parallel ranks).
+    public var globalBatchSize: Int
+    public var gradAccum: Int
+    public var warmupSteps: Int
+    /// Peak learning rate.
+    public var lr: Double
+    public var maxNorm: Double
+    public var seed: UInt64
+    /// BLAS threads per rank.
+    public var threads: Int
+    public var dataPath: String
+    public var tokenizerPath: String
+    /// The rank's command line (arguments after the program), for the record.
+    public var arguments: [String]
+
+    public init(steps: Int, seqLen: Int, localBatchSize: Int, globalBatchSize: Int, gradAccum: Int, warmupSteps: Int,
+                lr: Double, maxNorm: Double, seed: UInt64, threads: Int, dataPath: String, tokenizerPath: String,
+                arguments: [String] = []) {
+        self.steps = steps; self.seqLen = seqLen; self.localBatchSize = localBatchSize
+        self.globalBatchSize = globalBatchSize; self.gradAccum = gradAccum; self.warmupSteps = warmupSteps
+        self.lr = lr; self.maxNorm = maxNorm; self.seed = seed; self.threads = threads
+        self.dataPath = dataPath; self.tokenizerPath = tokenizerPath; self.arguments = arguments
+    }
+}
+
+/// The 2-D data-parallel mesh `[dp_replicate, dp_shard]`; rank `r * shard + s` sits at (r, s).
+public struct MeshLayout: Codable, Equatable, Sendable {
+    public var replicate: Int
+    public var shard: Int
+    /// "single" (1x1), "replicate", "fsdp" or "hsdp" (`Mesh.Strategy`, lowercased).
+    public var strategy: String
+
+    public init(replicate: Int, shard: Int, strategy: String) {
+        self.replicate = replicate; self.shard = shard; self.strategy = strategy
+    }
+
+    public var worldSize: Int { replicate * shard }
+}
+
+public struct ModelSummary: Codable, Equatable, Sendable {
+    /// The flavor, e.g. "debugmodel".
+    public var flavor: String
+    public var dim: Int
+    public var nLayers: Int
+    public var nHeads: Int
+    public var nKVHeads: Int
+    public var vocabSize: Int
+    /// Total parameters (6,139,136 for the debugmodel).
+    public var parameters: Int
+
+    public init(flavor: String, dim: Int, nLayers: Int, nHeads: Int, nKVHeads: Int, vocabSize: Int, parameters: Int) {
+        self.flavor = flavor; self.dim = dim; self.nLayers = nLayers; self.nHeads = nHeads
+        self.nKVHeads = nKVHeads; self.vocabSize = vocabSize; self.parameters = parameters
+    }
+}
+
+/// The per-rank peak FLOP/s MFU is measured against, and where it came from.
+public struct PeakInfo: Codable, Equatable, Sendable {
+    public var flops: Double
+    /// "given", "measured" or "cached" (`Metrics.PeakFlops.Source`).
+    public var source: String
+    /// How it was obtained, e.g. "sgemm 2048x768x256, 1 thread(s)".
+    public var detail: String
+
+    public init(flops: Double, source: String, detail: String) {
+        self.flops = flops; self.source = source; self.detail = detail
+    }
+}
+
+public struct RankIdentity: Codable, Equatable, Sendable {
+    public var rank: Int
+    public var host: String
+    public var pid: Int32
+    /// Physical memory of the rank's host in bytes (the memory percentage's denominator); 0 if unknown.
+    public var hostMemoryBytes: Int
+
+    public init(rank: Int, host: String, pid: Int32, hostMemoryBytes: Int = 0) {
+        self.rank = rank; self.host = host; self.pid = pid; self.hostMemoryBytes = hostMemoryBytes
+    }
+}
+
+// MARK: - step
+
+/// One optimizer step: the figures every rank agrees on, and what each rank measured.
+public struct Step: Codable, Equatable, Sendable {
+    /// 1-based, as torchtitan logs it.
+    public var step: Int
+    /// Mean token cross-entropy over every token of every rank.
+    public var loss: Double
+    /// Global L2 norm of the gradient before clipping.
+    public var gradNorm: Double
+    public var lr: Double
+    /// Every rank's figures, in rank order.
+    public var ranks: [RankStep]
+
+    public init(step: Int, loss: Double, gradNorm: Double, lr: Double, ranks: [RankStep]) {
+        self.step = step; self.loss = loss; self.gradNorm = gradNorm; self.lr = lr; self.ranks = ranks
+    }
+}
+
+/// What one rank measured in one step (its host and pid are in `hello`).
+public struct RankStep: Codable, Equatable, Sendable {
+    public var rank: Int
+    /// Tokens this rank processed in the step.
+    public var tokens: Int
+    public var seconds: StepSeconds
+    /// Tokens per second of this rank (torchtitan's tps, per device).
+    public var tokensPerSecond: Double
+    /// Achieved model FLOP/s / 1e12.
+    public var tflops: Double
+    /// Model FLOPs utilisation in percent of the peak.
+    public var mfu: Double
+    /// Per collective kind ("all_reduce", "all_gather", "reduce_scatter").
+    public var communication: [String: CollectiveFigures]
+    /// Bytes allocated per memory category ("parameters", "gathered_parameters", "gradients",
+    /// "optimizer", "activations", "communication", "scratch").
+    public var memory: [String: Int]
+    /// Resident set size now and its high-water mark, in bytes.
+    public var residentBytes: Int
+    public var peakResidentBytes: Int
+
+    public init(rank: Int, tokens: Int, seconds: StepSeconds, tokensPerSecond: Double, tflops: Double, mfu: Double,
+                communication: [String: CollectiveFigures], memory: [String: Int], residentBytes: Int,
+                peakResidentBytes: Int) {
+        self.rank = rank; self.tokens = tokens; self.seconds = seconds; self.tokensPerSecond = tokensPerSecond
+        self.tflops = tflops; self.mfu = mfu; self.communication = communication; self.memory = memory
+        self.residentBytes = residentBytes; self.peakResidentBytes = peakResidentBytes
+    }
+}
+
+/// Where a step's wall time went, in seconds.
+public struct StepSeconds: Codable, Equatable, Sendable {
+    public var total: Double
+    public var data: Double
+    public var compute: Double
+    public var communication: Double
+    public var optimizer: Double
+
+    public init(total: Double = 0, data: Double = 0, compute: Double = 0, communication: Double = 0,
+                optimizer: Double = 0) {
+        self.total = total; self.data = data; self.compute = compute
+        self.communication = communication; self.optimizer = optimizer
+    }
+}
+
+/// One collective kind in one step of one rank.
+public struct CollectiveFigures: Codable, Equatable, Sendable {
+    /// Bytes this rank sent (ring volume).
+    public var bytes: Int
+    public var calls: Int
+    /// Seconds blocked waiting for it (communication compute did not hide).
+    public var waitSeconds: Double
+
+    public init(bytes: Int, calls: Int, waitSeconds: Double) {
+        self.bytes = bytes; self.calls = calls; self.waitSeconds = waitSeconds
+    }
+}
+
+// MARK: - checkpoint, log, warning, error, done
+
+public struct Checkpoint: Codable, Equatable, Sendable {
+    /// The step the weights are from.
+    public var step: Int
+    /// Where they were written.
+    public var path: String
+    public var bytes: Int
+    /// Wall time of gathering and writing.
+    public var seconds: Double
+
+    public init(step: Int, path: String, bytes: Int, seconds: Double) {
+        self.step = step; self.path = path; self.bytes = bytes; self.seconds = seconds
+    }
+}
+
+/// A line of torchtitan's log, as rank 0 printed it.
+public struct LogLine: Codable, Equatable, Sendable {
+    public var message: String
+    /// The rank that logged it.
+    public var rank: Int
+
+    public init(message: String, rank: Int = 0) {
+        self.message = message; self.rank = rank
+    }
+}
+
+/// A warning or an error.
+public struct Notice: Codable, Equatable, Sendable {
+    public var message: String
+    /// The rank it concerns, if one.
+    public var rank: Int?
+    /// The step it happened in, if one.
+    public var step: Int?
+
+    public init(message: String, rank: Int? = nil, step: Int? = nil) {
+        self.message = message; self.rank = rank; self.step = step
+    }
+}
+
+/// The last event of a run.
+public struct Done: Codable, Equatable, Sendable {
+    /// The exit status rank 0 is about to exit with (0: success).
+    public var status: Int32
+    /// "completed", "stopped" (a stop command) or "failed".
+    public var reason: String
+    public var summary: RunSummary
+
+    public init(status: Int32, reason: String, summary: RunSummary) {
+        self.status = status; self.reason = reason; self.summary = summary
+    }
+}
+
+public struct RunSummary: Codable, Equatable, Sendable {
+    /// Optimizer steps completed.
+    public var steps: Int
+    /// Tokens processed by every rank together.
+    public var tokens: Int
+    /// Wall time from the first step's start to the end.
+    public var seconds: Double
+    /// Loss of the last completed step (nil if none completed).
+    public var finalLoss: Double?
+    /// Mean over steps of the mean of the ranks' MFU, in percent (nil if no step).
+    public var meanMFU: Double?
+
+    public init(steps: Int, tokens: Int, seconds: Double, finalLoss: Double? = nil, meanMFU: Double? = nil) {
+        self.steps = steps; self.tokens = tokens; self.seconds = seconds; self.finalLoss = finalLoss; self.meanMFU = meanMFU
+    }
+}
