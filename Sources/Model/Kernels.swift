@@ -267,34 +267,55 @@ public enum Kernels {
     nonisolated(unsafe) public static var attentionBlockRows = 64
 
     /// Floats of scratch attentionForward/attentionBackward need.
-    public static func attentionScratchCount(seqLen: Int, blockRows: Int = attentionBlockRows) -> Int {
-        2 * blockRows * seqLen + seqLen + 64
+    public static func attentionScratchCount(seqLen: Int, headDim: Int, blockRows: Int = attentionBlockRows) -> Int {
+        let rows = min(blockRows, seqLen)
+        return 2 * rows * seqLen + seqLen + rows * headDim + rows + 64
+    }
+
+    /// Floats needed to keep the (unnormalised) attention probabilities of one layer: for each (batch, head),
+    /// the computed part of every query block (rows r0..<r1 times keys 0..<r1).
+    public static func attentionProbabilityCount(batch: Int, seqLen T: Int, heads: Int,
+                                                 blockRows: Int = attentionBlockRows) -> Int {
+        let rows = min(blockRows, T)
+        var perHead = 0, r0 = 0
+        while r0 < T { let r1 = min(T, r0 + rows); perHead += (r1 - r0) * r1; r0 = r1 }
+        return batch * heads * perHead
     }
 
     /// qkv: rows of width (heads + 2 kvHeads) * headDim = [q | k | v], RoPE already applied to q and k.
-    /// out: [n, heads * headDim]; lse: [batch, heads, seqLen] log-sum-exp of each query's scaled scores
-    /// (kept for the backward, which recomputes the probabilities instead of storing them).
+    /// out: [n, heads * headDim]; lse: [batch, heads, seqLen] log-sum-exp of each query's scaled scores.
     /// Query head h reads kv head h / (heads / kvHeads) (torchtitan's repeat_kv).
+    /// Queries are taken in blocks of `blockRows`; a block's scores against keys beyond its last row are all
+    /// masked, so they are never computed. The softmax is left unnormalised (E = exp(s - max)); the 1/sum is
+    /// applied to the headDim outputs instead. When `probabilities` (attentionProbabilityCount floats) and
+    /// `rowScale` ([batch, heads, seqLen]) are given, E and 1/sum are kept there for the backward, which
+    /// then needs neither the score GEMM nor any exp; otherwise the backward recomputes them from lse.
     public static func attentionForward(out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,
                                         qkv: UnsafePointer<Float>, batch: Int, seqLen T: Int, heads: Int,
                                         kvHeads: Int, headDim hd: Int, scratch: UnsafeMutablePointer<Float>,
-                                        blockRows requestedBlockRows: Int = attentionBlockRows) {
+                                        blockRows requestedBlockRows: Int = attentionBlockRows,
+                                        probabilities: UnsafeMutablePointer<Float>? = nil,
+                                        rowScale: UnsafeMutablePointer<Float>? = nil) {
         let C = heads * hd, KV = kvHeads * hd, W = C + 2 * KV
         let rep = heads / kvHeads
         let scale = 1 / Float(hd).squareRoot()
         let blockRows = min(requestedBlockRows, T)
-        let S = scratch
+        let invScratch = scratch + 2 * blockRows * T + T + blockRows * hd
         GemmProfile.inAttention = true
         defer { GemmProfile.inAttention = false }
+        var stored = probabilities
         for b in 0..<batch {
             for h in 0..<heads {
                 let base = qkv + b * T * W
                 let Q = base + h * hd, K = base + C + (h / rep) * hd, V = base + C + KV + (h / rep) * hd
                 let O = out + b * T * C + h * hd
                 let L = lse + (b * heads + h) * T
+                let R = rowScale.map { $0 + (b * heads + h) * T }
                 var r0 = 0
                 while r0 < T {
                     let r1 = min(T, r0 + blockRows), m = r1 - r0, cols = r1
+                    let S = stored ?? scratch
+                    let inv = R.map { $0 + r0 } ?? invScratch
                     gemm(transA: false, transB: true, m: m, n: cols, k: hd, alpha: scale,
                          a: Q + r0 * W, lda: W, b: K, ldb: W, beta: 0, c: S, ldc: cols)
                     for i in 0..<m {
@@ -302,12 +323,14 @@ public enum Kernels {
                         let valid = r0 + i + 1
                         let mx = rowMax(row, valid)
                         let sum = expShiftSum(row, valid, mx)
-                        scaleInPlace(row, valid, 1 / sum)
                         if valid < cols { (row + valid).update(repeating: 0, count: cols - valid) }
                         L[r0 + i] = mx + logf(sum)
+                        inv[i] = 1 / sum
                     }
                     gemm(transA: false, transB: false, m: m, n: hd, k: cols, alpha: 1,
                          a: S, lda: cols, b: V, ldb: W, beta: 0, c: O + r0 * C, ldc: C)
+                    for i in 0..<m { scaleInPlace(O + (r0 + i) * C, hd, inv[i]) }
+                    if let p = stored { stored = p + m * cols }
                     r0 = r1
                 }
             }
@@ -315,20 +338,25 @@ public enum Kernels {
     }
 
     /// Backward of attentionForward: writes dqkv (all of it; gradients w.r.t. the rotated q and k).
+    /// Pass the same `probabilities`/`rowScale` as the forward, or nil for both to recompute from lse.
     public static func attentionBackward(dqkv: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>,
                                          out: UnsafePointer<Float>, lse: UnsafePointer<Float>,
                                          qkv: UnsafePointer<Float>, batch: Int, seqLen T: Int, heads: Int,
                                          kvHeads: Int, headDim hd: Int, scratch: UnsafeMutablePointer<Float>,
-                                         blockRows requestedBlockRows: Int = attentionBlockRows) {
+                                         blockRows requestedBlockRows: Int = attentionBlockRows,
+                                         probabilities: UnsafePointer<Float>? = nil,
+                                         rowScale: UnsafePointer<Float>? = nil) {
         let C = heads * hd, KV = kvHeads * hd, W = C + 2 * KV
         let rep = heads / kvHeads
         let scale = 1 / Float(hd).squareRoot()
         let blockRows = min(requestedBlockRows, T)
         let P = scratch, dS = scratch + blockRows * T, D = scratch + 2 * blockRows * T
+        let dOScaled = D + T
         GemmProfile.inAttention = true
         defer { GemmProfile.inAttention = false }
         // dk and dv are accumulated over query blocks (and over the heads sharing them).
         for r in 0..<(batch * T) { (dqkv + r * W + C).update(repeating: 0, count: 2 * KV) }
+        var stored = probabilities
         for b in 0..<batch {
             for h in 0..<heads {
                 let base = qkv + b * T * W, dbase = dqkv + b * T * W
@@ -337,6 +365,7 @@ public enum Kernels {
                 let dQ = dbase + qOff, dK = dbase + kOff, dV = dbase + vOff
                 let O = out + b * T * C + h * hd, dO = dOut + b * T * C + h * hd
                 let L = lse + (b * heads + h) * T
+                let R = rowScale.map { $0 + (b * heads + h) * T }
                 for t in 0..<T {
                     var s: Float = 0
                     let o = O + t * C, g = dO + t * C
@@ -346,35 +375,58 @@ public enum Kernels {
                 var r0 = 0
                 while r0 < T {
                     let r1 = min(T, r0 + blockRows), m = r1 - r0, cols = r1
-                    gemm(transA: false, transB: true, m: m, n: cols, k: hd, alpha: scale,
-                         a: Q + r0 * W, lda: W, b: K, ldb: W, beta: 0, c: P, ldc: cols)
                     gemm(transA: false, transB: true, m: m, n: cols, k: hd, alpha: 1,
                          a: dO + r0 * C, lda: C, b: V, ldb: W, beta: 0, c: dS, ldc: cols)
-                    for i in 0..<m {
-                        let p = P + i * cols, ds = dS + i * cols
-                        let valid = r0 + i + 1
-                        let l = L[r0 + i], dd = D[r0 + i]
-                        var j = 0
-                        while j + 16 <= valid {
-                            let pv = exp16(load16(p + j) - l)
-                            store16(pv, p + j)
-                            store16(pv * (load16(ds + j) - dd) * scale, ds + j)
-                            j += 16
+                    let probs: UnsafePointer<Float>
+                    let dVSource: UnsafePointer<Float>, dVStride: Int
+                    if let E = stored, let R {
+                        // P = E * (1/sum) per row: dS = E (dP - D) scale/sum over whole rows (E is 0 where masked);
+                        // dV += E^T (dO / sum).
+                        probs = E
+                        for i in 0..<m {
+                            let e = E + i * cols, ds = dS + i * cols
+                            let dd = D[r0 + i], c = R[r0 + i] * scale
+                            var j = 0
+                            while j + 16 <= cols {
+                                store16(load16(e + j) * (load16(ds + j) - dd) * c, ds + j); j += 16
+                            }
+                            while j < cols { ds[j] = e[j] * (ds[j] - dd) * c; j += 1 }
+                            let inv = R[r0 + i]
+                            for d in 0..<hd { dOScaled[i * hd + d] = dO[(r0 + i) * C + d] * inv }
                         }
-                        if j < valid {
-                            let rem = valid - j
-                            let pv = exp16(loadPartial(p + j, rem, fill: 0) - l)
-                            storePartial(pv, p + j, rem)
-                            storePartial(pv * (loadPartial(ds + j, rem, fill: 0) - dd) * scale, ds + j, rem)
+                        dVSource = UnsafePointer(dOScaled); dVStride = hd
+                        stored = E + m * cols
+                    } else {
+                        gemm(transA: false, transB: true, m: m, n: cols, k: hd, alpha: scale,
+                             a: Q + r0 * W, lda: W, b: K, ldb: W, beta: 0, c: P, ldc: cols)
+                        for i in 0..<m {
+                            let p = P + i * cols, ds = dS + i * cols
+                            let valid = r0 + i + 1
+                            let l = L[r0 + i], dd = D[r0 + i]
+                            var j = 0
+                            while j + 16 <= valid {
+                                let pv = exp16(load16(p + j) - l)
+                                store16(pv, p + j)
+                                store16(pv * (load16(ds + j) - dd) * scale, ds + j)
+                                j += 16
+                            }
+                            if j < valid {
+                                let rem = valid - j
+                                let pv = exp16(loadPartial(p + j, rem, fill: 0) - l)
+                                storePartial(pv, p + j, rem)
+                                storePartial(pv * (loadPartial(ds + j, rem, fill: 0) - dd) * scale, ds + j, rem)
+                            }
+                            if valid < cols {
+                                (p + valid).update(repeating: 0, count: cols - valid)
+                                (ds + valid).update(repeating: 0, count: cols - valid)
+                            }
                         }
-                        if valid < cols {
-                            (p + valid).update(repeating: 0, count: cols - valid)
-                            (ds + valid).update(repeating: 0, count: cols - valid)
-                        }
+                        probs = UnsafePointer(P)
+                        dVSource = dO + r0 * C; dVStride = C
                     }
                     // dV[0..<r1] += P^T dO_block; dQ_block = dS K[0..<r1]; dK[0..<r1] += dS^T Q_block
                     gemm(transA: true, transB: false, m: cols, n: hd, k: m, alpha: 1,
-                         a: P, lda: cols, b: dO + r0 * C, ldb: C, beta: 1, c: dV, ldc: W)
+                         a: probs, lda: cols, b: dVSource, ldb: dVStride, beta: 1, c: dV, ldc: W)
                     gemm(transA: false, transB: false, m: m, n: hd, k: cols, alpha: 1,
                          a: dS, lda: cols, b: K, ldb: W, beta: 0, c: dQ + r0 * W, ldc: W)
                     gemm(transA: true, transB: false, m: cols, n: hd, k: m, alpha: 1,
