@@ -86,13 +86,13 @@ public enum Kernels {
         let n = t - magic
         var r = x - n * 0.693359375
         r = r + n * 2.12194440e-4
-        var p = Vec16(repeating: 1.9875691500e-4)
-        p = p * r + 1.3981999507e-3
-        p = p * r + 8.3334519073e-3
-        p = p * r + 4.1665795894e-2
-        p = p * r + 1.6666665459e-1
-        p = p * r + 5.0000001201e-1
-        let y = p * (r * r) + r + 1
+        // Cephes' polynomial, evaluated by Estrin's scheme (shorter dependency chains than Horner's).
+        let r2 = r * r, r4 = r2 * r2
+        let p01 = r * 1.6666665459e-1 + 5.0000001201e-1
+        let p23 = r * 8.3334519073e-3 + 4.1665795894e-2
+        let p45 = r * 1.9875691500e-4 + 1.3981999507e-3
+        let p = p01 + r2 * p23 + r4 * p45
+        let y = p * r2 + r + 1
         let bits = unsafeBitCast(t, to: SIMD16<Int32>.self) &- unsafeBitCast(Vec16(repeating: magic), to: SIMD16<Int32>.self)
         let scale = unsafeBitCast((bits &+ 127) &<< 23, to: Vec16.self)
         return y * scale
@@ -128,6 +128,17 @@ public enum Kernels {
             s += e
         }
         return s.sum()
+    }
+
+    /// sum of squares of p[0..<n]
+    @inline(__always)
+    static func squaredNorm(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = Vec16(repeating: 0)
+        var i = 0
+        while i + 16 <= n { let v = load16(p + i); acc += v * v; i += 16 }
+        var s = acc.sum()
+        while i < n { s += p[i] * p[i]; i += 1 }
+        return s
     }
 
     @inline(__always)
@@ -311,6 +322,12 @@ public enum Kernels {
                 let O = out + b * T * C + h * hd
                 let L = lse + (b * heads + h) * T
                 let R = rowScale.map { $0 + (b * heads + h) * T }
+                // |score_ij| <= scale |q_i| max_j |k_j|: where that bound is <= 64, exp(score) can neither
+                // overflow nor make the sum underflow, so the row max (a pass over the row) is not needed:
+                // the softmax is the same for any shift.
+                var maxKey: Float = 0
+                for j in 0..<T { maxKey = max(maxKey, squaredNorm(K + j * W, hd)) }
+                let bound = 64 * 64 / (scale * scale * maxKey)   // |q_i|^2 below this needs no shift
                 var r0 = 0
                 while r0 < T {
                     let r1 = min(T, r0 + blockRows), m = r1 - r0, cols = r1
@@ -321,7 +338,7 @@ public enum Kernels {
                     for i in 0..<m {
                         let row = S + i * cols
                         let valid = r0 + i + 1
-                        let mx = rowMax(row, valid)
+                        let mx = squaredNorm(Q + (r0 + i) * W, hd) <= bound ? 0 : rowMax(row, valid)
                         let sum = expShiftSum(row, valid, mx)
                         if valid < cols { (row + valid).update(repeating: 0, count: cols - valid) }
                         L[r0 + i] = mx + logf(sum)

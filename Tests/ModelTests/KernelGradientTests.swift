@@ -89,20 +89,23 @@ final class KernelGradientTests: XCTestCase {
         var rng = TestRandom(3)
         let batch = 2, T = 11, heads = 4, kvHeads = 2, hd = 8, theta = 10000.0
         let W = (heads + 2 * kvHeads) * hd, C = heads * hd
-        let qkv = rng.floats(batch * T * W, scale: 1.5)
+        // scale 1.5: scores small enough that the forward skips the row max; scale 12: large scores, row max used
+        for inputScale: Float in [1.5, 12] {
+        let qkv = rng.floats(batch * T * W, scale: inputScale)
         let r = rng.floats(batch * T * C)
         let ref = Ref.attention(qkv: qkv.doubles, batch: batch, seqLen: T, heads: heads, kvHeads: kvHeads, headDim: hd, theta: theta)
         // blocks of 4 query rows (the last one partial) and a single block; probabilities kept or recomputed
         for (blockRows, keep) in [(4, false), (4, true), (64, false), (64, true)] {
             let (out, dqkv) = runAttention(qkv: qkv, batch: batch, seqLen: T, heads: heads, kvHeads: kvHeads, headDim: hd,
                                            theta: theta, blockRows: blockRows, dOut: r, keep: keep)
-            for i in 0..<out.count { XCTAssertEqual(Double(out[i]), ref[i], accuracy: 1e-5, "out[\(i)] blockRows \(blockRows)") }
+            for i in 0..<out.count { XCTAssertEqual(Double(out[i]), ref[i], accuracy: 1e-5 * Double(inputScale), "out[\(i)] blockRows \(blockRows)") }
             assertGradient("attention.dqkv(blockRows \(blockRows), keep \(keep))", analytic: dqkv, indices: Array(0..<dqkv.count)) { j in
                 Ref.finiteDifference(qkv.doubles, j) {
                     Ref.dot(Ref.attention(qkv: $0, batch: batch, seqLen: T, heads: heads, kvHeads: kvHeads, headDim: hd,
                                           theta: theta), r.doubles)
                 }
             }
+        }
         }
     }
 
