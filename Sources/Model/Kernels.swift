@@ -33,6 +33,28 @@ public typealias Vec16 = SIMD16<Float>
     for i in 0..<count { p[i] = v[i] }
 }
 
+/// exp(x) for 16 lanes: Cephes' expf (range reduction by ln 2, degree-6 polynomial), about 1 ulp.
+/// Inputs are clamped to [-87.3, 88.7].
+@inline(__always)
+func vexp16(_ input: Vec16) -> Vec16 {
+    let x = vmin(vmax(input, Vec16(repeating: -87.3)), Vec16(repeating: 88.7))
+    let magic: Float = 12582912.0   // 1.5 * 2^23: adding it rounds to an integer in the low mantissa bits
+    let t = x * 1.44269504088896341 + magic
+    let n = t - magic
+    var r = x - n * 0.693359375
+    r = r + n * 2.12194440e-4
+    // Cephes' polynomial, evaluated by Estrin's scheme (shorter dependency chains than Horner's).
+    let r2 = r * r, r4 = r2 * r2
+    let p01 = r * 1.6666665459e-1 + 5.0000001201e-1
+    let p23 = r * 8.3334519073e-3 + 4.1665795894e-2
+    let p45 = r * 1.9875691500e-4 + 1.3981999507e-3
+    let p = p01 + r2 * p23 + r4 * p45
+    let y = p * r2 + r + 1
+    let bits = unsafeBitCast(t, to: SIMD16<Int32>.self) &- unsafeBitCast(Vec16(repeating: magic), to: SIMD16<Int32>.self)
+    let scale = unsafeBitCast((bits &+ 127) &<< 23, to: Vec16.self)
+    return y * scale
+}
+
 /// Monotonic seconds.
 @inline(__always) public func monotonicSeconds() -> Double {
     var ts = timespec()
@@ -76,27 +98,9 @@ public enum Kernels {
 
     // MARK: - Vector math
 
-    /// exp(x) for 16 lanes: Cephes' expf (range reduction by ln 2, degree-6 polynomial), about 1 ulp.
-    /// Inputs are clamped to [-87.3, 88.7].
+    /// exp(x) for 16 lanes (see vexp16).
     @inline(__always)
-    public static func exp16(_ input: Vec16) -> Vec16 {
-        let x = vmin(vmax(input, Vec16(repeating: -87.3)), Vec16(repeating: 88.7))
-        let magic: Float = 12582912.0   // 1.5 * 2^23: adding it rounds to an integer in the low mantissa bits
-        let t = x * 1.44269504088896341 + magic
-        let n = t - magic
-        var r = x - n * 0.693359375
-        r = r + n * 2.12194440e-4
-        // Cephes' polynomial, evaluated by Estrin's scheme (shorter dependency chains than Horner's).
-        let r2 = r * r, r4 = r2 * r2
-        let p01 = r * 1.6666665459e-1 + 5.0000001201e-1
-        let p23 = r * 8.3334519073e-3 + 4.1665795894e-2
-        let p45 = r * 1.9875691500e-4 + 1.3981999507e-3
-        let p = p01 + r2 * p23 + r4 * p45
-        let y = p * r2 + r + 1
-        let bits = unsafeBitCast(t, to: SIMD16<Int32>.self) &- unsafeBitCast(Vec16(repeating: magic), to: SIMD16<Int32>.self)
-        let scale = unsafeBitCast((bits &+ 127) &<< 23, to: Vec16.self)
-        return y * scale
-    }
+    public static func exp16(_ input: Vec16) -> Vec16 { vexp16(input) }
 
     @inline(__always)
     public static func exp(_ x: Float) -> Float { exp16(Vec16(repeating: x))[0] }
@@ -117,12 +121,12 @@ public enum Kernels {
         var s = Vec16(repeating: 0)
         var i = 0
         while i + 16 <= n {
-            let e = exp16(load16(p + i) - shift)
+            let e = vexp16(load16(p + i) - shift)
             store16(e, p + i); s += e; i += 16
         }
         if i < n {
             let rem = n - i
-            var e = exp16(loadPartial(p + i, rem, fill: 0) - shift)
+            var e = vexp16(loadPartial(p + i, rem, fill: 0) - shift)
             storePartial(e, p + i, rem)
             for k in rem..<16 { e[k] = 0 }
             s += e
@@ -422,14 +426,14 @@ public enum Kernels {
                             let l = L[r0 + i], dd = D[r0 + i]
                             var j = 0
                             while j + 16 <= valid {
-                                let pv = exp16(load16(p + j) - l)
+                                let pv = vexp16(load16(p + j) - l)
                                 store16(pv, p + j)
                                 store16(pv * (load16(ds + j) - dd) * scale, ds + j)
                                 j += 16
                             }
                             if j < valid {
                                 let rem = valid - j
-                                let pv = exp16(loadPartial(p + j, rem, fill: 0) - l)
+                                let pv = vexp16(loadPartial(p + j, rem, fill: 0) - l)
                                 storePartial(pv, p + j, rem)
                                 storePartial(pv * (loadPartial(ds + j, rem, fill: 0) - dd) * scale, ds + j, rem)
                             }
@@ -462,7 +466,7 @@ public enum Kernels {
         var i = 0
         while i + 16 <= count {
             let a = load16(h1 + i)
-            let s = 1 / (1 + exp16(-a))
+            let s = 1 / (1 + vexp16(-a))
             store16(a * s * load16(h3 + i), g + i)
             i += 16
         }
@@ -481,7 +485,7 @@ public enum Kernels {
         var i = 0
         while i + 16 <= count {
             let a = load16(h1 + i), g = load16(dg + i)
-            let s = 1 / (1 + exp16(-a))
+            let s = 1 / (1 + vexp16(-a))
             let silu = a * s
             store16(g * silu, dh3 + i)
             store16(g * load16(h3 + i) * (s + silu * (1 - s)), dh1 + i)

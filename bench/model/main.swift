@@ -7,7 +7,19 @@ import Model
 import Glibc
 #endif
 
+/// CPU time of this process (all threads): under contention from other processes, a steadier figure than wall time.
+func cpuSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
 let args = CommandLine.arguments
+if args.count > 1 && args[1] == "kernels" {
+    openblas_set_num_threads(1)
+    benchKernels(seqLen: args.count > 2 ? Int(args[2]) ?? 256 : 256, reps: args.count > 3 ? Int(args[3]) ?? 20 : 20)
+    exit(0)
+}
 let threads = args.count > 1 ? Int(args[1]) ?? 1 : 1
 let steps = args.count > 2 ? Int(args[2]) ?? 3 : 3
 let seqLens = args.count > 3 ? args[3].split(separator: ",").compactMap { Int($0) } : [256, 1024]
@@ -26,10 +38,12 @@ for seqLen in seqLens {
     let tokens = (0..<(n + 1)).map { _ in Int32(rng.next() % UInt64(config.vocabSize)) }
     let inputs = Array(tokens[0..<n]), targets = Array(tokens[1...n])
     var attGemm = 0.0
+    var cpu = 0.0
     var fwd = 0.0, bwd = 0.0, gemmFwd = 0.0, gemmBwd = 0.0, loss: Float = 0
     for step in 0...steps {
         GemmProfile.enabled = step > 0
         GemmProfile.reset()
+        let c0 = cpuSeconds()
         let t0 = monotonicSeconds()
         loss = inputs.withUnsafeBufferPointer { i in
             targets.withUnsafeBufferPointer { t in model.forward(inputs: i, targets: t, hooks: nil) }
@@ -41,6 +55,7 @@ for seqLen in seqLens {
         model.zeroGradients()
         model.backward(lossScale: 1, hooks: nil)
         let t2 = monotonicSeconds()
+        if step > 0 { cpu += cpuSeconds() - c0 }
         if step > 0 {
             fwd += t1 - t0; bwd += t2 - t1; gemmFwd += gf; gemmBwd += GemmProfile.seconds
             attGemm += af + GemmProfile.attentionSeconds
@@ -55,7 +70,8 @@ for seqLen in seqLens {
     line += "  fwd \(ms(fwd / s)) ms (gemm \(ms(gemmFwd / s)))"
     line += "  bwd \(ms(bwd / s)) ms (gemm \(ms(gemmBwd / s)))"
     line += "  fwd+bwd \(ms(total)) ms (gemm \(ms(gemm)) of which attention \(ms(attGemm / s)), other \(ms(total - gemm)))"
-    line += "  \(Int(Double(n) / total)) tokens/s  activations+scratch \(mib) MiB"
+    line += "  \(Int(Double(n) / total)) tokens/s (process CPU time \(ms(cpu / s)) ms/step)"
+    line += "  activations+scratch \(mib) MiB"
     print(line)
 }
 
