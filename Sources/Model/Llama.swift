@@ -199,6 +199,7 @@ public final class Llama {
             inputs[i] = a; targets[i] = b
         }
         let c = config, d = dim, L = c.nLayers, w = qkvWidth, hid = hidden
+        Kernels.workers = Int(openblas_get_num_threads())
 
         hooks?.willForward(unit: 0)
         Kernels.embeddingForward(out: residual, tokens: inputs, table: params(0), n: n, dim: d)
@@ -252,6 +253,7 @@ public final class Llama {
     public func backward(lossScale: Float, hooks: StepHooks?) {
         precondition(hasForward, "backward before forward")
         let c = config, d = dim, L = c.nLayers, w = qkvWidth, hid = hidden
+        Kernels.workers = Int(openblas_get_num_threads())
 
         let last = L + 1
         hooks?.willBackward(unit: last)

@@ -109,6 +109,34 @@ final class KernelGradientTests: XCTestCase {
         }
     }
 
+    /// The attention and element-wise kernels split over several threads give the same results.
+    func testKernelsOnSeveralThreads() {
+        var rng = TestRandom(7)
+        let batch = 3, T = 9, heads = 4, kvHeads = 2, hd = 8, W = (heads + 2 * kvHeads) * hd, C = heads * hd
+        let qkv = rng.floats(batch * T * W), r = rng.floats(batch * T * C)
+        let h1 = rng.floats(5000, scale: 3), h3 = rng.floats(5000), dg = rng.floats(5000)
+        func run() -> [[Float]] {
+            var results: [[Float]] = []
+            for keep in [false, true] {
+                let (out, dqkv) = runAttention(qkv: qkv, batch: batch, seqLen: T, heads: heads, kvHeads: kvHeads,
+                                               headDim: hd, theta: 10000, blockRows: 4, dOut: r, keep: keep)
+                results += [out, dqkv]
+            }
+            var g = [Float](repeating: 0, count: 5000), d1 = g, d3 = g
+            Kernels.swigluForward(g: &g, h1: h1, h3: h3, count: 5000)
+            Kernels.swigluBackward(dh1: &d1, dh3: &d3, dg: dg, h1: h1, h3: h3, count: 5000)
+            return results + [g, d1, d3]
+        }
+        let saved = Kernels.workers
+        defer { Kernels.workers = saved }
+        Kernels.workers = 1
+        let one = run()
+        for w in [2, 3] {
+            Kernels.workers = w
+            XCTAssertEqual(run(), one, "\(w) workers")
+        }
+    }
+
     /// Changing the token at position t+1 (its q, k and v) leaves every output at positions <= t unchanged.
     func testAttentionCausalMask() {
         var rng = TestRandom(4)

@@ -279,6 +279,26 @@ final class LlamaTests: XCTestCase {
       }
     }
 
+    /// Two BLAS threads (and two workers for the attention and element-wise kernels) give the same loss and
+    /// gradients as one, up to float rounding.
+    func testTwoThreads() throws {
+        let f = try makeTiny()
+        let loss1 = f.forward()
+        f.model.zeroGradients()
+        f.model.backward(lossScale: 1, hooks: nil)
+        let g1 = Array(f.model.gradients)
+        openblas_set_num_threads(2)
+        defer { openblas_set_num_threads(1) }
+        let loss2 = f.forward()
+        XCTAssertEqual(Kernels.workers, 2)
+        f.model.zeroGradients()
+        f.model.backward(lossScale: 1, hooks: nil)
+        let g2 = Array(f.model.gradients)
+        XCTAssertEqual(loss1, loss2, accuracy: 1e-6 * loss1)
+        let scale = g1.map { abs($0) }.max()!
+        for i in 0..<g1.count { XCTAssertEqual(g1[i], g2[i], accuracy: 1e-5 * scale, "gradient \(i)") }
+    }
+
     func testNoParametersUntilBound() throws {
         let ledger = MemoryLedger()
         let model = try Llama(config: .tiny, batchSize: 1, seqLen: 4, ledger: ledger, allocateParameters: false)

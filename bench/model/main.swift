@@ -64,12 +64,12 @@ for seqLen in seqLens {
     let s = Double(steps)
     let total = (fwd + bwd) / s
     let gemm = (gemmFwd + gemmBwd) / s
+    let attention = attGemm / s
     func ms(_ x: Double) -> String { String(Int((x * 1000).rounded())) }
     let mib = (ledger.bytes(.activations) + ledger.bytes(.scratch)) / 1048576
     var line = "seq_len \(seqLen): \(n) tokens  loss \(loss)"
-    line += "  fwd \(ms(fwd / s)) ms (gemm \(ms(gemmFwd / s)))"
-    line += "  bwd \(ms(bwd / s)) ms (gemm \(ms(gemmBwd / s)))"
-    line += "  fwd+bwd \(ms(total)) ms (gemm \(ms(gemm)) of which attention \(ms(attGemm / s)), other \(ms(total - gemm)))"
+    line += "  fwd \(ms(fwd / s)) ms  bwd \(ms(bwd / s)) ms"
+    line += "  fwd+bwd \(ms(total)) ms = dense gemm \(ms(gemm)) + attention core \(ms(attention)) + other \(ms(total - gemm - attention))"
     line += "  \(Int(Double(n) / total)) tokens/s (process CPU time \(ms(cpu / s)) ms/step)"
     line += "  activations+scratch \(mib) MiB"
     print(line)
