@@ -386,7 +386,8 @@ public enum Kernels {
         var r0 = 0
         while r0 < T {
             let r1 = min(T, r0 + blockRows), m = r1 - r0, cols = r1
-            let S = stored ?? scratch
+            // scores, softmax and the PV product in cache-resident scratch; E is copied out once if kept
+            let S = scratch
             let inv = R.map { $0 + r0 } ?? invScratch
             gemm(transA: false, transB: true, m: m, n: cols, k: hd, alpha: scale,
                  a: Q + r0 * W, lda: W, b: K, ldb: W, beta: 0, c: S, ldc: cols)
@@ -402,7 +403,7 @@ public enum Kernels {
             gemm(transA: false, transB: false, m: m, n: hd, k: cols, alpha: 1,
                  a: S, lda: cols, b: V, ldb: W, beta: 0, c: O + r0 * C, ldc: C)
             for i in 0..<m { scaleInPlace(O + (r0 + i) * C, hd, inv[i]) }
-            if let p = stored { stored = p + m * cols }
+            if let p = stored { p.update(from: S, count: m * cols); stored = p + m * cols }
             r0 = r1
         }
     }

@@ -17,6 +17,7 @@ func cpuSeconds() -> Double {
 let args = CommandLine.arguments
 if args.count > 1 && args[1] == "kernels" {
     openblas_set_num_threads(1)
+    if let b = getenv("ATTN_BLOCK").flatMap({ Int(String(cString: $0)) }) { Kernels.attentionBlockRows = b }
     benchKernels(seqLen: args.count > 2 ? Int(args[2]) ?? 256 : 256, reps: args.count > 3 ? Int(args[3]) ?? 20 : 20)
     exit(0)
 }
