@@ -1,5 +1,9 @@
 // Times forward+backward of the llama3 debugmodel (batch 8) at seq_len 256 and 1024.
-// usage: bench-model [threads=1] [steps=3] [seqLens=256,1024]
+// usage: bench-model [threads=1] [steps=3] [seqLens=256,1024]     (ATTN_BLOCK=n: attention query block rows)
+//        bench-model kernels [seqLen=256] [reps=20]              (each non-GEMM kernel, minimum of reps)
+// Prints the mean fwd/bwd time of the timed steps, split into dense GEMM (cblas_sgemm outside attention),
+// the attention core (per-head products + softmax), and everything else; then the machine's current rate
+// for one dense GEMM shape, to judge how busy the machine was.
 import CBLAS
 import Memory
 import Model
