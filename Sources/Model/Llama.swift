@@ -78,6 +78,10 @@ public final class Llama {
     private let attentionProbabilities: UnsafeMutablePointer<Float>?
     private let attentionRowScale: UnsafeMutablePointer<Float>?
     private let attentionProbabilityCount: Int
+    /// Threads for the attention core and the element-wise kernels (Kernels.workers) during forward/backward:
+    /// nil (the default) follows openblas_get_num_threads(); 1 keeps them on the calling thread.
+    public var kernelThreads: Int? = nil
+
     /// Whether this model keeps attention probabilities (true) or recomputes them in the backward.
     public var keepsAttentionProbabilities: Bool { attentionProbabilities != nil }
 
@@ -199,7 +203,7 @@ public final class Llama {
             inputs[i] = a; targets[i] = b
         }
         let c = config, d = dim, L = c.nLayers, w = qkvWidth, hid = hidden
-        Kernels.workers = Int(openblas_get_num_threads())
+        Kernels.workers = kernelThreads ?? Int(openblas_get_num_threads())
 
         hooks?.willForward(unit: 0)
         Kernels.embeddingForward(out: residual, tokens: inputs, table: params(0), n: n, dim: d)
@@ -253,7 +257,7 @@ public final class Llama {
     public func backward(lossScale: Float, hooks: StepHooks?) {
         precondition(hasForward, "backward before forward")
         let c = config, d = dim, L = c.nLayers, w = qkvWidth, hid = hidden
-        Kernels.workers = Int(openblas_get_num_threads())
+        Kernels.workers = kernelThreads ?? Int(openblas_get_num_threads())
 
         let last = L + 1
         hooks?.willBackward(unit: last)

@@ -1,5 +1,6 @@
 // Times forward+backward of the llama3 debugmodel (batch 8) at seq_len 256 and 1024.
 // usage: bench-model [threads=1] [steps=3] [seqLens=256,1024]     (ATTN_BLOCK=n: attention query block rows)
+//        (KERNEL_THREADS=n: threads for the attention core and element-wise kernels; default = BLAS threads)
 //        bench-model kernels [seqLen=256] [reps=20]              (each non-GEMM kernel, minimum of reps)
 // Prints the mean fwd/bwd time of the timed steps, split into dense GEMM (cblas_sgemm outside attention),
 // the attention core (per-head products + softmax), and everything else; then the machine's current rate
@@ -38,6 +39,7 @@ for seqLen in seqLens {
     let ledger = MemoryLedger()
     let model = try Llama(config: config, batchSize: batch, seqLen: seqLen, ledger: ledger)
     Initializer.initialize(model.parameters, layout: model.layout, seed: 1234)
+    if let k = getenv("KERNEL_THREADS").flatMap({ Int(String(cString: $0)) }) { model.kernelThreads = k }
     let n = batch * seqLen
     var rng = SplitMix64(seed: 42)
     let tokens = (0..<(n + 1)).map { _ in Int32(rng.next() % UInt64(config.vocabSize)) }
