@@ -72,6 +72,18 @@ public final class Llama {
     private var hasForward = false
     /// Query rows per attention block (Kernels.attentionBlockRows when the model was made).
     public let attentionBlockRows: Int
+    /// The attention probabilities of every layer are kept for the backward when they fit in this many bytes
+    /// (read at init); otherwise the backward recomputes them (flash-attention style) from the saved lse.
+    nonisolated(unsafe) public static var attentionProbabilityBudgetBytes = 512 << 20
+    private let attentionProbabilities: UnsafeMutablePointer<Float>?
+    private let attentionRowScale: UnsafeMutablePointer<Float>?
+    private let attentionProbabilityCount: Int
+    /// Threads for the attention core and the element-wise kernels (Kernels.workers) during forward/backward:
+    /// nil (the default) follows openblas_get_num_threads(); 1 keeps them on the calling thread.
+    public var kernelThreads: Int? = nil
+
+    /// Whether this model keeps attention probabilities (true) or recomputes them in the backward.
+    public var keepsAttentionProbabilities: Bool { attentionProbabilities != nil }
 
     /// The last forward's softmax over the vocabulary, [batchSize * seqLen, vocabSize] (read-only view, for tests and metrics).
     public var probabilities: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: probs, count: n * vocab) }
@@ -138,8 +150,18 @@ public final class Llama {
         dHiddenA = scratch(n * hid, "d_hidden_a")
         dHiddenB = scratch(n * hid, "d_hidden_b")
         attentionBlockRows = Kernels.attentionBlockRows
-        attentionScratch = scratch(Kernels.attentionScratchCount(seqLen: seqLen, blockRows: attentionBlockRows),
-                                   "attention_scratch")
+        attentionScratch = scratch(Kernels.attentionScratchCount(seqLen: seqLen, headDim: config.headDim,
+                                                                 blockRows: attentionBlockRows), "attention_scratch")
+        let probCount = Kernels.attentionProbabilityCount(batch: batchSize, seqLen: seqLen, heads: config.nHeads,
+                                                          blockRows: attentionBlockRows)
+        if L * probCount * 4 <= Llama.attentionProbabilityBudgetBytes {
+            attentionProbabilities = act(L * probCount, "attention.probabilities")
+            attentionRowScale = act(L * batchSize * config.nHeads * seqLen, "attention.row_scale")
+        } else {
+            attentionProbabilities = nil
+            attentionRowScale = nil
+        }
+        attentionProbabilityCount = probCount
         savedProbs = scratch(n, "saved_probs")
         ropeTable = scratch(seqLen * config.headDim, "rope_table")
         Kernels.fillRopeTable(ropeTable, maxSeqLen: seqLen, headDim: config.headDim, theta: config.ropeTheta)
@@ -181,6 +203,7 @@ public final class Llama {
             inputs[i] = a; targets[i] = b
         }
         let c = config, d = dim, L = c.nLayers, w = qkvWidth, hid = hidden
+        Kernels.workers = kernelThreads ?? Int(openblas_get_num_threads())
 
         hooks?.willForward(unit: 0)
         Kernels.embeddingForward(out: residual, tokens: inputs, table: params(0), n: n, dim: d)
@@ -202,7 +225,9 @@ public final class Llama {
                          headDim: c.headDim, table: ropeTable, inverse: false)
             Kernels.attentionForward(out: att, lse: lse + l * batchSize * c.nHeads * seqLen, qkv: q,
                                      batch: batchSize, seqLen: seqLen, heads: c.nHeads, kvHeads: c.kvHeads,
-                                     headDim: c.headDim, scratch: attentionScratch, blockRows: attentionBlockRows)
+                                     headDim: c.headDim, scratch: attentionScratch, blockRows: attentionBlockRows,
+                                     probabilities: attentionProbabilities.map { $0 + l * attentionProbabilityCount },
+                                     rowScale: attentionRowScale.map { $0 + l * batchSize * c.nHeads * seqLen })
             hm.update(from: x, count: n * d)
             Kernels.gemm(transA: false, transB: true, m: n, n: d, k: d, alpha: 1, a: att, lda: d,
                          b: p + offsets.wo, ldb: d, beta: 1, c: hm, ldc: d)
@@ -232,6 +257,7 @@ public final class Llama {
     public func backward(lossScale: Float, hooks: StepHooks?) {
         precondition(hasForward, "backward before forward")
         let c = config, d = dim, L = c.nLayers, w = qkvWidth, hid = hidden
+        Kernels.workers = kernelThreads ?? Int(openblas_get_num_threads())
 
         let last = L + 1
         hooks?.willBackward(unit: last)
@@ -265,7 +291,9 @@ public final class Llama {
             Kernels.attentionBackward(dqkv: dQKV, dOut: dAttnOut, out: att,
                                       lse: lse + l * batchSize * c.nHeads * seqLen, qkv: q,
                                       batch: batchSize, seqLen: seqLen, heads: c.nHeads, kvHeads: c.kvHeads,
-                                      headDim: c.headDim, scratch: attentionScratch, blockRows: attentionBlockRows)
+                                      headDim: c.headDim, scratch: attentionScratch, blockRows: attentionBlockRows,
+                                     probabilities: attentionProbabilities.map { $0 + l * attentionProbabilityCount },
+                                     rowScale: attentionRowScale.map { $0 + l * batchSize * c.nHeads * seqLen })
             Kernels.rope(dQKV, rowStride: w, batch: batchSize, seqLen: seqLen, heads: c.nHeads + c.kvHeads,
                          headDim: c.headDim, table: ropeTable, inverse: true)
             Kernels.gemm(transA: true, transB: false, m: w, n: d, k: n, alpha: 1, a: dQKV, lda: w,

@@ -53,7 +53,7 @@ final class KernelGradientTests: XCTestCase {
 
     /// RoPE + causal attention + GQA over a [q | k | v] buffer, several query blocks (the last one partial).
     func runAttention(qkv: [Float], batch: Int, seqLen: Int, heads: Int, kvHeads: Int, headDim: Int, theta: Double,
-                      blockRows: Int, dOut: [Float]?) -> (out: [Float], dqkv: [Float]) {
+                      blockRows: Int, dOut: [Float]?, keep: Bool = false) -> (out: [Float], dqkv: [Float]) {
         let W = (heads + 2 * kvHeads) * headDim, C = heads * headDim, n = batch * seqLen
         var table = [Float](repeating: 0, count: seqLen * headDim)
         Kernels.fillRopeTable(&table, maxSeqLen: seqLen, headDim: headDim, theta: theta)
@@ -61,14 +61,25 @@ final class KernelGradientTests: XCTestCase {
         Kernels.rope(&rotated, rowStride: W, batch: batch, seqLen: seqLen, heads: heads + kvHeads, headDim: headDim,
                      table: table, inverse: false)
         var out = [Float](repeating: 0, count: n * C), lse = [Float](repeating: 0, count: batch * heads * seqLen)
-        var scratch = [Float](repeating: 0, count: Kernels.attentionScratchCount(seqLen: seqLen, blockRows: blockRows))
+        var scratch = [Float](repeating: .nan, count: Kernels.attentionScratchCount(seqLen: seqLen, headDim: headDim,
+                                                                                   blockRows: blockRows))
+        let probCount = Kernels.attentionProbabilityCount(batch: batch, seqLen: seqLen, heads: heads, blockRows: blockRows)
+        let probs = UnsafeMutablePointer<Float>.allocate(capacity: probCount)
+        let rowScale = UnsafeMutablePointer<Float>.allocate(capacity: batch * heads * seqLen)
+        probs.initialize(repeating: .nan, count: probCount)
+        rowScale.initialize(repeating: .nan, count: batch * heads * seqLen)
+        defer { probs.deallocate(); rowScale.deallocate() }
+        let pp: UnsafeMutablePointer<Float>? = keep ? probs : nil
+        let rp: UnsafeMutablePointer<Float>? = keep ? rowScale : nil
         Kernels.attentionForward(out: &out, lse: &lse, qkv: rotated, batch: batch, seqLen: seqLen, heads: heads,
-                                 kvHeads: kvHeads, headDim: headDim, scratch: &scratch, blockRows: blockRows)
+                                 kvHeads: kvHeads, headDim: headDim, scratch: &scratch, blockRows: blockRows,
+                                 probabilities: pp, rowScale: rp)
         guard let dOut else { return (out, []) }
         var dqkv = [Float](repeating: .nan, count: n * W)   // every entry must be written
         Kernels.attentionBackward(dqkv: &dqkv, dOut: dOut, out: out, lse: lse, qkv: rotated, batch: batch,
                                   seqLen: seqLen, heads: heads, kvHeads: kvHeads, headDim: headDim, scratch: &scratch,
-                                  blockRows: blockRows)
+                                  blockRows: blockRows, probabilities: pp.map { UnsafePointer($0) },
+                                  rowScale: rp.map { UnsafePointer($0) })
         Kernels.rope(&dqkv, rowStride: W, batch: batch, seqLen: seqLen, heads: heads + kvHeads, headDim: headDim,
                      table: table, inverse: true)
         return (out, dqkv)
@@ -78,19 +89,51 @@ final class KernelGradientTests: XCTestCase {
         var rng = TestRandom(3)
         let batch = 2, T = 11, heads = 4, kvHeads = 2, hd = 8, theta = 10000.0
         let W = (heads + 2 * kvHeads) * hd, C = heads * hd
-        let qkv = rng.floats(batch * T * W, scale: 1.5)
+        // scale 1.5: scores small enough that the forward skips the row max; scale 12: large scores, row max used
+        for inputScale: Float in [1.5, 12] {
+        let qkv = rng.floats(batch * T * W, scale: inputScale)
         let r = rng.floats(batch * T * C)
         let ref = Ref.attention(qkv: qkv.doubles, batch: batch, seqLen: T, heads: heads, kvHeads: kvHeads, headDim: hd, theta: theta)
-        for blockRows in [4, 64] {
+        // blocks of 4 query rows (the last one partial) and a single block; probabilities kept or recomputed
+        for (blockRows, keep) in [(4, false), (4, true), (64, false), (64, true)] {
             let (out, dqkv) = runAttention(qkv: qkv, batch: batch, seqLen: T, heads: heads, kvHeads: kvHeads, headDim: hd,
-                                           theta: theta, blockRows: blockRows, dOut: r)
-            for i in 0..<out.count { XCTAssertEqual(Double(out[i]), ref[i], accuracy: 1e-5, "out[\(i)] blockRows \(blockRows)") }
-            assertGradient("attention.dqkv(blockRows \(blockRows))", analytic: dqkv, indices: Array(0..<dqkv.count)) { j in
+                                           theta: theta, blockRows: blockRows, dOut: r, keep: keep)
+            for i in 0..<out.count { XCTAssertEqual(Double(out[i]), ref[i], accuracy: 1e-5 * Double(inputScale), "out[\(i)] blockRows \(blockRows)") }
+            assertGradient("attention.dqkv(blockRows \(blockRows), keep \(keep))", analytic: dqkv, indices: Array(0..<dqkv.count)) { j in
                 Ref.finiteDifference(qkv.doubles, j) {
                     Ref.dot(Ref.attention(qkv: $0, batch: batch, seqLen: T, heads: heads, kvHeads: kvHeads, headDim: hd,
                                           theta: theta), r.doubles)
                 }
             }
+        }
+        }
+    }
+
+    /// The attention and element-wise kernels split over several threads give the same results.
+    func testKernelsOnSeveralThreads() {
+        var rng = TestRandom(7)
+        let batch = 3, T = 9, heads = 4, kvHeads = 2, hd = 8, W = (heads + 2 * kvHeads) * hd, C = heads * hd
+        let qkv = rng.floats(batch * T * W), r = rng.floats(batch * T * C)
+        let h1 = rng.floats(5000, scale: 3), h3 = rng.floats(5000), dg = rng.floats(5000)
+        func run() -> [[Float]] {
+            var results: [[Float]] = []
+            for keep in [false, true] {
+                let (out, dqkv) = runAttention(qkv: qkv, batch: batch, seqLen: T, heads: heads, kvHeads: kvHeads,
+                                               headDim: hd, theta: 10000, blockRows: 4, dOut: r, keep: keep)
+                results += [out, dqkv]
+            }
+            var g = [Float](repeating: 0, count: 5000), d1 = g, d3 = g
+            Kernels.swigluForward(g: &g, h1: h1, h3: h3, count: 5000)
+            Kernels.swigluBackward(dh1: &d1, dh3: &d3, dg: dg, h1: h1, h3: h3, count: 5000)
+            return results + [g, d1, d3]
+        }
+        let saved = Kernels.workers
+        defer { Kernels.workers = saved }
+        Kernels.workers = 1
+        let one = run()
+        for w in [2, 3] {
+            Kernels.workers = w
+            XCTAssertEqual(run(), one, "\(w) workers")
         }
     }
 

@@ -136,12 +136,14 @@ final class LlamaTests: XCTestCase {
     }
 
     /// Tiny model, batch 2 x seq 8; attention in blocks of 3 query rows so the model exercises partial blocks.
-    func makeTiny(seed: UInt64 = 11, blockRows: Int = 3, perturbNorms: Bool = true) throws -> Fixture {
-        let saved = Kernels.attentionBlockRows
+    func makeTiny(seed: UInt64 = 11, blockRows: Int = 3, perturbNorms: Bool = true, keepProbabilities: Bool = true) throws -> Fixture {
+        let saved = Kernels.attentionBlockRows, savedBudget = Llama.attentionProbabilityBudgetBytes
         Kernels.attentionBlockRows = blockRows
-        defer { Kernels.attentionBlockRows = saved }
+        Llama.attentionProbabilityBudgetBytes = keepProbabilities ? 1 << 30 : 0
+        defer { Kernels.attentionBlockRows = saved; Llama.attentionProbabilityBudgetBytes = savedBudget }
         let ledger = MemoryLedger()
         let model = try Llama(config: .tiny, batchSize: 2, seqLen: 8, ledger: ledger)
+        XCTAssertEqual(model.keepsAttentionProbabilities, keepProbabilities)
         Initializer.initialize(model.parameters, layout: model.layout, seed: seed)
         var rng = TestRandom(seed)
         if perturbNorms {   // norm weights away from 1 so their gradients and their use are both tested
@@ -160,7 +162,16 @@ final class LlamaTests: XCTestCase {
     /// The acceptance check: every parameter tensor of the tiny model against double-precision central differences
     /// of an independent double re-implementation of the whole forward (Ref.loss).
     func testTinyModelGradientsAllTensors() throws {
-        let f = try makeTiny()
+        try checkTinyModelGradients(keepProbabilities: true)
+    }
+
+    /// The same with the attention probabilities recomputed in the backward (the long-sequence path).
+    func testTinyModelGradientsRecomputingAttention() throws {
+        try checkTinyModelGradients(keepProbabilities: false)
+    }
+
+    func checkTinyModelGradients(keepProbabilities: Bool) throws {
+        let f = try makeTiny(keepProbabilities: keepProbabilities)
         let model = f.model, c = model.config
         let loss = f.forward()
         let p = Array(model.parameters).doubles
@@ -249,7 +260,8 @@ final class LlamaTests: XCTestCase {
     }
 
     func testGradientAccumulation() throws {
-        let f = try makeTiny()
+      for keep in [true, false] {
+        let f = try makeTiny(keepProbabilities: keep)
         let model = f.model
         _ = f.forward()
         model.zeroGradients()
@@ -263,7 +275,28 @@ final class LlamaTests: XCTestCase {
         XCTAssertGreaterThan(scale, 0)
         var worst: Float = 0
         for i in 0..<once.count { worst = max(worst, abs(once[i] - twice[i]) / (1e-5 * scale + 1e-5 * abs(once[i]))) }
-        XCTAssertLessThanOrEqual(worst, 1, "two half-scale backwards differ from one full backward")
+        XCTAssertLessThanOrEqual(worst, 1, "two half-scale backwards differ from one full backward (keep \(keep))")
+      }
+    }
+
+    /// Two BLAS threads (and two workers for the attention and element-wise kernels) give the same loss and
+    /// gradients as one, up to float rounding.
+    func testTwoThreads() throws {
+        let f = try makeTiny()
+        let loss1 = f.forward()
+        f.model.zeroGradients()
+        f.model.backward(lossScale: 1, hooks: nil)
+        let g1 = Array(f.model.gradients)
+        openblas_set_num_threads(2)
+        defer { openblas_set_num_threads(1) }
+        let loss2 = f.forward()
+        XCTAssertEqual(Kernels.workers, 2)
+        f.model.zeroGradients()
+        f.model.backward(lossScale: 1, hooks: nil)
+        let g2 = Array(f.model.gradients)
+        XCTAssertEqual(loss1, loss2, accuracy: 1e-6 * loss1)
+        let scale = g1.map { abs($0) }.max()!
+        for i in 0..<g1.count { XCTAssertEqual(g1[i], g2[i], accuracy: 1e-5 * scale, "gradient \(i)") }
     }
 
     func testNoParametersUntilBound() throws {
