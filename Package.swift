@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Model", "Mesh", "Collectives", "TestSupport"]),
-        .testTarget(name: "MPITests", dependencies: ["TestSupport", "Mesh", "Trainer", "Checkpoint"]),
+        .testTarget(name: "MPITests", dependencies: ["TestSupport", "Mesh", "Model", "Trainer", "Checkpoint"]),
         .testTarget(name: "CheckpointTests", dependencies: [
             "Checkpoint", "Checksum", "Collectives", "FrontendCLI", "Mesh", "Model", "Parallel", "RankCLI", "SafeTensors",
             "Trainer", "TestSupport",

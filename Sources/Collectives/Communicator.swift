@@ -58,6 +58,11 @@ public protocol Communicator: AnyObject {
     /// Combines `buffer` across all ranks, in place.
     func allReduce<T: CollectiveScalar>(_ buffer: UnsafeMutableBufferPointer<T>, op: ReduceOp) throws
     func startAllReduce<T: CollectiveScalar>(_ buffer: UnsafeMutableBufferPointer<T>, op: ReduceOp) throws -> CollectiveRequest
+    /// Out of place: `receive` gets the reduction of everyone's `send` (same counts). Open MPI
+    /// runs a non-blocking in-place all-reduce as recursive doubling (each rank sends log2(n)
+    /// full buffers); out of place it can use the ring (2(n-1)/n).
+    func startAllReduce<T: CollectiveScalar>(send: UnsafeBufferPointer<T>, receive: UnsafeMutableBufferPointer<T>,
+                                             op: ReduceOp) throws -> CollectiveRequest
 
     /// `send` holds `size` equal blocks; rank i receives the reduction of everyone's block i.
     func reduceScatter<T: CollectiveScalar>(send: UnsafeBufferPointer<T>, receive: UnsafeMutableBufferPointer<T>, op: ReduceOp) throws
@@ -117,6 +122,11 @@ enum Shapes {
         guard receive == send * size else {
             throw CollectiveError.invalidArguments(
                 "allGather: receive has \(receive) elements, expected send (\(send)) x ranks (\(size)) = \(send * size)")
+        }
+    }
+    static func sameCount(_ call: String, send: Int, receive: Int) throws {
+        guard send == receive else {
+            throw CollectiveError.invalidArguments("\(call): send has \(send) elements, receive \(receive); they must match")
         }
     }
     static func root(_ root: Int, size: Int) throws {

@@ -7,7 +7,10 @@ import Model
 /// shard, its gradient and its optimizer state persist. A unit's parameters are all-gathered
 /// before its forward (the next unit's gather is started meanwhile: prefetch), dropped after it
 /// unless `reshardAfterForward` is off, and gathered again for its backward. Its gradient is
-/// reduce-scattered as soon as its backward is done; with R > 1 the gradient shards are then
+/// reduce-scattered as soon as its backward is done (blocking: Open MPI's non-blocking
+/// reduce-scatter is a linear reduce that makes ranks other than 0 send the whole buffer, while
+/// the blocking butterfly sends the (n-1)/n of theory; it takes ~1 ms a unit here); with R > 1
+/// the gradient shards are then
 /// all-reduced across the replicate group.
 public final class FullyShard: DataParallel {
     /// Where one unit lives: in the full layout, padded, and in this rank's shard buffer.
@@ -30,12 +33,9 @@ public final class FullyShard: DataParallel {
     private let slots: [UnsafeMutableBufferPointer<Float>]
     private var slotHolds: [Int?]
     private var gathers: [Int: Pending] = [:]
-    /// A unit's full gradient while its backward runs, and its reduce-scattered shard: two of each,
-    /// so one unit's reduce-scatter travels while the next unit's backward computes.
-    private let gradientStaging: [UnsafeMutableBufferPointer<Float>]
-    private let scatterStaging: [UnsafeMutableBufferPointer<Float>]
-    /// The reduce-scatter reading each staging pair, and the unit it belongs to.
-    private var scatters: [(unit: Int, pending: Pending)?] = [nil, nil]
+    /// A unit's full gradient while its backward runs, and its reduce-scattered shard.
+    private let gradientStaging: UnsafeMutableBufferPointer<Float>
+    private let scatterStaging: UnsafeMutableBufferPointer<Float>
     private var failure: Error?
     public private(set) var communication = CommunicationStats()
 
@@ -61,12 +61,10 @@ public final class FullyShard: DataParallel {
         }
         slotHolds = Array(repeating: nil, count: slots.count)
         let largestShard = units.map(\.shardCount).max() ?? 0
-        gradientStaging = (0..<2).map {
-            ledger.allocate(Float.self, count: largest, category: .communication, label: "fsdp.unit_gradient.\($0)")
-        }
-        scatterStaging = (0..<2).map {
-            ledger.allocate(Float.self, count: largestShard, category: .communication, label: "fsdp.scattered.\($0)")
-        }
+        gradientStaging = ledger.allocate(Float.self, count: largest, category: .communication,
+                                          label: "fsdp.unit_gradient")
+        scatterStaging = ledger.allocate(Float.self, count: largestShard, category: .communication,
+                                         label: "fsdp.scattered")
     }
 
     // MARK: set-up
@@ -124,9 +122,6 @@ public final class FullyShard: DataParallel {
         slotHolds = slotHolds.map { _ in nil }
     }
 
-    /// The previous micro-batch's last reduce-scatters may still be in flight here: they are
-    /// finished when their staging pair is next needed (`willBackward`), so they overlap this
-    /// micro-batch's forward.
     public func startMicroBatch(_ index: Int) {}
 
     public func willForward(unit: Int) {
@@ -143,11 +138,7 @@ public final class FullyShard: DataParallel {
         attempt {
             progress()
             try ensureGathered(unit)
-            // The staging pair may still feed an earlier unit's reduce-scatter (two units up, or
-            // from the previous micro-batch): finish that one before overwriting it.
-            try finishScatter(slot: unit % 2)
-            let staging = gradientStaging[unit % 2]
-            for i in 0..<units[unit].padded { staging[i] = 0 }
+            for i in 0..<units[unit].padded { gradientStaging[i] = 0 }
             bind(unit)
             if unit > 0 { try startGather(unit - 1) }
         }
@@ -156,17 +147,19 @@ public final class FullyShard: DataParallel {
     public func didBackward(unit: Int) {
         attempt {
             let u = units[unit]
-            let send = UnsafeBufferPointer(rebasing: gradientStaging[unit % 2][0..<u.padded])
-            let receive = UnsafeMutableBufferPointer(rebasing: scatterStaging[unit % 2][0..<u.shardCount])
-            scatters[unit % 2] = (unit, Pending(kind: .reduceScatter,
-                                                request: try shardGroup.startReduceScatter(send: send, receive: receive, op: .sum)))
+            let start = monotonicSeconds()
+            try shardGroup.reduceScatter(send: UnsafeBufferPointer(rebasing: gradientStaging[0..<u.padded]),
+                                         receive: UnsafeMutableBufferPointer(rebasing: scatterStaging[0..<u.shardCount]),
+                                         op: .sum)
+            communication.waitSeconds[.reduceScatter, default: 0] += monotonicSeconds() - start
             communication.record(.reduceScatter, bufferBytes: u.padded * 4, ranks: shardGroup.size)
+            let target = UnsafeMutableBufferPointer(rebasing: gradients[u.shardOffset ..< u.shardOffset + u.shardCount])
+            for i in 0..<u.shardCount { target[i] += scatterStaging[i] }
         }
     }
 
     public func finishGradients() throws {
         if let failure { self.failure = nil; throw failure }
-        for slot in scatters.indices { try finishScatter(slot: slot) }
         if replicateGroup.size > 1 {
             let start = monotonicSeconds()
             try replicateGroup.allReduce(gradients, op: .sum)
@@ -204,25 +197,13 @@ public final class FullyShard: DataParallel {
         if let pending = gathers.removeValue(forKey: unit) { try communication.wait(pending) }
     }
 
-    /// Waits for the reduce-scatter of staging pair `slot` and adds its shard to the gradients.
-    private func finishScatter(slot: Int) throws {
-        guard let (unit, pending) = scatters[slot] else { return }
-        scatters[slot] = nil
-        try communication.wait(pending)
-        let u = units[unit]
-        let target = UnsafeMutableBufferPointer(rebasing: gradients[u.shardOffset ..< u.shardOffset + u.shardCount])
-        let scattered = scatterStaging[slot]
-        for i in 0..<u.shardCount { target[i] += scattered[i] }
-    }
-
     private func bind(_ unit: Int) {
         model.bind(unit: unit, parameters: slots[slotIndex(unit)].baseAddress!,
-                   gradients: gradientStaging[unit % 2].baseAddress!)
+                   gradients: gradientStaging.baseAddress!)
     }
 
     private func progress() {
         for p in gathers.values { _ = try? p.request.test() }
-        for case let (_, p)? in scatters { _ = try? p.request.test() }
     }
 
     /// Hooks cannot throw: the first failure is kept and thrown by `finishGradients`.

@@ -5,7 +5,9 @@ import Model
 /// PyTorch's `replicate` on a mesh (R, 1): every rank holds the whole model, and gradients are
 /// averaged across the replicate group by all-reduces in buckets. Each bucket is a contiguous run
 /// of units, started (non-blocking) as soon as the backward pass has finished its lowest unit, so
-/// it travels while the backward goes on.
+/// it travels while the backward goes on. The all-reduce is out of place, into a communication
+/// buffer the size of the gradients: Open MPI then runs the bandwidth-optimal ring instead of
+/// recursive doubling, and the averaging is folded into the copy back.
 public final class Replicate: DataParallel {
     private let model: Llama
     private let group: Communicator
@@ -13,15 +15,19 @@ public final class Replicate: DataParallel {
     let buckets: [Range<Int>]
     /// The bucket whose last unit is `unit`, if any.
     private let bucketCompletedBy: [Int?]
-    private var pending: [Pending] = []
+    /// Where the buckets' sums arrive (empty on a world of one).
+    private let reduced: UnsafeMutableBufferPointer<Float>
+    private var pending: [(bucket: Int, pending: Pending)] = []
     private var microBatches = 1
     private var isLastMicroBatch = true
     private var failure: Error?
     public private(set) var communication = CommunicationStats()
 
-    public init(model: Llama, group: Communicator, bucketBytes: Int) {
+    public init(model: Llama, group: Communicator, bucketBytes: Int, ledger: MemoryLedger) {
         self.model = model
         self.group = group
+        reduced = ledger.allocate(Float.self, count: group.size > 1 ? model.layout.count : 0, category: .communication,
+                                  label: "replicate.reduced_gradients")
         let units = model.layout.units
         var buckets: [Range<Int>] = []
         var completedBy = [Int?](repeating: nil, count: units.count)
@@ -58,16 +64,17 @@ public final class Replicate: DataParallel {
 
     public func willBackward(unit: Int) {
         // Open MPI moves non-blocking collectives on only inside MPI calls: give it the chance.
-        for p in pending { _ = try? p.request.test() }
+        for p in pending { _ = try? p.pending.request.test() }
     }
 
     public func didBackward(unit: Int) {
         // Gradients accumulate locally until the last micro-batch (PyTorch's no_sync).
         guard isLastMicroBatch, group.size > 1, failure == nil, let bucket = bucketCompletedBy[unit] else { return }
         let range = buckets[bucket]
-        let slice = UnsafeMutableBufferPointer(rebasing: gradients[range])
         do {
-            pending.append(Pending(kind: .allReduce, request: try group.startAllReduce(slice, op: .sum)))
+            let request = try group.startAllReduce(send: UnsafeBufferPointer(rebasing: gradients[range]),
+                                                   receive: UnsafeMutableBufferPointer(rebasing: reduced[range]), op: .sum)
+            pending.append((bucket, Pending(kind: .allReduce, request: request)))
             communication.record(.allReduce, bufferBytes: range.count * 4, ranks: group.size)
         } catch {
             failure = error
@@ -76,9 +83,12 @@ public final class Replicate: DataParallel {
 
     public func finishGradients() throws {
         defer { pending.removeAll() }
-        for p in pending { try communication.wait(p) }
+        let average = 1 / Float(group.size)
+        for (bucket, p) in pending {
+            try communication.wait(p)
+            for i in buckets[bucket] { gradients[i] = reduced[i] * average }
+        }
         if let failure { throw failure }
-        if group.size > 1 { scale(gradients, by: 1 / Float(group.size)) }
     }
 
     public func globalSumOfSquares(local: Double) throws -> Double { local }

@@ -63,7 +63,8 @@ public final class Trainer {
             parallel = FullyShard(model: model, shardGroup: mesh.shardGroup, replicateGroup: mesh.replicateGroup,
                                   ledger: ledger, reshardAfterForward: config.reshardAfterForward)
         } else {
-            parallel = Replicate(model: model, group: mesh.replicateGroup, bucketBytes: Int(config.bucketMB * 1_048_576))
+            parallel = Replicate(model: model, group: mesh.replicateGroup, bucketBytes: Int(config.bucketMB * 1_048_576),
+                                 ledger: ledger)
         }
         let count = parallel.parameters.count
         optimizer = AdamW(config: config.optimizer,

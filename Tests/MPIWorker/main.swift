@@ -59,6 +59,13 @@ func exercise<T: CollectiveScalar>(_ type: T.Type, comm: Communicator, check: Ch
                 try request.wait()  // waiting on a finished request is a no-op
             }
             check.expectEqual(async, want, "startAllReduce \(op) \(name) x\(count)")
+
+            let send = (0..<count).map { make(contribution(me, $0)) }
+            var received = [T](repeating: make(-1), count: count)
+            try send.withUnsafeBufferPointer { s in
+                try received.withUnsafeMutableBufferPointer { try comm.startAllReduce(send: s, receive: $0, op: op).wait() }
+            }
+            check.expectEqual(received, want, "startAllReduce out of place \(op) \(name) x\(count)")
         }
     }
 

@@ -69,15 +69,16 @@ private final class Captured: @unchecked Sendable {
 /// mpirun as this machine needs it: oversubscribed (tests start more ranks than cores), allowed
 /// as root, one BLAS thread per rank. `quiet` adds `-q`, which silences mpirun's own notices.
 public enum MPIRun {
-    public static func command(ranks: Int, quiet: Bool = false, _ program: [String]) -> [String] {
+    public static func command(ranks: Int, quiet: Bool = false, options: [String] = [], _ program: [String]) -> [String] {
         var args = ["mpirun", "-np", String(ranks), "--oversubscribe", "-x", "OPENBLAS_NUM_THREADS=1"]
         if quiet { args.append("-q") }
         if getuid() == 0 { args.append("--allow-run-as-root") }
-        return args + program
+        return args + options + program
     }
 
-    public static func run(ranks: Int, quiet: Bool = false, _ program: [String],
+    /// `options` go to mpirun itself (e.g. `--mca` settings), before the program.
+    public static func run(ranks: Int, quiet: Bool = false, options: [String] = [], _ program: [String],
                            timeout: TimeInterval = 300) throws -> ProcessResult {
-        try ProcessRunner.run(command(ranks: ranks, quiet: quiet, program), timeout: timeout)
+        try ProcessRunner.run(command(ranks: ranks, quiet: quiet, options: options, program), timeout: timeout)
     }
 }
