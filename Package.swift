@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Checksum", "Tokenizer", "TestSupport"]),
         .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Tokenizer", "TestSupport"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Memory"]),
-        .testTarget(name: "OptimTests", dependencies: ["Optim"]),
+        .testTarget(name: "OptimTests", dependencies: ["Optim", "TestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Model", "Mesh", "Collectives", "TestSupport"]),
@@ -78,7 +78,7 @@ let package = Package(
         ]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "RankCLI", "FrontendCLI"]),
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw"]),
-        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TestSupport"]),
         // Shared by tests: locating built products and the shared data, running processes.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],

@@ -1,23 +1,7 @@
 import Foundation
 import Optim
+import TestSupport
 import XCTest
-
-/// A deterministic generator for test data (splitmix64).
-struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [-scale, scale).
-    mutating func float(_ scale: Float) -> Float {
-        (Float(next() >> 40) / Float(1 << 24) * 2 - 1) * scale
-    }
-}
 
 /// The formula in Double, straight from the torch.optim.AdamW documentation.
 struct ReferenceAdamW {
@@ -79,7 +63,7 @@ func assertClose(_ actual: UnsafeMutableBufferPointer<Float>, _ expected: [Doubl
 final class AdamWTests: XCTestCase {
     func testMatchesDoubleReferenceOverSeveralSteps() {
         for count in [1, 7, 8, 9, 17, 1000] {
-            var rng = TestRandom(seed: UInt64(count))
+            var rng = SeededGenerator(seed: UInt64(count))
             let config = AdamWConfig()
             let b = Buffers(count: count)
             for i in 0..<count { b.p[i] = rng.float(1) }
@@ -103,7 +87,7 @@ final class AdamWTests: XCTestCase {
     func testNonDefaultHyperParameters() {
         let config = AdamWConfig(lr: 3e-3, beta1: 0.8, beta2: 0.999, eps: 1e-6, weightDecay: 0.01)
         let count = 33
-        var rng = TestRandom(seed: 42)
+        var rng = SeededGenerator(seed: 42)
         let b = Buffers(count: count)
         for i in 0..<count { b.p[i] = rng.float(3) }
         var ref = ReferenceAdamW(p: Array(b.p), config: config)
@@ -119,7 +103,7 @@ final class AdamWTests: XCTestCase {
     func testZeroGradientsOnlyDecayWeights() {
         for count in [1, 7, 1000] {
             let b = Buffers(count: count)
-            var rng = TestRandom(seed: 7)
+            var rng = SeededGenerator(seed: 7)
             for i in 0..<count { b.p[i] = rng.float(1) }
             let start = Array(b.p)
             let opt = AdamW(config: AdamWConfig(), m: b.m, v: b.v)
@@ -140,7 +124,7 @@ final class AdamWTests: XCTestCase {
     func testShardsGiveTheSameBitsAsTheWholeBuffer() {
         // An FSDP shard may start and end anywhere; the update of each element must not depend on it.
         let count = 1003
-        var rng = TestRandom(seed: 99)
+        var rng = SeededGenerator(seed: 99)
         let whole = Buffers(count: count), sharded = Buffers(count: count)
         for i in 0..<count { whole.p[i] = rng.float(1); sharded.p[i] = whole.p[i] }
         let optWhole = AdamW(config: AdamWConfig(), m: whole.m, v: whole.v)
@@ -170,7 +154,7 @@ final class AdamWTests: XCTestCase {
         // Run 5 steps, then start a second optimizer from copies of p, m, v with stepCount = 5:
         // its next step must equal the first optimizer's sixth.
         let count = 21
-        var rng = TestRandom(seed: 5)
+        var rng = SeededGenerator(seed: 5)
         let a = Buffers(count: count), b = Buffers(count: count)
         for i in 0..<count { a.p[i] = rng.float(1) }
         let optA = AdamW(config: AdamWConfig(), m: a.m, v: a.v)

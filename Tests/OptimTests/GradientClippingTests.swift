@@ -1,4 +1,5 @@
 import Optim
+import TestSupport
 import XCTest
 
 final class GradientClippingTests: XCTestCase {
@@ -12,7 +13,7 @@ final class GradientClippingTests: XCTestCase {
 
     func testSumOfSquaresAgainstDouble() {
         for count in [1, 7, 255, 256, 257, 1000, 100_003] {
-            var rng = TestRandom(seed: UInt64(count) &+ 11)
+            var rng = SeededGenerator(seed: UInt64(count) &+ 11)
             let g = (0..<count).map { _ in rng.float(count % 2 == 0 ? 1e-4 : 3) }
             let exact = g.reduce(0.0) { $0 + Double($1) * Double($1) }
             let got = g.withUnsafeBufferPointer { GradientClipping.sumOfSquares($0) }

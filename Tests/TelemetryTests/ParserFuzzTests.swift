@@ -1,5 +1,6 @@
 import Foundation
 import Telemetry
+import TestSupport
 import XCTest
 
 /// Malformed input of every sort must be counted, never crash, never pass as an event.

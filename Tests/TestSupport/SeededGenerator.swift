@@ -1,0 +1,20 @@
+/// A reproducible generator for test data (splitmix64): the same seed, the same values, on every
+/// machine, unlike the system generator.
+public struct SeededGenerator: RandomNumberGenerator {
+    public var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [-scale, scale).
+    public mutating func float(_ scale: Float) -> Float {
+        (Float(next() >> 40) / Float(1 << 24) * 2 - 1) * scale
+    }
+}
