@@ -39,7 +39,7 @@ let package = Package(
             "Tokenizer",
         ]),
         .target(name: "RankCLI", dependencies: [
-            "Collectives", "Mesh", "Model", "Trainer",
+            "Checkpoint", "Collectives", "Memory", "Mesh", "Model", "Parallel", "Telemetry", "Trainer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "FrontendCLI", dependencies: [
