@@ -42,8 +42,10 @@ let package = Package(
             "Checkpoint", "Collectives", "Memory", "Mesh", "Model", "Parallel", "Telemetry", "Trainer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // mpirun's command line and the supervision of a job: Foundation and Telemetry only.
+        .target(name: "Launcher", dependencies: ["Telemetry"]),
         .target(name: "FrontendCLI", dependencies: [
-            "Checkpoint", "Mesh", "Model", "Parallel", "Tokenizer", "Dataset", "Trainer",
+            "Checkpoint", "Launcher", "Mesh", "Model", "Parallel", "RankCLI", "Telemetry", "Tokenizer", "Dataset", "Trainer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -78,6 +80,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "RankCLI", "FrontendCLI"]),
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
+        .testTarget(name: "LauncherTests", dependencies: ["Launcher", "FrontendCLI", "RankCLI", "Telemetry", "TestSupport"]),
         // Shared by tests: locating built products and the shared data, running processes.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],

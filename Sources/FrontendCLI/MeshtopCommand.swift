@@ -1,12 +1,13 @@
 import ArgumentParser
 import Mesh
 
-/// `meshtop`: the front end. Later commands (run, replay, plan, export) join `subcommands`.
+/// `meshtop`: the front end. `run` is the default: `meshtop --steps 20` is `meshtop run --steps 20`.
 public struct MeshtopCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "meshtop",
         abstract: "A terminal dashboard for data-parallel training on a [dp_replicate, dp_shard] mesh.",
-        subcommands: [MeshesCommand.self, TokenizeCommand.self, ExportCommand.self])
+        subcommands: [RunCommand.self, ReplayCommand.self, MeshesCommand.self, TokenizeCommand.self, ExportCommand.self],
+        defaultSubcommand: RunCommand.self)
 
     public init() {}
 }
