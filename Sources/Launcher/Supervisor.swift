@@ -52,8 +52,9 @@ public final class Supervisor {
 
         var stopDeadline: Double?
         var killDeadline: Double?
-        var failure: String?
+        var lost: RankIdentity?
         var stopAsked = false
+        var tornDown = false
         let hostName = Self.hostName
         while process.isRunning {
             drain()
@@ -62,6 +63,7 @@ public final class Supervisor {
             if received > 0 {
                 if stopDeadline != nil || received > 1 {
                     say("killing the job")
+                    tornDown = true
                     Self.killJob(pid: pid, ranks: localRanks(hostName), signal: SIGKILL)
                     killDeadline = now
                 } else if receiver?.send(.stop) == true {
@@ -74,15 +76,18 @@ public final class Supervisor {
                 }
             }
             if let deadline = stopDeadline, now >= deadline, killDeadline == nil {
-                if stopAsked { say("the ranks did not stop within \(Int(options.stopGrace)) s: terminating them") }
+                if stopAsked && lost == nil { say("the ranks did not stop within \(Int(options.stopGrace)) s: terminating them") }
+                tornDown = true
                 Self.killJob(pid: pid, ranks: localRanks(hostName), signal: SIGTERM)
                 killDeadline = now + 2
             }
-            if failure == nil, done == nil, let lost = lostRank(hostName) {
-                failure = "rank \(lost.rank) (host \(lost.host), pid \(lost.pid)) ended before the run did; tearing the job down"
-                say(failure!)
-                Self.killJob(pid: pid, ranks: localRanks(hostName), signal: SIGTERM)
-                killDeadline = now + 2
+            if lost == nil, done == nil, let gone = lostRank(hostName) {
+                // The other ranks would wait for it in a collective forever: end them, and give
+                // mpirun 2 s to end the job itself (its status then says how the first rank
+                // ended), else tear it down.
+                lost = gone
+                for rank in localRanks(hostName) where rank != gone.pid { kill(rank, SIGKILL) }
+                if killDeadline == nil { stopDeadline = now + 2 }
             }
             if let deadline = killDeadline, now >= deadline {
                 Self.killJob(pid: pid, ranks: localRanks(hostName), signal: SIGKILL)
@@ -95,12 +100,21 @@ public final class Supervisor {
         let end = Date().addingTimeInterval(1)
         while done == nil && receiver?.isSessionLive == true && Date() < end { drain(); Thread.sleep(forTimeInterval: 0.02) }
         drain()
-        // Ranks mpirun left behind (it was killed) go too.
+        // Ranks mpirun left behind (it was killed) go too; return once they are gone.
         Self.killJob(pid: pid, ranks: localRanks(hostName), signal: SIGKILL)
+        let gone = Date().addingTimeInterval(2)
+        while localRanks(hostName).contains(where: Self.alive) && Date() < gone { Thread.sleep(forTimeInterval: 0.01) }
 
         var status: Int32 = process.terminationReason == .uncaughtSignal
             ? 128 + process.terminationStatus : process.terminationStatus
-        if status == 0, failure != nil || (done.map { $0.status != 0 } ?? false) { status = failure != nil ? 1 : done!.status }
+        if let lost {
+            let how = tornDown ? "ended (mpirun did not end the job within 2 s; how the rank ended is unknown)"
+                : status > 128 ? "killed by signal \(status - 128)\(Self.signalName(status - 128).map { " (\($0))" } ?? "")"
+                : status != 0 ? "exited with status \(status)" : "ended (how is unknown)"
+            say("rank \(lost.rank) (host \(lost.host), pid \(lost.pid)) \(how) before the run finished; the job was torn down")
+            if status == 0 { status = 1 }
+        }
+        if status == 0, let done, done.status != 0 { status = done.status }
         if status == 0 && done == nil && receiver != nil && !ranks.isEmpty { status = 1 }
         return status
     }
@@ -141,6 +155,11 @@ public final class Supervisor {
         kill(-pid, signal)
         kill(pid, signal)
         for rank in ranks { kill(rank, signal) }
+    }
+
+    static func signalName(_ number: Int32) -> String? {
+        [SIGKILL: "SIGKILL", SIGTERM: "SIGTERM", SIGINT: "SIGINT", SIGSEGV: "SIGSEGV", SIGABRT: "SIGABRT",
+         SIGBUS: "SIGBUS", SIGILL: "SIGILL", SIGFPE: "SIGFPE", SIGHUP: "SIGHUP", SIGPIPE: "SIGPIPE"][number]
     }
 
     static let hostName: String = {
