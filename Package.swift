@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // C libraries, imported through shim headers.
@@ -42,8 +43,8 @@ let package = Package(
             "Checkpoint", "Collectives", "Memory", "Mesh", "Model", "Parallel", "Telemetry", "Trainer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        // mpirun's command line and the supervision of a job: Foundation and Telemetry only.
-        .target(name: "Launcher", dependencies: ["Telemetry"]),
+        // mpirun's command line, the supervision of a job, --config files (TOML).
+        .target(name: "Launcher", dependencies: ["Telemetry", .product(name: "TOMLKit", package: "TOMLKit")]),
         .target(name: "FrontendCLI", dependencies: [
             "Checkpoint", "Launcher", "Mesh", "Model", "Parallel", "RankCLI", "Telemetry", "Tokenizer", "Dataset", "Trainer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -34,6 +34,12 @@ public struct RunCommand: ParsableCommand {
         discussion: "Default: (N, 1) for N = --np ranks.", valueName: "RxS"))
     public var mesh: String?
 
+    @Option(help: ArgumentHelp(
+        "A run in torchtitan's TOML shape ([job], [model], [optimizer], [lr_scheduler], [training], [parallelism], [checkpoint], [metrics]); options given here override it.",
+        discussion: "See examples/debug_model.toml. Unknown keys are warned about; a value of the wrong type is refused.",
+        valueName: "file.toml"))
+    public var config: String?
+
     @Option(name: .customLong("np"), help: "Ranks to start. Default: R x S of --mesh, else one per core.")
     public var np: Int?
 
@@ -77,6 +83,12 @@ public struct RunCommand: ParsableCommand {
     }
 
     public func run() throws {
+        // `meshtop` expands --config before parsing (MeshtopCommand.main); here only when the
+        // command was parsed some other way.
+        if let config {
+            fputs("meshtop: --config \(config) is read by `meshtop` itself, before parsing\n", stderr)
+            throw ExitCode(2)
+        }
         let plan: LaunchPlan
         do { plan = try self.plan() } catch {
             fputs("meshtop: \(error)\n", stderr)
