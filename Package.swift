@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // C libraries, imported through shim headers.
@@ -39,11 +40,13 @@ let package = Package(
             "Tokenizer",
         ]),
         .target(name: "RankCLI", dependencies: [
-            "Collectives", "Mesh", "Model", "Trainer",
+            "Checkpoint", "Collectives", "Memory", "Mesh", "Model", "Parallel", "Telemetry", "Trainer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // mpirun's command line, the supervision of a job, --config files (TOML).
+        .target(name: "Launcher", dependencies: ["Telemetry", .product(name: "TOMLKit", package: "TOMLKit")]),
         .target(name: "FrontendCLI", dependencies: [
-            "Checkpoint", "Mesh", "Model", "Parallel", "Tokenizer", "Dataset", "Trainer",
+            "Checkpoint", "Launcher", "Mesh", "Model", "Parallel", "RankCLI", "Telemetry", "Tokenizer", "Dataset", "Trainer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -79,6 +82,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "RankCLI", "FrontendCLI"]),
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TestSupport"]),
+        .testTarget(name: "LauncherTests", dependencies: ["Launcher", "FrontendCLI", "RankCLI", "Telemetry", "TestSupport"]),
         // Shared by tests: locating built products and the shared data, running processes.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],

@@ -1,14 +1,32 @@
 import ArgumentParser
+import Foundation
+import Launcher
 import Mesh
 
-/// `meshtop`: the front end. Later commands (run, replay, plan, export) join `subcommands`.
+/// `meshtop`: the front end. `run` is the default: `meshtop --steps 20` is `meshtop run --steps 20`.
 public struct MeshtopCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "meshtop",
         abstract: "A terminal dashboard for data-parallel training on a [dp_replicate, dp_shard] mesh.",
-        subcommands: [MeshesCommand.self, TokenizeCommand.self, ExportCommand.self])
+        subcommands: [RunCommand.self, ReplayCommand.self, MeshesCommand.self, TokenizeCommand.self, ExportCommand.self],
+        defaultSubcommand: RunCommand.self)
 
     public init() {}
+
+    /// Parses the command line with `run --config FILE` expanded into the file's options
+    /// (the command line's own come after them and win), then runs the command.
+    public static func main() {
+        let names = Set(configuration.subcommands.map { $0.configuration.commandName ?? "" })
+        do {
+            let arguments = try ConfigFile.expand(Array(CommandLine.arguments.dropFirst()), subcommands: names) {
+                fputs("meshtop: warning: \($0)\n", stderr)
+            }
+            main(arguments)
+        } catch {
+            fputs("meshtop: \(error)\n", stderr)
+            Foundation.exit(2)
+        }
+    }
 }
 
 /// `meshtop meshes --np N`: every mesh a job of N ranks can run on.

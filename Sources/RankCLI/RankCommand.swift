@@ -4,6 +4,7 @@ import Collectives
 import Foundation
 import Mesh
 import Model
+import Telemetry
 import Trainer
 
 /// `meshtop-rank`: what mpirun starts on every rank.
@@ -54,17 +55,58 @@ public struct RankCommand: ParsableCommand {
 
         let world = try MPIRuntime.world()
         defer { MPIRuntime.finalize() }
+        // Rank 0 streams to the front end when `meshtop run` started the job (docs/telemetry.md).
+        let telemetry = world.rank == 0 ? TelemetrySender.fromEnvironment(report: { printError("meshtop-rank: \($0)") }) : nil
+        let log: (String) -> Void = { line in
+            printLine(line)
+            telemetry?.send(.log(LogLine(message: line)))
+        }
+        var session = RunSession()
         do {
             let deviceMesh = try DeviceMesh(shape: shape, world: world)
-            let trainer = try Trainer(config: config, mesh: deviceMesh, log: printLine)
+            let trainer = try Trainer(config: config, mesh: deviceMesh, log: log)
+            let identities = try gatherIdentities(trainer)
+            telemetry?.send(.hello(Hello(trainer: trainer, arguments: Array(CommandLine.arguments.dropFirst()),
+                                         ranks: identities)))
+            trainer.onCheckpoint = { result in
+                telemetry?.send(.checkpoint(Telemetry.Checkpoint(step: trainer.completedSteps, path: result.url.path,
+                                                                 bytes: result.bytes, seconds: result.seconds)))
+            }
             let metrics = try world.rank == 0 ? metricsFile.map(JSONLinesWriter.init(path:)) : nil
-            try trainer.run { report in try metrics?.write(event: "step", report) }
+            let control = StepControl(telemetry: telemetry, trainer: trainer, log: log)
+            do {
+                try trainer.run { report in
+                    session.record(report)
+                    try metrics?.write(event: "step", report)
+                    telemetry?.send(.step(Telemetry.Step(report)))
+                    try control.atStepBoundary(step: report.step)
+                }
+            } catch let ending as RunEnding {
+                session.ending = ending
+            }
             try world.barrier()
+            let status = session.ending?.status ?? 0
+            telemetry?.send(.done(Done(status: status, reason: session.ending?.reason ?? "completed",
+                                       summary: session.summary(trainer))))
+            telemetry?.close(flushTimeout: 2)
+            if status != 0 { throw ExitCode(status) }
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
-            if world.rank == 0 { printError("meshtop-rank: \(error)") } else { usleep(500_000) }
+            if world.rank == 0 {
+                printError("meshtop-rank: \(error)")
+                var step: Int?
+                if case let TrainingError.nonFiniteLoss(s, _) = error { step = s }
+                telemetry?.send(.error(Notice(message: "\(error)", rank: 0, step: step)))
+                telemetry?.send(.done(Done(status: 1, reason: "failed", summary: session.summary(nil))))
+                telemetry?.close(flushTimeout: 2)
+            } else { usleep(500_000) }
             throw ExitCode(1)
         }
     }
+
+    /// The exit status of a run that stops so the launcher can restart it on another mesh.
+    public static let reconfigureExitStatus: Int32 = 3
 }
 
 /// Overrides of the flavor's architecture.

@@ -34,6 +34,8 @@ public final class Trainer {
 
     /// Optimizer steps done: the checkpoint's step after a resume, then one more per `step`.
     public private(set) var completedSteps = 0
+    /// Called on rank 0 after every checkpoint this trainer writes (periodic or asked for).
+    public var onCheckpoint: ((SaveResult) -> Void)?
     /// The checkpoint this run resumed from, if any.
     public private(set) var resumed: ResumeOutcome?
     private var resumeLog: [String] = []
@@ -171,6 +173,7 @@ public final class Trainer {
             log(String(format: "Saved checkpoint %@ (%d file%@, %.1f MB) in %.2f seconds", result.url.path, result.files,
                        result.files == 1 ? "" : "s", Double(result.bytes) / 1e6, result.seconds))
             for name in result.removed { log("Removed old checkpoint \(name) (--keep-checkpoints \(config.keepCheckpoints ?? 0))") }
+            onCheckpoint?(result)
         }
         return result
     }

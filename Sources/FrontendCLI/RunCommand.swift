@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import Launcher
+import Mesh
+import RankCLI
+import Telemetry
+import Trainer
+
+/// `meshtop run` (the default): launches the ranks under mpirun, follows rank 0's telemetry,
+/// and exits with the job's status.
+public struct RunCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Launch a training job under mpirun and follow it (the default command).",
+        discussion: """
+            Starts one meshtop-rank per rank under mpirun (oversubscribed when the ranks exceed \
+            the cores, one OPENBLAS_NUM_THREADS=--threads per rank, --allow-run-as-root as root) \
+            and receives rank 0's telemetry stream (docs/telemetry.md). With no options: the \
+            debugmodel on the shipped tinyshakespeare, one rank per core on (N, 1).
+
+            The dashboard is a later issue: until it exists, run is always headless (--no-tui): \
+            it prints torchtitan's log lines and writes every received event to --metrics-file \
+            as JSON lines (what `meshtop replay` reads).
+
+            Ctrl-C (SIGINT) or SIGTERM asks rank 0 to stop at the end of the step (checkpointing \
+            first when --checkpoint-dir is set) and kills the job after 10 s; a second one kills \
+            at once. A rank that dies is reported and the job torn down. Exit status: the job's \
+            (0 when it completed or was stopped; 2 for options refused before launching; 3 when \
+            the run stopped to be restarted on another mesh).
+            """)
+
+    @Option(help: ArgumentHelp(
+        "The device mesh [dp_replicate, dp_shard] as RxS or R,S (R x S ranks).",
+        discussion: "Default: (N, 1) for N = --np ranks.", valueName: "RxS"))
+    public var mesh: String?
+
+    @Option(help: ArgumentHelp(
+        "A run in torchtitan's TOML shape ([job], [model], [optimizer], [lr_scheduler], [training], [parallelism], [checkpoint], [metrics]); options given here override it.",
+        discussion: "See examples/debug_model.toml. Unknown keys are warned about; a value of the wrong type is refused.",
+        valueName: "file.toml"))
+    public var config: String?
+
+    @Option(name: .customLong("np"), help: "Ranks to start. Default: R x S of --mesh, else one per core.")
+    public var np: Int?
+
+    @Option(help: ArgumentHelp("A hostfile for mpirun (ranks on several nodes).", valueName: "file"))
+    public var hostfile: String?
+
+    @Flag(name: .customLong("dry-run"), help: "Print the mpirun command and exit.")
+    public var dryRun = false
+
+    @Flag(name: .customLong("no-tui"), help: "Headless: print the log lines instead of the dashboard (for now, always).")
+    public var noTUI = false
+
+    @Option(name: .customLong("metrics-file"), help: ArgumentHelp(
+        "Write every telemetry event received (hello, steps, checkpoints, logs, done) here as JSON lines.",
+        valueName: "file"))
+    public var metricsFile: String?
+
+    @OptionGroup(title: "Model") public var model: ModelOptions
+    @OptionGroup(title: "Training") public var training: TrainingOptions
+    @OptionGroup(title: "Checkpoints") public var checkpoints: CheckpointOptions
+
+    public init() {}
+
+    /// The job's mpirun command for these options, after checking everything that can be checked
+    /// before starting it (the mesh, the model, the files).
+    public func plan(exportedVariables: [String] = [TelemetryEnvironment.addressVariable, TelemetryEnvironment.tokenVariable],
+                     cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> LaunchPlan {
+        let shape = try mesh.map(MeshShape.parse)
+        let chosen = try MeshChoice.resolve(np: np, mesh: shape.map { ($0.replicate, $0.shard) }, cores: cores)
+        var config = try training.resolve(model: model.resolve())
+        try checkpoints.apply(to: &config)
+        try config.validate()
+        if let hostfile, !FileManager.default.fileExists(atPath: hostfile) {
+            throw LaunchError("--hostfile \(hostfile): no such file")
+        }
+        let rankArguments = ["--mesh", "\(chosen.replicate)x\(chosen.shard)"]
+            + model.arguments + training.arguments + checkpoints.arguments
+        return LaunchPlan(ranks: chosen.ranks, rankExecutable: Self.rankExecutable, rankArguments: rankArguments,
+                          threads: training.threads, hostfile: hostfile, cores: cores,
+                          exportedVariables: exportedVariables)
+    }
+
+    public func run() throws {
+        // `meshtop` expands --config before parsing (MeshtopCommand.main); here only when the
+        // command was parsed some other way.
+        if let config {
+            fputs("meshtop: --config \(config) is read by `meshtop` itself, before parsing\n", stderr)
+            throw ExitCode(2)
+        }
+        let plan: LaunchPlan
+        do { plan = try self.plan() } catch {
+            fputs("meshtop: \(error)\n", stderr)
+            throw ExitCode(2)
+        }
+        if dryRun {
+            print(plan.commandLine)
+            return
+        }
+        if !noTUI && isatty(STDOUT_FILENO) == 0 {
+            fputs("meshtop: stdout is not a terminal: running headless (--no-tui)\n", stderr)
+        }
+        // Ranks on other nodes must reach the receiver.
+        let receiver = try hostfile == nil ? TelemetryReceiver()
+            : TelemetryReceiver(host: "0.0.0.0", advertisedHost: Supervisor.hostNameForRanks)
+        defer { receiver.close() }
+        let file = try metricsFile.map(TelemetryFileWriter.init(path:))
+        defer { try? file?.close() }
+        let supervisor = Supervisor(plan: plan, receiver: receiver)
+        var writeFailed = false
+        supervisor.sink = { record in
+            do { try file?.write(record) } catch {
+                if !writeFailed { fputs("meshtop: --metrics-file: \(error)\n", stderr) }
+                writeFailed = true
+            }
+        }
+        fflush(stdout)
+        let status = try supervisor.run(environment: receiver.environment)
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// meshtop-rank, next to this executable.
+    static var rankExecutable: String {
+        let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return me.deletingLastPathComponent().appendingPathComponent("meshtop-rank").path
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+
+/// The mpirun command of a job: a pure function of the options, so it can be shown
+/// (`meshtop run --dry-run`) and tested without starting anything.
+public struct LaunchPlan: Equatable, Sendable {
+    /// Ranks to start (`-np`).
+    public var ranks: Int
+    /// The `meshtop-rank` executable.
+    public var rankExecutable: String
+    /// Everything after the executable (the mesh and the trainer's options).
+    public var rankArguments: [String]
+    /// BLAS threads per rank, exported as OPENBLAS_NUM_THREADS (mpirun does not bind
+    /// oversubscribed ranks, and OpenBLAS would start one thread per core in each).
+    public var threads: Int
+    /// A hostfile for mpirun (multi-node jobs).
+    public var hostfile: String?
+    /// Cores of this machine: more ranks than cores (on one node) needs `--oversubscribe`.
+    public var cores: Int
+    /// mpirun refuses root without `--allow-run-as-root`.
+    public var isRoot: Bool
+    /// Variables of mpirun's environment passed on to every rank with `-x NAME` (values stay out
+    /// of the command line: the telemetry token is not for `ps`).
+    public var exportedVariables: [String]
+    public var mpirun: String
+
+    public init(ranks: Int, rankExecutable: String, rankArguments: [String], threads: Int = 1, hostfile: String? = nil,
+                cores: Int = ProcessInfo.processInfo.activeProcessorCount, isRoot: Bool = getuid() == 0,
+                exportedVariables: [String] = [], mpirun: String = "mpirun") {
+        self.ranks = ranks
+        self.rankExecutable = rankExecutable
+        self.rankArguments = rankArguments
+        self.threads = threads
+        self.hostfile = hostfile
+        self.cores = cores
+        self.isRoot = isRoot
+        self.exportedVariables = exportedVariables
+        self.mpirun = mpirun
+    }
+
+    /// On one node, more ranks than cores; with a hostfile the hosts' slots decide.
+    public var oversubscribe: Bool { hostfile == nil && ranks > cores }
+
+    /// The full argument vector, mpirun first.
+    public var arguments: [String] {
+        var a = [mpirun, "-np", String(ranks)]
+        if let hostfile { a += ["--hostfile", hostfile] }
+        if oversubscribe { a.append("--oversubscribe") }
+        if isRoot { a.append("--allow-run-as-root") }
+        a.append("-q")
+        a += ["-x", "OPENBLAS_NUM_THREADS=\(threads)"]
+        for name in exportedVariables { a += ["-x", name] }
+        return a + [rankExecutable] + rankArguments
+    }
+
+    /// The command as a shell would take it.
+    public var commandLine: String { arguments.map(Shell.quote).joined(separator: " ") }
+}
+
+public enum Shell {
+    /// `word` quoted for a POSIX shell when it needs it.
+    public static func quote(_ word: String) -> String {
+        let plain = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
+        if !word.isEmpty && word.allSatisfy({ plain.contains($0) }) { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
+
+/// The mesh of a job: `--np` and `--mesh` together, or either alone.
+public enum MeshChoice {
+    /// (ranks, replicate, shard). With neither, one rank per core on (N, 1).
+    public static func resolve(np: Int?, mesh: (replicate: Int, shard: Int)?, cores: Int) throws -> (ranks: Int, replicate: Int, shard: Int) {
+        switch (np, mesh) {
+        case let (n?, m?):
+            guard n == m.replicate * m.shard else {
+                throw LaunchError("--mesh \(m.replicate)x\(m.shard) needs \(m.replicate * m.shard) ranks, but --np is \(n)")
+            }
+            return (n, m.replicate, m.shard)
+        case let (nil, m?): return (m.replicate * m.shard, m.replicate, m.shard)
+        case let (n?, nil):
+            guard n >= 1 else { throw LaunchError("--np must be at least 1, got \(n)") }
+            return (n, n, 1)
+        case (nil, nil): return (max(cores, 1), max(cores, 1), 1)
+        }
+    }
+}
+
+public struct LaunchError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

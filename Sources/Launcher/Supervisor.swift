@@ -1,0 +1,204 @@
+import Foundation
+import Telemetry
+
+/// Starts a job's mpirun, follows rank 0's telemetry, and ends the job:
+/// - every received event goes to `sink` (the `--metrics-file`), in order;
+/// - SIGINT/SIGTERM send `stop` to rank 0 and give the ranks `stopGrace` seconds, then kill
+///   them; a second signal kills at once;
+/// - a rank of this host that disappears before the run's `done` is reported (which rank, host,
+///   pid) and the job is torn down;
+/// - the result is the job's exit status (non-zero whenever the job did not end well).
+public final class Supervisor {
+    public struct Options {
+        public var stopGrace: Double = 10
+        /// How often processes are checked and events drained.
+        public var tick: Double = 0.05
+        public init() {}
+    }
+
+    public let plan: LaunchPlan
+    public let receiver: TelemetryReceiver?
+    public var options: Options
+    /// Each received event, in order (the metrics file).
+    public var sink: ((TelemetryRecord) -> Void)?
+    /// The launcher's own lines (stderr by default).
+    public var say: (String) -> Void = { fputs("meshtop: \($0)\n", stderr) }
+
+    public init(plan: LaunchPlan, receiver: TelemetryReceiver?, options: Options = Options()) {
+        self.plan = plan
+        self.receiver = receiver
+        self.options = options
+    }
+
+    private var ranks: [RankIdentity] = []
+    private var done: Done?
+    private var process: Process?
+
+    /// Runs the job to its end and returns its exit status. mpirun's output goes to ours.
+    public func run(environment extra: [String: String] = [:]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = plan.arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(extra) { $1 }
+        process.environment = environment
+        process.standardInput = FileHandle.nullDevice
+        self.process = process
+
+        let signals = SignalFlags.install([SIGINT, SIGTERM])
+        defer { signals.uninstall() }
+        try process.run()
+        let pid = process.processIdentifier
+
+        var stopDeadline: Double?
+        var killDeadline: Double?
+        var lost: RankIdentity?
+        var stopAsked = false
+        var tornDown = false
+        let hostName = Self.hostName
+        while process.isRunning {
+            drain()
+            let now = Date().timeIntervalSince1970
+            let received = signals.take()
+            if received > 0 {
+                if stopDeadline != nil || received > 1 {
+                    say("killing the job")
+                    tornDown = true
+                    Self.killJob(pid: pid, ranks: localRanks(hostName), signal: SIGKILL)
+                    killDeadline = now
+                } else if receiver?.send(.stop) == true {
+                    say("asked the ranks to stop at the end of the step; killing them in \(Int(options.stopGrace)) s (again to kill now)")
+                    stopDeadline = now + options.stopGrace
+                    stopAsked = true
+                } else {
+                    say("stopping the job (no telemetry session to ask)")
+                    stopDeadline = now
+                }
+            }
+            if let deadline = stopDeadline, now >= deadline, killDeadline == nil {
+                if stopAsked && lost == nil { say("the ranks did not stop within \(Int(options.stopGrace)) s: terminating them") }
+                tornDown = true
+                Self.killJob(pid: pid, ranks: localRanks(hostName), signal: SIGTERM)
+                killDeadline = now + 2
+            }
+            if lost == nil, done == nil, let gone = lostRank(hostName) {
+                // The other ranks would wait for it in a collective forever: end them, and give
+                // mpirun 2 s to end the job itself (its status then says how the first rank
+                // ended), else tear it down.
+                lost = gone
+                for rank in localRanks(hostName) where rank != gone.pid { kill(rank, SIGKILL) }
+                if killDeadline == nil { stopDeadline = now + 2 }
+            }
+            if let deadline = killDeadline, now >= deadline {
+                Self.killJob(pid: pid, ranks: localRanks(hostName), signal: SIGKILL)
+                killDeadline = .infinity
+            }
+            Thread.sleep(forTimeInterval: options.tick)
+        }
+        process.waitUntilExit()
+        // What rank 0 sent last (its done) may still be on the way.
+        let end = Date().addingTimeInterval(1)
+        while done == nil && receiver?.isSessionLive == true && Date() < end { drain(); Thread.sleep(forTimeInterval: 0.02) }
+        drain()
+        // Ranks mpirun left behind (it was killed) go too; return once they are gone.
+        Self.killJob(pid: pid, ranks: localRanks(hostName), signal: SIGKILL)
+        let gone = Date().addingTimeInterval(2)
+        while localRanks(hostName).contains(where: Self.alive) && Date() < gone { Thread.sleep(forTimeInterval: 0.01) }
+
+        var status: Int32 = process.terminationReason == .uncaughtSignal
+            ? 128 + process.terminationStatus : process.terminationStatus
+        if let lost {
+            let how = tornDown ? "ended (mpirun did not end the job within 2 s; how the rank ended is unknown)"
+                : status > 128 ? "killed by signal \(status - 128)\(Self.signalName(status - 128).map { " (\($0))" } ?? "")"
+                : status != 0 ? "exited with status \(status)" : "ended (how is unknown)"
+            say("rank \(lost.rank) (host \(lost.host), pid \(lost.pid)) \(how) before the run finished; the job was torn down")
+            if status == 0 { status = 1 }
+        }
+        if status == 0, let done, done.status != 0 { status = done.status }
+        if status == 0 && done == nil && receiver != nil && !ranks.isEmpty { status = 1 }
+        return status
+    }
+
+    /// Takes what the receiver has; remembers the ranks (hello) and the end (done).
+    private func drain() {
+        guard let receiver else { return }
+        for item in receiver.drain() {
+            guard case .record(let record) = item else { continue }
+            switch record.event {
+            case .hello(let hello): ranks = hello.ranks
+            case .done(let d): done = d
+            case .error(let notice): say("rank \(notice.rank ?? 0): \(notice.message)")
+            default: break
+            }
+            sink?(record)
+        }
+    }
+
+    private func localRanks(_ host: String) -> [pid_t] { ranks.filter { $0.host == host }.map(\.pid) }
+
+    /// A rank of this host whose process is gone.
+    private func lostRank(_ host: String) -> RankIdentity? {
+        ranks.first { $0.host == host && !Self.alive($0.pid) }
+    }
+
+    /// Running (a zombie its parent has not reaped yet counts as ended).
+    static func alive(_ pid: pid_t) -> Bool {
+        guard kill(pid, 0) == 0 else { return errno == EPERM }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
+        return state != "Z" && state != "X"
+    }
+
+    /// mpirun's process group (Foundation gives it its own), mpirun, and the ranks we know of.
+    static func killJob(pid: pid_t, ranks: [pid_t], signal: Int32) {
+        kill(-pid, signal)
+        kill(pid, signal)
+        for rank in ranks { kill(rank, signal) }
+    }
+
+    static func signalName(_ number: Int32) -> String? {
+        [SIGKILL: "SIGKILL", SIGTERM: "SIGTERM", SIGINT: "SIGINT", SIGSEGV: "SIGSEGV", SIGABRT: "SIGABRT",
+         SIGBUS: "SIGBUS", SIGILL: "SIGILL", SIGFPE: "SIGFPE", SIGHUP: "SIGHUP", SIGPIPE: "SIGPIPE"][number]
+    }
+
+    static let hostName: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, buffer.count)
+        return String(cString: buffer)
+    }()
+}
+
+/// Counts SIGINT/SIGTERM instead of dying of them, while a job runs.
+final class SignalFlags: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    private var sources: [DispatchSourceSignal] = []
+    private var signals: [Int32] = []
+
+    static func install(_ signals: [Int32]) -> SignalFlags {
+        let flags = SignalFlags()
+        flags.signals = signals
+        for number in signals {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [flags] in flags.lock.lock(); flags.count += 1; flags.lock.unlock() }
+            source.resume()
+            flags.sources.append(source)
+        }
+        return flags
+    }
+
+    /// Signals received since the last call.
+    func take() -> Int { lock.lock(); defer { count = 0; lock.unlock() }; return count }
+
+    func uninstall() {
+        sources.forEach { $0.cancel() }
+        for number in signals { signal(number, SIG_DFL) }
+    }
+}
+
+extension Supervisor {
+    /// The name ranks on other nodes dial to reach this host.
+    public static var hostNameForRanks: String { hostName }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Launcher
+import Telemetry
+import TestSupport
+import XCTest
+
+/// The front end's commands reach every rank at a step boundary: a `Supervisor` runs the job
+/// while the test plays the front end on the receiver.
+final class ControlTests: XCTestCase {
+    func testCheckpointPauseResumeAndReconfigure() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-control-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let checkpoints = folder.appendingPathComponent("ckpt").path
+
+        let receiver = try TelemetryReceiver()
+        defer { receiver.close() }
+        let plan = LaunchPlan(ranks: 2, rankExecutable: try Products.executable("meshtop-rank"),
+                              rankArguments: ["--mesh", "1x2", "--flavor", "tiny", "--seq-len", "32", "--steps", "5000",
+                                              "--peak-tflops", "0.1", "--checkpoint-dir", checkpoints,
+                                              "--dump-folder", folder.appendingPathComponent("out").path],
+                              exportedVariables: Array(receiver.environment.keys).sorted())
+        let supervisor = Supervisor(plan: plan, receiver: receiver)
+        let events = Events()
+        supervisor.sink = { events.append($0.event) }
+        let result = Result()
+        let thread = Thread {
+            result.set(Swift.Result { try supervisor.run(environment: receiver.environment) })
+        }
+        thread.start()
+
+        XCTAssertTrue(events.wait(timeout: 60) { $0.steps >= 2 }, "no steps")
+        XCTAssertTrue(receiver.send(.checkpoint))
+        XCTAssertTrue(events.wait(timeout: 30) { $0.checkpoints.count == 1 }, "no checkpoint event")
+
+        XCTAssertTrue(receiver.send(.pause))
+        XCTAssertTrue(events.wait(timeout: 30) { $0.logs.contains { $0.hasPrefix("Paused after step") } })
+        let held = events.steps
+        Thread.sleep(forTimeInterval: 0.7)
+        XCTAssertEqual(events.steps, held, "steps went on while paused")
+        XCTAssertTrue(receiver.send(.resume))
+        XCTAssertTrue(events.wait(timeout: 30) { $0.steps >= held + 2 }, "no steps after resume")
+
+        XCTAssertTrue(receiver.send(.reconfigure(mesh: MeshTarget(replicate: 2, shard: 1))))
+        let end = Date().addingTimeInterval(60)
+        while result.get() == nil && Date() < end { Thread.sleep(forTimeInterval: 0.05) }
+        let status = try XCTUnwrap(result.get()).get()
+        XCTAssertEqual(status, 3, "reconfigure exits with 3")
+        let done = try XCTUnwrap(events.done)
+        XCTAssertEqual(done.reason, "reconfigure")
+        XCTAssertEqual(done.status, 3)
+        XCTAssertEqual(events.checkpoints.count, 2, "reconfigure checkpoints first")
+        XCTAssertEqual(events.checkpoints.last?.step, done.summary.steps)
+    }
+}
+
+private final class Events: @unchecked Sendable {
+    private let lock = NSLock()
+    private var all: [Event] = []
+    func append(_ event: Event) { lock.lock(); all.append(event); lock.unlock() }
+    var snapshot: [Event] { lock.lock(); defer { lock.unlock() }; return all }
+    var steps: Int { snapshot.filter { if case .step = $0 { return true }; return false }.count }
+    var checkpoints: [Telemetry.Checkpoint] { snapshot.compactMap { if case .checkpoint(let c) = $0 { return c }; return nil } }
+    var logs: [String] { snapshot.compactMap { if case .log(let l) = $0 { return l.message }; return nil } }
+    var done: Done? { snapshot.compactMap { if case .done(let d) = $0 { return d }; return nil }.last }
+
+    func wait(timeout: Double, _ condition: (Events) -> Bool) -> Bool {
+        let end = Date().addingTimeInterval(timeout)
+        while Date() < end { if condition(self) { return true }; Thread.sleep(forTimeInterval: 0.02) }
+        return false
+    }
+}
+
+private final class Result: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Swift.Result<Int32, Error>?
+    func set(_ v: Swift.Result<Int32, Error>) { lock.lock(); value = v; lock.unlock() }
+    func get() -> Swift.Result<Int32, Error>? { lock.lock(); defer { lock.unlock() }; return value }
+}

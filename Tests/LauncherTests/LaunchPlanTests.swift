@@ -1,0 +1,71 @@
+import FrontendCLI
+import Launcher
+import RankCLI
+import TestSupport
+import XCTest
+
+/// The mpirun command is a pure function of the options.
+final class LaunchPlanTests: XCTestCase {
+    func testOversubscribesOnlyWhenRanksExceedCores() {
+        var plan = LaunchPlan(ranks: 4, rankExecutable: "/bin/meshtop-rank", rankArguments: ["--mesh", "2x2"],
+                              threads: 1, cores: 2, isRoot: true, exportedVariables: ["MESHTOP_TELEMETRY"])
+        XCTAssertEqual(plan.arguments, ["mpirun", "-np", "4", "--oversubscribe", "--allow-run-as-root", "-q",
+                                        "-x", "OPENBLAS_NUM_THREADS=1", "-x", "MESHTOP_TELEMETRY",
+                                        "/bin/meshtop-rank", "--mesh", "2x2"])
+        plan.ranks = 2
+        plan.isRoot = false
+        plan.threads = 2
+        XCTAssertEqual(plan.arguments, ["mpirun", "-np", "2", "-q", "-x", "OPENBLAS_NUM_THREADS=2",
+                                        "-x", "MESHTOP_TELEMETRY", "/bin/meshtop-rank", "--mesh", "2x2"])
+        plan.hostfile = "hosts"
+        plan.ranks = 8
+        XCTAssertEqual(Array(plan.arguments.prefix(5)), ["mpirun", "-np", "8", "--hostfile", "hosts"])
+        XCTAssertFalse(plan.arguments.contains("--oversubscribe"), "with a hostfile the slots decide")
+    }
+
+    func testShellQuoting() {
+        XCTAssertEqual(Shell.quote("--mesh"), "--mesh")
+        XCTAssertEqual(Shell.quote("a b"), "'a b'")
+        XCTAssertEqual(Shell.quote("it's"), "'it'\\''s'")
+        XCTAssertEqual(Shell.quote(""), "''")
+    }
+
+    func testMeshChoice() throws {
+        XCTAssertTrue(try MeshChoice.resolve(np: nil, mesh: nil, cores: 2) == (2, 2, 1))
+        XCTAssertTrue(try MeshChoice.resolve(np: 4, mesh: nil, cores: 2) == (4, 4, 1))
+        XCTAssertTrue(try MeshChoice.resolve(np: nil, mesh: (2, 2), cores: 2) == (4, 2, 2))
+        XCTAssertThrowsError(try MeshChoice.resolve(np: 3, mesh: (2, 2), cores: 2)) { error in
+            XCTAssertTrue("\(error)".contains("--np is 3"), "\(error)")
+        }
+    }
+
+    func testRunOptionsPassTheTrainerOptionsThrough() throws {
+        let run = try RunCommand.parse(["--mesh", "1x2", "--flavor", "tiny", "--seq-len", "32", "--steps", "3",
+                                        "--lr", "0.001", "--no-reshard-after-forward", "--checkpoint-dir", "/tmp/c",
+                                        "--checkpoint-every", "2", "--threads", "2"])
+        let plan = try run.plan(exportedVariables: ["V"], cores: 2)
+        XCTAssertEqual(plan.ranks, 2)
+        XCTAssertEqual(plan.threads, 2)
+        XCTAssertTrue(plan.rankExecutable.hasSuffix("/meshtop-rank"))
+        XCTAssertEqual(plan.rankArguments, ["--mesh", "1x2", "--flavor", "tiny", "--seq-len", "32", "--steps", "3",
+                                            "--lr", "0.001", "--threads", "2", "--no-reshard-after-forward",
+                                            "--checkpoint-dir", "/tmp/c", "--checkpoint-every", "2"])
+        // What is passed parses back to the same options in meshtop-rank.
+        let rank = try RankCommand.parse(Array(plan.rankArguments))
+        XCTAssertEqual(rank.training.arguments, run.training.arguments)
+        XCTAssertEqual(rank.model.arguments, run.model.arguments)
+        XCTAssertEqual(rank.checkpoints.arguments, run.checkpoints.arguments)
+    }
+
+    func testDefaultsAreDebugmodelOnOneRankPerCore() throws {
+        let plan = try RunCommand.parse([]).plan(exportedVariables: [], cores: 3)
+        XCTAssertEqual(plan.ranks, 3)
+        XCTAssertEqual(plan.rankArguments, ["--mesh", "3x1"])
+    }
+
+    func testAMissingDataFileFailsBeforeLaunchingNamingIt() throws {
+        XCTAssertThrowsError(try RunCommand.parse(["--data", "/nonexistent/corpus.txt"]).plan()) { error in
+            XCTAssertTrue("\(error)".contains("/nonexistent/corpus.txt"), "\(error)")
+        }
+    }
+}
