@@ -194,6 +194,18 @@ public enum Kernels {
         }
     }
 
+    /// out = x * rstd * weight with the rstd rmsNormForward saved: its output again, bit for bit, so the
+    /// backward can recompute the normalised activations instead of keeping them.
+    public static func rmsNormApply(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>,
+                                    rstd: UnsafePointer<Float>, weight: UnsafePointer<Float>, n: Int, dim: Int) {
+        for i in 0..<n {
+            let xr = x + i * dim, o = out + i * dim, r = rstd[i]
+            var c = 0
+            while c + 16 <= dim { store16(load16(xr + c) * r * load16(weight + c), o + c); c += 16 }
+            while c < dim { o[c] = xr[c] * r * weight[c]; c += 1 }
+        }
+    }
+
     /// Backward of rmsNormForward. dx is written (accumulate false) or added to (accumulate true);
     /// dWeight is always added to.
     public static func rmsNormBackward(dx: UnsafeMutablePointer<Float>, accumulate: Bool,
@@ -622,6 +634,7 @@ public enum Kernels {
     }
 
     /// Backward of feedForwardForward: dx written; dW1, dW2, dW3 added to. scratchA, scratchB: [n, hidden].
+    /// g may be scratchB (it is read only before dh3 overwrites scratchB).
     public static func feedForwardBackward(dx: UnsafeMutablePointer<Float>, dW1: UnsafeMutablePointer<Float>,
                                            dW2: UnsafeMutablePointer<Float>, dW3: UnsafeMutablePointer<Float>,
                                            dOut: UnsafePointer<Float>, x: UnsafePointer<Float>,

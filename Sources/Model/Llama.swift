@@ -43,18 +43,16 @@ public final class Llama {
     private let inputs: UnsafeMutablePointer<Int32>
     private let targets: UnsafeMutablePointer<Int32>
     private let residual: UnsafeMutablePointer<Float>     // (L+1) x [n, dim]: input of each layer, then the last output
-    private let xn1: UnsafeMutablePointer<Float>          // L x [n, dim]
     private let rstd1: UnsafeMutablePointer<Float>        // L x [n]
     private let qkv: UnsafeMutablePointer<Float>          // L x [n, dim + 2 kvDim] (q, k rotated)
     private let attnOut: UnsafeMutablePointer<Float>      // L x [n, dim]
     private let lse: UnsafeMutablePointer<Float>          // L x [batch, heads, seqLen]
     private let hMid: UnsafeMutablePointer<Float>         // L x [n, dim]: x + attention
-    private let xn2: UnsafeMutablePointer<Float>          // L x [n, dim]
     private let rstd2: UnsafeMutablePointer<Float>        // L x [n]
     private let h1: UnsafeMutablePointer<Float>           // L x [n, hidden]
     private let h3: UnsafeMutablePointer<Float>           // L x [n, hidden]
-    private let gated: UnsafeMutablePointer<Float>        // L x [n, hidden]
-    private let xnFinal: UnsafeMutablePointer<Float>      // [n, dim]
+    // Not kept (recomputed in the backward, bit-identically, from what is kept): the RMSNorm outputs
+    // (from x and rstd) and the SwiGLU product (from h1, h3): 10 MiB a layer at batch 8 x seq_len 256.
     private let rstdFinal: UnsafeMutablePointer<Float>    // [n]
     private let probs: UnsafeMutablePointer<Float>        // [n, vocab]
 
@@ -62,6 +60,7 @@ public final class Llama {
     private let dResidual: UnsafeMutablePointer<Float>    // [n, dim]
     private let dNormed: UnsafeMutablePointer<Float>      // [n, dim]
     private let dAttnOut: UnsafeMutablePointer<Float>     // [n, dim]
+    private let normed: UnsafeMutablePointer<Float>       // [n, dim]: an RMSNorm output (forward and recomputed)
     private let dQKV: UnsafeMutablePointer<Float>         // [n, qkvWidth]
     private let dHiddenA: UnsafeMutablePointer<Float>     // [n, hidden]
     private let dHiddenB: UnsafeMutablePointer<Float>     // [n, hidden]
@@ -74,7 +73,9 @@ public final class Llama {
     public let attentionBlockRows: Int
     /// The attention probabilities of every layer are kept for the backward when they fit in this many bytes
     /// (read at init); otherwise the backward recomputes them (flash-attention style) from the saved lse.
-    nonisolated(unsafe) public static var attentionProbabilityBudgetBytes = 512 << 20
+    /// Default 0: at batch 8 x seq_len 256 they are 126 MB (a third of the activations) and recomputing
+    /// them costs one score GEMM and the exps per block, about 18 ms a layer at 1 thread.
+    nonisolated(unsafe) public static var attentionProbabilityBudgetBytes = 0
     private let attentionProbabilities: UnsafeMutablePointer<Float>?
     private let attentionRowScale: UnsafeMutablePointer<Float>?
     private let attentionProbabilityCount: Int
@@ -128,24 +129,21 @@ public final class Llama {
         inputs = ledger.allocate(Int32.self, count: n, category: .activations, label: "model.inputs").baseAddress!
         targets = ledger.allocate(Int32.self, count: n, category: .activations, label: "model.targets").baseAddress!
         residual = act((L + 1) * n * d, "residual")
-        xn1 = act(L * n * d, "attention_norm")
         rstd1 = act(L * n, "attention_norm.rstd")
         qkv = act(L * n * w, "qkv")
         attnOut = act(L * n * d, "attention")
         lse = act(L * batchSize * config.nHeads * seqLen, "attention.lse")
         hMid = act(L * n * d, "h")
-        xn2 = act(L * n * d, "ffn_norm")
         rstd2 = act(L * n, "ffn_norm.rstd")
         h1 = act(L * n * hid, "w1")
         h3 = act(L * n * hid, "w3")
-        gated = act(L * n * hid, "swiglu")
-        xnFinal = act(n * d, "norm")
         rstdFinal = act(n, "norm.rstd")
         probs = act(n * config.vocabSize, "probs")
 
         dResidual = scratch(n * d, "d_residual")
         dNormed = scratch(n * d, "d_normed")
         dAttnOut = scratch(n * d, "d_attention")
+        normed = scratch(n * d, "normed")
         dQKV = scratch(n * w, "d_qkv")
         dHiddenA = scratch(n * hid, "d_hidden_a")
         dHiddenB = scratch(n * hid, "d_hidden_b")
@@ -214,11 +212,11 @@ public final class Llama {
             hooks?.willForward(unit: unit)
             let p = params(unit)
             let x = residual + l * n * d, out = residual + (l + 1) * n * d
-            let xa = xn1 + l * n * d, q = qkv + l * n * w, att = attnOut + l * n * d, hm = hMid + l * n * d
-            let xb = xn2 + l * n * d
+            let q = qkv + l * n * w, att = attnOut + l * n * d, hm = hMid + l * n * d
+            let xa = normed, xb = normed
             Kernels.rmsNormForward(out: xa, rstd: rstd1 + l * n, x: x, weight: p + offsets.attentionNorm,
                                    n: n, dim: d, eps: c.normEps)
-            // [q | k | v] = xn1 [wq; wk; wv]^T (the three weights are adjacent: one GEMM)
+            // [q | k | v] = attention_norm(x) [wq; wk; wv]^T (the three weights are adjacent: one GEMM)
             Kernels.gemm(transA: false, transB: true, m: n, n: w, k: d, alpha: 1, a: xa, lda: d,
                          b: p + offsets.wq, ldb: d, beta: 0, c: q, ldc: w)
             Kernels.rope(q, rowStride: w, batch: batchSize, seqLen: seqLen, heads: c.nHeads + c.kvHeads,
@@ -235,7 +233,7 @@ public final class Llama {
                                    n: n, dim: d, eps: c.normEps)
             out.update(from: hm, count: n * d)
             Kernels.feedForwardForward(out: out, accumulate: true, h1: h1 + l * n * hid, h3: h3 + l * n * hid,
-                                       g: gated + l * n * hid, x: xb, w1: p + offsets.w1, w2: p + offsets.w2,
+                                       g: dHiddenA, x: xb, w1: p + offsets.w1, w2: p + offsets.w2,
                                        w3: p + offsets.w3, n: n, dim: d, hidden: hid)
             hooks?.didForward(unit: unit)
         }
@@ -243,9 +241,9 @@ public final class Llama {
         let last = L + 1
         hooks?.willForward(unit: last)
         let pf = params(last)
-        Kernels.rmsNormForward(out: xnFinal, rstd: rstdFinal, x: residual + L * n * d, weight: pf,
+        Kernels.rmsNormForward(out: normed, rstd: rstdFinal, x: residual + L * n * d, weight: pf,
                                n: n, dim: d, eps: c.normEps)
-        let loss = Kernels.outputForward(probs: probs, x: xnFinal, weight: pf + d, targets: targets,
+        let loss = Kernels.outputForward(probs: probs, x: normed, weight: pf + d, targets: targets,
                                          n: n, dim: d, vocab: vocab)
         hooks?.didForward(unit: last)
         hasForward = true
@@ -262,7 +260,8 @@ public final class Llama {
         let last = L + 1
         hooks?.willBackward(unit: last)
         let pf = params(last), gf = grads(last)
-        Kernels.outputBackward(dx: dNormed, dWeight: gf + d, x: xnFinal, weight: pf + d, probs: probs,
+        Kernels.rmsNormApply(out: normed, x: residual + L * n * d, rstd: rstdFinal, weight: pf, n: n, dim: d)
+        Kernels.outputBackward(dx: dNormed, dWeight: gf + d, x: normed, weight: pf + d, probs: probs,
                                targets: targets, n: n, dim: d, vocab: vocab, lossScale: lossScale, saved: savedProbs)
         Kernels.rmsNormBackward(dx: dResidual, accumulate: false, dWeight: gf, dOut: dNormed,
                                 x: residual + L * n * d, rstd: rstdFinal, weight: pf, n: n, dim: d)
@@ -273,12 +272,15 @@ public final class Llama {
             hooks?.willBackward(unit: unit)
             let p = params(unit), g = grads(unit)
             let x = residual + l * n * d
-            let xa = xn1 + l * n * d, q = qkv + l * n * w, att = attnOut + l * n * d, hm = hMid + l * n * d
-            let xb = xn2 + l * n * d
+            let q = qkv + l * n * w, att = attnOut + l * n * d, hm = hMid + l * n * d
+            let h1l = h1 + l * n * hid, h3l = h3 + l * n * hid
             // feed-forward: dResidual holds d(out) = d(hm + ffn(ffn_norm(hm)))
+            // recompute ffn_norm(hm) and silu(h1) * h3 (the latter into scratchB, which it may share)
+            Kernels.rmsNormApply(out: normed, x: hm, rstd: rstd2 + l * n, weight: p + offsets.ffnNorm, n: n, dim: d)
+            Kernels.swigluForward(g: dHiddenB, h1: h1l, h3: h3l, count: n * hid)
             Kernels.feedForwardBackward(dx: dNormed, dW1: g + offsets.w1, dW2: g + offsets.w2, dW3: g + offsets.w3,
-                                        dOut: dResidual, x: xb, h1: h1 + l * n * hid, h3: h3 + l * n * hid,
-                                        g: gated + l * n * hid, w1: p + offsets.w1, w2: p + offsets.w2,
+                                        dOut: dResidual, x: normed, h1: h1l, h3: h3l,
+                                        g: dHiddenB, w1: p + offsets.w1, w2: p + offsets.w2,
                                         w3: p + offsets.w3, n: n, dim: d, hidden: hid,
                                         scratchA: dHiddenA, scratchB: dHiddenB)
             Kernels.rmsNormBackward(dx: dResidual, accumulate: true, dWeight: g + offsets.ffnNorm, dOut: dNormed,
@@ -296,6 +298,9 @@ public final class Llama {
                                      rowScale: attentionRowScale.map { $0 + l * batchSize * c.nHeads * seqLen })
             Kernels.rope(dQKV, rowStride: w, batch: batchSize, seqLen: seqLen, heads: c.nHeads + c.kvHeads,
                          headDim: c.headDim, table: ropeTable, inverse: true)
+            Kernels.rmsNormApply(out: normed, x: x, rstd: rstd1 + l * n, weight: p + offsets.attentionNorm,
+                                 n: n, dim: d)
+            let xa = normed
             Kernels.gemm(transA: true, transB: false, m: w, n: d, k: n, alpha: 1, a: dQKV, lda: w,
                          b: xa, ldb: d, beta: 1, c: g + offsets.wq, ldc: d)
             Kernels.gemm(transA: false, transB: false, m: n, n: d, k: w, alpha: 1, a: dQKV, lda: w,
