@@ -634,7 +634,8 @@ public enum Kernels {
     }
 
     /// Backward of feedForwardForward: dx written; dW1, dW2, dW3 added to. scratchA, scratchB: [n, hidden].
-    /// g may be scratchB (it is read only before dh3 overwrites scratchB).
+    /// g may be scratchB (it is read only before dh3 overwrites scratchB); dx may be x (x is last read
+    /// before dx is written).
     public static func feedForwardBackward(dx: UnsafeMutablePointer<Float>, dW1: UnsafeMutablePointer<Float>,
                                            dW2: UnsafeMutablePointer<Float>, dW3: UnsafeMutablePointer<Float>,
                                            dOut: UnsafePointer<Float>, x: UnsafePointer<Float>,
@@ -689,7 +690,7 @@ public enum Kernels {
         }
     }
 
-    /// Backward of outputForward for loss * lossScale: dx written, dWeight added to. `probs` is modified during
+    /// Backward of outputForward for loss * lossScale: dx written (it may be x), dWeight added to. `probs` is modified during
     /// the call and restored exactly (saved: [n] floats of scratch).
     public static func outputBackward(dx: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
                                       x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
@@ -702,10 +703,11 @@ public enum Kernels {
             p.pointee -= 1
         }
         let alpha = lossScale / Float(n)
-        gemm(transA: false, transB: false, m: n, n: dim, k: vocab, alpha: alpha, a: probs, lda: vocab,
-             b: weight, ldb: dim, beta: 0, c: dx, ldc: dim)
+        // dWeight first: it reads x, so dx may be the same buffer as x
         gemm(transA: true, transB: false, m: vocab, n: dim, k: n, alpha: alpha, a: probs, lda: vocab,
              b: x, ldb: dim, beta: 1, c: dWeight, ldc: dim)
+        gemm(transA: false, transB: false, m: n, n: dim, k: vocab, alpha: alpha, a: probs, lda: vocab,
+             b: weight, ldb: dim, beta: 0, c: dx, ldc: dim)
         for i in 0..<n { probs[i * vocab + Int(targets[i])] = saved[i] }
     }
 }

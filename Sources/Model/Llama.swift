@@ -47,20 +47,23 @@ public final class Llama {
     private let qkv: UnsafeMutablePointer<Float>          // L x [n, dim + 2 kvDim] (q, k rotated)
     private let attnOut: UnsafeMutablePointer<Float>      // L x [n, dim]
     private let lse: UnsafeMutablePointer<Float>          // L x [batch, heads, seqLen]
-    private let hMid: UnsafeMutablePointer<Float>         // L x [n, dim]: x + attention
     private let rstd2: UnsafeMutablePointer<Float>        // L x [n]
     private let h1: UnsafeMutablePointer<Float>           // L x [n, hidden]
     private let h3: UnsafeMutablePointer<Float>           // L x [n, hidden]
     // Not kept (recomputed in the backward, bit-identically, from what is kept): the RMSNorm outputs
-    // (from x and rstd) and the SwiGLU product (from h1, h3): 10 MiB a layer at batch 8 x seq_len 256.
+    // (from x and rstd), the SwiGLU product (from h1, h3), and h = x + attention wo^T (one n x dim x dim
+    // GEMM, about 3 ms a layer): 12 MiB a layer at batch 8 x seq_len 256.
     private let rstdFinal: UnsafeMutablePointer<Float>    // [n]
     private let probs: UnsafeMutablePointer<Float>        // [n, vocab]
 
-    // Scratch (reused by every layer).
+    // Scratch (reused by every layer). The feed-forward and the attention backward never run at once, so
+    // their [n, hidden]-sized buffers are shared (dQKV is dHiddenA, dAttnOut is dHiddenB).
     private let dResidual: UnsafeMutablePointer<Float>    // [n, dim]
-    private let dNormed: UnsafeMutablePointer<Float>      // [n, dim]
+    // [n, dim]: an RMSNorm output (forward, or recomputed in the backward), then the gradient that flows into
+    // that norm: the products that read the output run before the ones that write the gradient.
+    private let normed: UnsafeMutablePointer<Float>
+    private let hScratch: UnsafeMutablePointer<Float>     // [n, dim]: h of the layer being differentiated
     private let dAttnOut: UnsafeMutablePointer<Float>     // [n, dim]
-    private let normed: UnsafeMutablePointer<Float>       // [n, dim]: an RMSNorm output (forward and recomputed)
     private let dQKV: UnsafeMutablePointer<Float>         // [n, qkvWidth]
     private let dHiddenA: UnsafeMutablePointer<Float>     // [n, hidden]
     private let dHiddenB: UnsafeMutablePointer<Float>     // [n, hidden]
@@ -133,7 +136,6 @@ public final class Llama {
         qkv = act(L * n * w, "qkv")
         attnOut = act(L * n * d, "attention")
         lse = act(L * batchSize * config.nHeads * seqLen, "attention.lse")
-        hMid = act(L * n * d, "h")
         rstd2 = act(L * n, "ffn_norm.rstd")
         h1 = act(L * n * hid, "w1")
         h3 = act(L * n * hid, "w3")
@@ -141,12 +143,12 @@ public final class Llama {
         probs = act(n * config.vocabSize, "probs")
 
         dResidual = scratch(n * d, "d_residual")
-        dNormed = scratch(n * d, "d_normed")
-        dAttnOut = scratch(n * d, "d_attention")
         normed = scratch(n * d, "normed")
-        dQKV = scratch(n * w, "d_qkv")
-        dHiddenA = scratch(n * hid, "d_hidden_a")
-        dHiddenB = scratch(n * hid, "d_hidden_b")
+        hScratch = scratch(n * d, "h")
+        dHiddenA = scratch(n * max(hid, w), "d_hidden_a+d_qkv")
+        dHiddenB = scratch(n * max(hid, d), "d_hidden_b+d_attention")
+        dQKV = dHiddenA
+        dAttnOut = dHiddenB
         attentionBlockRows = Kernels.attentionBlockRows
         attentionScratch = scratch(Kernels.attentionScratchCount(seqLen: seqLen, headDim: config.headDim,
                                                                  blockRows: attentionBlockRows), "attention_scratch")
@@ -212,7 +214,7 @@ public final class Llama {
             hooks?.willForward(unit: unit)
             let p = params(unit)
             let x = residual + l * n * d, out = residual + (l + 1) * n * d
-            let q = qkv + l * n * w, att = attnOut + l * n * d, hm = hMid + l * n * d
+            let q = qkv + l * n * w, att = attnOut + l * n * d
             let xa = normed, xb = normed
             Kernels.rmsNormForward(out: xa, rstd: rstd1 + l * n, x: x, weight: p + offsets.attentionNorm,
                                    n: n, dim: d, eps: c.normEps)
@@ -226,12 +228,12 @@ public final class Llama {
                                      headDim: c.headDim, scratch: attentionScratch, blockRows: attentionBlockRows,
                                      probabilities: attentionProbabilities.map { $0 + l * attentionProbabilityCount },
                                      rowScale: attentionRowScale.map { $0 + l * batchSize * c.nHeads * seqLen })
-            hm.update(from: x, count: n * d)
+            // h = x + attention wo^T, built in the output slot (the backward rebuilds it the same way)
+            out.update(from: x, count: n * d)
             Kernels.gemm(transA: false, transB: true, m: n, n: d, k: d, alpha: 1, a: att, lda: d,
-                         b: p + offsets.wo, ldb: d, beta: 1, c: hm, ldc: d)
-            Kernels.rmsNormForward(out: xb, rstd: rstd2 + l * n, x: hm, weight: p + offsets.ffnNorm,
+                         b: p + offsets.wo, ldb: d, beta: 1, c: out, ldc: d)
+            Kernels.rmsNormForward(out: xb, rstd: rstd2 + l * n, x: out, weight: p + offsets.ffnNorm,
                                    n: n, dim: d, eps: c.normEps)
-            out.update(from: hm, count: n * d)
             Kernels.feedForwardForward(out: out, accumulate: true, h1: h1 + l * n * hid, h3: h3 + l * n * hid,
                                        g: dHiddenA, x: xb, w1: p + offsets.w1, w2: p + offsets.w2,
                                        w3: p + offsets.w3, n: n, dim: d, hidden: hid)
@@ -261,6 +263,7 @@ public final class Llama {
         hooks?.willBackward(unit: last)
         let pf = params(last), gf = grads(last)
         Kernels.rmsNormApply(out: normed, x: residual + L * n * d, rstd: rstdFinal, weight: pf, n: n, dim: d)
+        let dNormed = normed
         Kernels.outputBackward(dx: dNormed, dWeight: gf + d, x: normed, weight: pf + d, probs: probs,
                                targets: targets, n: n, dim: d, vocab: vocab, lossScale: lossScale, saved: savedProbs)
         Kernels.rmsNormBackward(dx: dResidual, accumulate: false, dWeight: gf, dOut: dNormed,
@@ -272,13 +275,16 @@ public final class Llama {
             hooks?.willBackward(unit: unit)
             let p = params(unit), g = grads(unit)
             let x = residual + l * n * d
-            let q = qkv + l * n * w, att = attnOut + l * n * d, hm = hMid + l * n * d
+            let q = qkv + l * n * w, att = attnOut + l * n * d, hm = hScratch
             let h1l = h1 + l * n * hid, h3l = h3 + l * n * hid
             // feed-forward: dResidual holds d(out) = d(hm + ffn(ffn_norm(hm)))
-            // recompute ffn_norm(hm) and silu(h1) * h3 (the latter into scratchB, which it may share)
+            // recompute h, ffn_norm(h) and silu(h1) * h3 (the latter into scratchB, which it may share)
+            hm.update(from: x, count: n * d)
+            Kernels.gemm(transA: false, transB: true, m: n, n: d, k: d, alpha: 1, a: att, lda: d,
+                         b: p + offsets.wo, ldb: d, beta: 1, c: hm, ldc: d)
             Kernels.rmsNormApply(out: normed, x: hm, rstd: rstd2 + l * n, weight: p + offsets.ffnNorm, n: n, dim: d)
             Kernels.swigluForward(g: dHiddenB, h1: h1l, h3: h3l, count: n * hid)
-            Kernels.feedForwardBackward(dx: dNormed, dW1: g + offsets.w1, dW2: g + offsets.w2, dW3: g + offsets.w3,
+            Kernels.feedForwardBackward(dx: normed, dW1: g + offsets.w1, dW2: g + offsets.w2, dW3: g + offsets.w3,
                                         dOut: dResidual, x: normed, h1: h1l, h3: h3l,
                                         g: dHiddenB, w1: p + offsets.w1, w2: p + offsets.w2,
                                         w3: p + offsets.w3, n: n, dim: d, hidden: hid,
