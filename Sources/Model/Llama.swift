@@ -54,7 +54,11 @@ public final class Llama {
     // (from x and rstd), the SwiGLU product (from h1, h3), and h = x + attention wo^T (one n x dim x dim
     // GEMM, about 3 ms a layer): 12 MiB a layer at batch 8 x seq_len 256.
     private let rstdFinal: UnsafeMutablePointer<Float>    // [n]
-    private let probs: UnsafeMutablePointer<Float>        // [n, vocab]
+    // The output layer's gradients of the mean loss, computed in the forward (the [n, vocab] probabilities
+    // are not kept: 16 MB at batch 8 x seq_len 256); the backward scales them by lossScale.
+    private let outputDx: UnsafeMutablePointer<Float>     // [n, dim]
+    private let outputDWeight: UnsafeMutablePointer<Float> // [vocab, dim]
+    private let tokenLoss: UnsafeMutablePointer<Float>    // [n]
 
     // Scratch (reused by every layer). The feed-forward and the attention backward never run at once, so
     // their [n, hidden]-sized buffers are shared (dQKV is dHiddenA, dAttnOut is dHiddenB).
@@ -68,7 +72,7 @@ public final class Llama {
     private let dHiddenA: UnsafeMutablePointer<Float>     // [n, hidden]
     private let dHiddenB: UnsafeMutablePointer<Float>     // [n, hidden]
     private let attentionScratch: UnsafeMutablePointer<Float>
-    private let savedProbs: UnsafeMutablePointer<Float>   // [n]
+    private let outputChunkRows: Int                      // logits rows per chunk, in dHiddenA during the forward
     private let ropeTable: UnsafeMutablePointer<Float>    // [seqLen, headDim/2, 2]
 
     private var hasForward = false
@@ -89,8 +93,8 @@ public final class Llama {
     /// Whether this model keeps attention probabilities (true) or recomputes them in the backward.
     public var keepsAttentionProbabilities: Bool { attentionProbabilities != nil }
 
-    /// The last forward's softmax over the vocabulary, [batchSize * seqLen, vocabSize] (read-only view, for tests and metrics).
-    public var probabilities: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: probs, count: n * vocab) }
+    /// The last forward's -log p(target) of every token, [batchSize * seqLen] (read-only view, for tests and metrics).
+    public var tokenLosses: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: tokenLoss, count: n) }
 
     public init(config: ModelConfig, batchSize: Int, seqLen: Int, ledger: MemoryLedger,
                 allocateParameters: Bool = true) throws {
@@ -140,12 +144,17 @@ public final class Llama {
         h1 = act(L * n * hid, "w1")
         h3 = act(L * n * hid, "w3")
         rstdFinal = act(n, "norm.rstd")
-        probs = act(n * config.vocabSize, "probs")
+        outputDx = act(n * d, "output.d_x")
+        outputDWeight = act(config.vocabSize * d, "output.d_weight")
+        tokenLoss = act(n, "output.token_loss")
 
         dResidual = scratch(n * d, "d_residual")
         normed = scratch(n * d, "normed")
         hScratch = scratch(n * d, "h")
-        dHiddenA = scratch(n * max(hid, w), "d_hidden_a+d_qkv")
+        // the output layer's logits, a chunk of rows at a time, use dHiddenA during the forward
+        let logitRows = min(n, max(64, n * max(hid, w) / config.vocabSize / 64 * 64))
+        outputChunkRows = logitRows
+        dHiddenA = scratch(max(n * max(hid, w), logitRows * config.vocabSize), "d_hidden_a+d_qkv+logits")
         dHiddenB = scratch(n * max(hid, d), "d_hidden_b+d_attention")
         dQKV = dHiddenA
         dAttnOut = dHiddenB
@@ -162,7 +171,6 @@ public final class Llama {
             attentionRowScale = nil
         }
         attentionProbabilityCount = probCount
-        savedProbs = scratch(n, "saved_probs")
         ropeTable = scratch(seqLen * config.headDim, "rope_table")
         Kernels.fillRopeTable(ropeTable, maxSeqLen: seqLen, headDim: config.headDim, theta: config.ropeTheta)
     }
@@ -245,8 +253,9 @@ public final class Llama {
         let pf = params(last)
         Kernels.rmsNormForward(out: normed, rstd: rstdFinal, x: residual + L * n * d, weight: pf,
                                n: n, dim: d, eps: c.normEps)
-        let loss = Kernels.outputForward(probs: probs, x: normed, weight: pf + d, targets: targets,
-                                         n: n, dim: d, vocab: vocab)
+        let loss = Kernels.outputForward(x: normed, weight: pf + d, targets: targets, n: n, dim: d, vocab: vocab,
+                                         dx: outputDx, dWeight: outputDWeight, tokenLoss: tokenLoss,
+                                         logits: dHiddenA, chunkRows: outputChunkRows)
         hooks?.didForward(unit: last)
         hasForward = true
         return loss
@@ -262,10 +271,9 @@ public final class Llama {
         let last = L + 1
         hooks?.willBackward(unit: last)
         let pf = params(last), gf = grads(last)
-        Kernels.rmsNormApply(out: normed, x: residual + L * n * d, rstd: rstdFinal, weight: pf, n: n, dim: d)
         let dNormed = normed
-        Kernels.outputBackward(dx: dNormed, dWeight: gf + d, x: normed, weight: pf + d, probs: probs,
-                               targets: targets, n: n, dim: d, vocab: vocab, lossScale: lossScale, saved: savedProbs)
+        Kernels.outputBackward(dx: dNormed, dWeight: gf + d, savedDx: outputDx, savedDWeight: outputDWeight,
+                               n: n, dim: d, vocab: vocab, lossScale: lossScale)
         Kernels.rmsNormBackward(dx: dResidual, accumulate: false, dWeight: gf, dOut: dNormed,
                                 x: residual + L * n * d, rstd: rstdFinal, weight: pf, n: n, dim: d)
         hooks?.didBackward(unit: last)
