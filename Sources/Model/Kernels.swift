@@ -194,6 +194,18 @@ public enum Kernels {
         }
     }
 
+    /// out = x * rstd * weight with the rstd rmsNormForward saved: its output again, bit for bit, so the
+    /// backward can recompute the normalised activations instead of keeping them.
+    public static func rmsNormApply(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>,
+                                    rstd: UnsafePointer<Float>, weight: UnsafePointer<Float>, n: Int, dim: Int) {
+        for i in 0..<n {
+            let xr = x + i * dim, o = out + i * dim, r = rstd[i]
+            var c = 0
+            while c + 16 <= dim { store16(load16(xr + c) * r * load16(weight + c), o + c); c += 16 }
+            while c < dim { o[c] = xr[c] * r * weight[c]; c += 1 }
+        }
+    }
+
     /// Backward of rmsNormForward. dx is written (accumulate false) or added to (accumulate true);
     /// dWeight is always added to.
     public static func rmsNormBackward(dx: UnsafeMutablePointer<Float>, accumulate: Bool,
@@ -622,6 +634,8 @@ public enum Kernels {
     }
 
     /// Backward of feedForwardForward: dx written; dW1, dW2, dW3 added to. scratchA, scratchB: [n, hidden].
+    /// g may be scratchB (it is read only before dh3 overwrites scratchB); dx may be x (x is last read
+    /// before dx is written).
     public static func feedForwardBackward(dx: UnsafeMutablePointer<Float>, dW1: UnsafeMutablePointer<Float>,
                                            dW2: UnsafeMutablePointer<Float>, dW3: UnsafeMutablePointer<Float>,
                                            dOut: UnsafePointer<Float>, x: UnsafePointer<Float>,
@@ -649,51 +663,60 @@ public enum Kernels {
 
     // MARK: - Output projection + cross-entropy
 
-    /// probs = softmax(x weight^T) per row (logits computed into probs, then replaced in place);
-    /// returns the mean over the n rows of -log probs[target]. weight: [vocab, dim].
-    public static func outputForward(probs: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>,
-                                     weight: UnsafePointer<Float>, targets: UnsafePointer<Int32>,
-                                     n: Int, dim: Int, vocab: Int) -> Float {
-        gemm(transA: false, transB: true, m: n, n: vocab, k: dim, alpha: 1, a: x, lda: dim, b: weight, ldb: dim,
-             beta: 0, c: probs, ldc: vocab)
-        // rows split over the workers; per-worker partial sums on the stack, added in a fixed order
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: maxWorkers) { partial in
-            partial.initialize(repeating: 0)
-            let w = min(max(1, workers), maxWorkers, n)
+    /// Mean over the n rows of -log softmax(x weight^T)[target] (weight: [vocab, dim]), and its gradients,
+    /// computed here so the [n, vocab] probabilities are never kept: rows are taken `chunkRows` at a time
+    /// through `logits` (chunkRows x vocab floats of scratch); each chunk's dlogits = (softmax - onehot) / n
+    /// goes at once into dx ([n, dim], written) and dWeight ([vocab, dim], written). outputBackward scales them.
+    /// tokenLoss ([n]) receives each row's -log p[target].
+    public static func outputForward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                     targets: UnsafePointer<Int32>, n: Int, dim: Int, vocab: Int,
+                                     dx: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
+                                     tokenLoss: UnsafeMutablePointer<Float>,
+                                     logits: UnsafeMutablePointer<Float>, chunkRows: Int) -> Float {
+        let invN = 1 / Float(n)
+        var r0 = 0
+        while r0 < n {
+            let r1 = min(n, r0 + chunkRows), m = r1 - r0
+            gemm(transA: false, transB: true, m: m, n: vocab, k: dim, alpha: 1, a: x + r0 * dim, lda: dim,
+                 b: weight, ldb: dim, beta: 0, c: logits, ldc: vocab)
+            // rows split over the workers: softmax in place, then minus the one-hot target
+            let w = min(max(1, workers), maxWorkers, m)
             parallelFor(w) { part, _ in
-                var total: Double = 0
-                for i in (n * part / w)..<(n * (part + 1) / w) {
-                    let row = probs + i * vocab
-                    let target = row[Int(targets[i])]
+                for i in (m * part / w)..<(m * (part + 1) / w) {
+                    let row = logits + i * vocab, t = Int(targets[r0 + i])
+                    let target = row[t]
                     let mx = rowMax(row, vocab)
                     let sum = expShiftSum(row, vocab, mx)
                     scaleInPlace(row, vocab, 1 / sum)
-                    total += Double(logf(sum) + mx - target)
+                    row[t] -= 1
+                    tokenLoss[r0 + i] = logf(sum) + mx - target
                 }
-                partial[part] = total
             }
-            return Float(partial.reduce(0, +) / Double(n))
+            // dWeight (+)= dlogits^T x; dx = dlogits weight (both with the 1/n of the mean)
+            gemm(transA: true, transB: false, m: vocab, n: dim, k: m, alpha: invN, a: logits, lda: vocab,
+                 b: x + r0 * dim, ldb: dim, beta: r0 == 0 ? 0 : 1, c: dWeight, ldc: dim)
+            gemm(transA: false, transB: false, m: m, n: dim, k: vocab, alpha: invN, a: logits, lda: vocab,
+                 b: weight, ldb: dim, beta: 0, c: dx + r0 * dim, ldc: dim)
+            r0 = r1
         }
+        var total: Double = 0
+        for i in 0..<n { total += Double(tokenLoss[i]) }
+        return Float(total / Double(n))
     }
 
-    /// Backward of outputForward for loss * lossScale: dx written, dWeight added to. `probs` is modified during
-    /// the call and restored exactly (saved: [n] floats of scratch).
+    /// Backward of outputForward for loss * lossScale: dx = lossScale * savedDx (written; it may be savedDx),
+    /// dWeight += lossScale * savedDWeight.
     public static func outputBackward(dx: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
-                                      x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                      probs: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>,
-                                      n: Int, dim: Int, vocab: Int, lossScale: Float,
-                                      saved: UnsafeMutablePointer<Float>) {
-        for i in 0..<n {
-            let p = probs + i * vocab + Int(targets[i])
-            saved[i] = p.pointee
-            p.pointee -= 1
+                                      savedDx: UnsafePointer<Float>, savedDWeight: UnsafePointer<Float>,
+                                      n: Int, dim: Int, vocab: Int, lossScale: Float) {
+        var i = 0, count = n * dim
+        while i + 16 <= count { store16(load16(savedDx + i) * lossScale, dx + i); i += 16 }
+        while i < count { dx[i] = savedDx[i] * lossScale; i += 1 }
+        i = 0; count = vocab * dim
+        while i + 16 <= count {
+            store16(load16(dWeight + i) + load16(savedDWeight + i) * lossScale, dWeight + i); i += 16
         }
-        let alpha = lossScale / Float(n)
-        gemm(transA: false, transB: false, m: n, n: dim, k: vocab, alpha: alpha, a: probs, lda: vocab,
-             b: weight, ldb: dim, beta: 0, c: dx, ldc: dim)
-        gemm(transA: true, transB: false, m: vocab, n: dim, k: n, alpha: alpha, a: probs, lda: vocab,
-             b: x, ldb: dim, beta: 1, c: dWeight, ldc: dim)
-        for i in 0..<n { probs[i * vocab + Int(targets[i])] = saved[i] }
+        while i < count { dWeight[i] += savedDWeight[i] * lossScale; i += 1 }
     }
 }
 

@@ -43,30 +43,36 @@ public final class Llama {
     private let inputs: UnsafeMutablePointer<Int32>
     private let targets: UnsafeMutablePointer<Int32>
     private let residual: UnsafeMutablePointer<Float>     // (L+1) x [n, dim]: input of each layer, then the last output
-    private let xn1: UnsafeMutablePointer<Float>          // L x [n, dim]
     private let rstd1: UnsafeMutablePointer<Float>        // L x [n]
     private let qkv: UnsafeMutablePointer<Float>          // L x [n, dim + 2 kvDim] (q, k rotated)
     private let attnOut: UnsafeMutablePointer<Float>      // L x [n, dim]
     private let lse: UnsafeMutablePointer<Float>          // L x [batch, heads, seqLen]
-    private let hMid: UnsafeMutablePointer<Float>         // L x [n, dim]: x + attention
-    private let xn2: UnsafeMutablePointer<Float>          // L x [n, dim]
     private let rstd2: UnsafeMutablePointer<Float>        // L x [n]
     private let h1: UnsafeMutablePointer<Float>           // L x [n, hidden]
     private let h3: UnsafeMutablePointer<Float>           // L x [n, hidden]
-    private let gated: UnsafeMutablePointer<Float>        // L x [n, hidden]
-    private let xnFinal: UnsafeMutablePointer<Float>      // [n, dim]
+    // Not kept (recomputed in the backward, bit-identically, from what is kept): the RMSNorm outputs
+    // (from x and rstd), the SwiGLU product (from h1, h3), and h = x + attention wo^T (one n x dim x dim
+    // GEMM, about 3 ms a layer): 12 MiB a layer at batch 8 x seq_len 256.
     private let rstdFinal: UnsafeMutablePointer<Float>    // [n]
-    private let probs: UnsafeMutablePointer<Float>        // [n, vocab]
+    // The output layer's gradients of the mean loss, computed in the forward (the [n, vocab] probabilities
+    // are not kept: 16 MB at batch 8 x seq_len 256); the backward scales them by lossScale.
+    private let outputDx: UnsafeMutablePointer<Float>     // [n, dim]
+    private let outputDWeight: UnsafeMutablePointer<Float> // [vocab, dim]
+    private let tokenLoss: UnsafeMutablePointer<Float>    // [n]
 
-    // Scratch (reused by every layer).
+    // Scratch (reused by every layer). The feed-forward and the attention backward never run at once, so
+    // their [n, hidden]-sized buffers are shared (dQKV is dHiddenA, dAttnOut is dHiddenB).
     private let dResidual: UnsafeMutablePointer<Float>    // [n, dim]
-    private let dNormed: UnsafeMutablePointer<Float>      // [n, dim]
+    // [n, dim]: an RMSNorm output (forward, or recomputed in the backward), then the gradient that flows into
+    // that norm: the products that read the output run before the ones that write the gradient.
+    private let normed: UnsafeMutablePointer<Float>
+    private let hScratch: UnsafeMutablePointer<Float>     // [n, dim]: h of the layer being differentiated
     private let dAttnOut: UnsafeMutablePointer<Float>     // [n, dim]
     private let dQKV: UnsafeMutablePointer<Float>         // [n, qkvWidth]
     private let dHiddenA: UnsafeMutablePointer<Float>     // [n, hidden]
     private let dHiddenB: UnsafeMutablePointer<Float>     // [n, hidden]
     private let attentionScratch: UnsafeMutablePointer<Float>
-    private let savedProbs: UnsafeMutablePointer<Float>   // [n]
+    private let outputChunkRows: Int                      // logits rows per chunk, in dHiddenA during the forward
     private let ropeTable: UnsafeMutablePointer<Float>    // [seqLen, headDim/2, 2]
 
     private var hasForward = false
@@ -74,7 +80,9 @@ public final class Llama {
     public let attentionBlockRows: Int
     /// The attention probabilities of every layer are kept for the backward when they fit in this many bytes
     /// (read at init); otherwise the backward recomputes them (flash-attention style) from the saved lse.
-    nonisolated(unsafe) public static var attentionProbabilityBudgetBytes = 512 << 20
+    /// Default 0: at batch 8 x seq_len 256 they are 126 MB (a third of the activations) and recomputing
+    /// them costs one score GEMM and the exps per block, about 18 ms a layer at 1 thread.
+    nonisolated(unsafe) public static var attentionProbabilityBudgetBytes = 0
     private let attentionProbabilities: UnsafeMutablePointer<Float>?
     private let attentionRowScale: UnsafeMutablePointer<Float>?
     private let attentionProbabilityCount: Int
@@ -85,8 +93,8 @@ public final class Llama {
     /// Whether this model keeps attention probabilities (true) or recomputes them in the backward.
     public var keepsAttentionProbabilities: Bool { attentionProbabilities != nil }
 
-    /// The last forward's softmax over the vocabulary, [batchSize * seqLen, vocabSize] (read-only view, for tests and metrics).
-    public var probabilities: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: probs, count: n * vocab) }
+    /// The last forward's -log p(target) of every token, [batchSize * seqLen] (read-only view, for tests and metrics).
+    public var tokenLosses: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: tokenLoss, count: n) }
 
     public init(config: ModelConfig, batchSize: Int, seqLen: Int, ledger: MemoryLedger,
                 allocateParameters: Bool = true) throws {
@@ -128,27 +136,28 @@ public final class Llama {
         inputs = ledger.allocate(Int32.self, count: n, category: .activations, label: "model.inputs").baseAddress!
         targets = ledger.allocate(Int32.self, count: n, category: .activations, label: "model.targets").baseAddress!
         residual = act((L + 1) * n * d, "residual")
-        xn1 = act(L * n * d, "attention_norm")
         rstd1 = act(L * n, "attention_norm.rstd")
         qkv = act(L * n * w, "qkv")
         attnOut = act(L * n * d, "attention")
         lse = act(L * batchSize * config.nHeads * seqLen, "attention.lse")
-        hMid = act(L * n * d, "h")
-        xn2 = act(L * n * d, "ffn_norm")
         rstd2 = act(L * n, "ffn_norm.rstd")
         h1 = act(L * n * hid, "w1")
         h3 = act(L * n * hid, "w3")
-        gated = act(L * n * hid, "swiglu")
-        xnFinal = act(n * d, "norm")
         rstdFinal = act(n, "norm.rstd")
-        probs = act(n * config.vocabSize, "probs")
+        outputDx = act(n * d, "output.d_x")
+        outputDWeight = act(config.vocabSize * d, "output.d_weight")
+        tokenLoss = act(n, "output.token_loss")
 
         dResidual = scratch(n * d, "d_residual")
-        dNormed = scratch(n * d, "d_normed")
-        dAttnOut = scratch(n * d, "d_attention")
-        dQKV = scratch(n * w, "d_qkv")
-        dHiddenA = scratch(n * hid, "d_hidden_a")
-        dHiddenB = scratch(n * hid, "d_hidden_b")
+        normed = scratch(n * d, "normed")
+        hScratch = scratch(n * d, "h")
+        // the output layer's logits, a chunk of rows at a time, use dHiddenA during the forward
+        let logitRows = min(n, max(64, n * max(hid, w) / config.vocabSize / 64 * 64))
+        outputChunkRows = logitRows
+        dHiddenA = scratch(max(n * max(hid, w), logitRows * config.vocabSize), "d_hidden_a+d_qkv+logits")
+        dHiddenB = scratch(n * max(hid, d), "d_hidden_b+d_attention")
+        dQKV = dHiddenA
+        dAttnOut = dHiddenB
         attentionBlockRows = Kernels.attentionBlockRows
         attentionScratch = scratch(Kernels.attentionScratchCount(seqLen: seqLen, headDim: config.headDim,
                                                                  blockRows: attentionBlockRows), "attention_scratch")
@@ -162,7 +171,6 @@ public final class Llama {
             attentionRowScale = nil
         }
         attentionProbabilityCount = probCount
-        savedProbs = scratch(n, "saved_probs")
         ropeTable = scratch(seqLen * config.headDim, "rope_table")
         Kernels.fillRopeTable(ropeTable, maxSeqLen: seqLen, headDim: config.headDim, theta: config.ropeTheta)
     }
@@ -214,11 +222,11 @@ public final class Llama {
             hooks?.willForward(unit: unit)
             let p = params(unit)
             let x = residual + l * n * d, out = residual + (l + 1) * n * d
-            let xa = xn1 + l * n * d, q = qkv + l * n * w, att = attnOut + l * n * d, hm = hMid + l * n * d
-            let xb = xn2 + l * n * d
+            let q = qkv + l * n * w, att = attnOut + l * n * d
+            let xa = normed, xb = normed
             Kernels.rmsNormForward(out: xa, rstd: rstd1 + l * n, x: x, weight: p + offsets.attentionNorm,
                                    n: n, dim: d, eps: c.normEps)
-            // [q | k | v] = xn1 [wq; wk; wv]^T (the three weights are adjacent: one GEMM)
+            // [q | k | v] = attention_norm(x) [wq; wk; wv]^T (the three weights are adjacent: one GEMM)
             Kernels.gemm(transA: false, transB: true, m: n, n: w, k: d, alpha: 1, a: xa, lda: d,
                          b: p + offsets.wq, ldb: d, beta: 0, c: q, ldc: w)
             Kernels.rope(q, rowStride: w, batch: batchSize, seqLen: seqLen, heads: c.nHeads + c.kvHeads,
@@ -228,14 +236,14 @@ public final class Llama {
                                      headDim: c.headDim, scratch: attentionScratch, blockRows: attentionBlockRows,
                                      probabilities: attentionProbabilities.map { $0 + l * attentionProbabilityCount },
                                      rowScale: attentionRowScale.map { $0 + l * batchSize * c.nHeads * seqLen })
-            hm.update(from: x, count: n * d)
+            // h = x + attention wo^T, built in the output slot (the backward rebuilds it the same way)
+            out.update(from: x, count: n * d)
             Kernels.gemm(transA: false, transB: true, m: n, n: d, k: d, alpha: 1, a: att, lda: d,
-                         b: p + offsets.wo, ldb: d, beta: 1, c: hm, ldc: d)
-            Kernels.rmsNormForward(out: xb, rstd: rstd2 + l * n, x: hm, weight: p + offsets.ffnNorm,
+                         b: p + offsets.wo, ldb: d, beta: 1, c: out, ldc: d)
+            Kernels.rmsNormForward(out: xb, rstd: rstd2 + l * n, x: out, weight: p + offsets.ffnNorm,
                                    n: n, dim: d, eps: c.normEps)
-            out.update(from: hm, count: n * d)
             Kernels.feedForwardForward(out: out, accumulate: true, h1: h1 + l * n * hid, h3: h3 + l * n * hid,
-                                       g: gated + l * n * hid, x: xb, w1: p + offsets.w1, w2: p + offsets.w2,
+                                       g: dHiddenA, x: xb, w1: p + offsets.w1, w2: p + offsets.w2,
                                        w3: p + offsets.w3, n: n, dim: d, hidden: hid)
             hooks?.didForward(unit: unit)
         }
@@ -243,10 +251,11 @@ public final class Llama {
         let last = L + 1
         hooks?.willForward(unit: last)
         let pf = params(last)
-        Kernels.rmsNormForward(out: xnFinal, rstd: rstdFinal, x: residual + L * n * d, weight: pf,
+        Kernels.rmsNormForward(out: normed, rstd: rstdFinal, x: residual + L * n * d, weight: pf,
                                n: n, dim: d, eps: c.normEps)
-        let loss = Kernels.outputForward(probs: probs, x: xnFinal, weight: pf + d, targets: targets,
-                                         n: n, dim: d, vocab: vocab)
+        let loss = Kernels.outputForward(x: normed, weight: pf + d, targets: targets, n: n, dim: d, vocab: vocab,
+                                         dx: outputDx, dWeight: outputDWeight, tokenLoss: tokenLoss,
+                                         logits: dHiddenA, chunkRows: outputChunkRows)
         hooks?.didForward(unit: last)
         hasForward = true
         return loss
@@ -262,8 +271,9 @@ public final class Llama {
         let last = L + 1
         hooks?.willBackward(unit: last)
         let pf = params(last), gf = grads(last)
-        Kernels.outputBackward(dx: dNormed, dWeight: gf + d, x: xnFinal, weight: pf + d, probs: probs,
-                               targets: targets, n: n, dim: d, vocab: vocab, lossScale: lossScale, saved: savedProbs)
+        let dNormed = normed
+        Kernels.outputBackward(dx: dNormed, dWeight: gf + d, savedDx: outputDx, savedDWeight: outputDWeight,
+                               n: n, dim: d, vocab: vocab, lossScale: lossScale)
         Kernels.rmsNormBackward(dx: dResidual, accumulate: false, dWeight: gf, dOut: dNormed,
                                 x: residual + L * n * d, rstd: rstdFinal, weight: pf, n: n, dim: d)
         hooks?.didBackward(unit: last)
@@ -273,12 +283,18 @@ public final class Llama {
             hooks?.willBackward(unit: unit)
             let p = params(unit), g = grads(unit)
             let x = residual + l * n * d
-            let xa = xn1 + l * n * d, q = qkv + l * n * w, att = attnOut + l * n * d, hm = hMid + l * n * d
-            let xb = xn2 + l * n * d
+            let q = qkv + l * n * w, att = attnOut + l * n * d, hm = hScratch
+            let h1l = h1 + l * n * hid, h3l = h3 + l * n * hid
             // feed-forward: dResidual holds d(out) = d(hm + ffn(ffn_norm(hm)))
-            Kernels.feedForwardBackward(dx: dNormed, dW1: g + offsets.w1, dW2: g + offsets.w2, dW3: g + offsets.w3,
-                                        dOut: dResidual, x: xb, h1: h1 + l * n * hid, h3: h3 + l * n * hid,
-                                        g: gated + l * n * hid, w1: p + offsets.w1, w2: p + offsets.w2,
+            // recompute h, ffn_norm(h) and silu(h1) * h3 (the latter into scratchB, which it may share)
+            hm.update(from: x, count: n * d)
+            Kernels.gemm(transA: false, transB: true, m: n, n: d, k: d, alpha: 1, a: att, lda: d,
+                         b: p + offsets.wo, ldb: d, beta: 1, c: hm, ldc: d)
+            Kernels.rmsNormApply(out: normed, x: hm, rstd: rstd2 + l * n, weight: p + offsets.ffnNorm, n: n, dim: d)
+            Kernels.swigluForward(g: dHiddenB, h1: h1l, h3: h3l, count: n * hid)
+            Kernels.feedForwardBackward(dx: normed, dW1: g + offsets.w1, dW2: g + offsets.w2, dW3: g + offsets.w3,
+                                        dOut: dResidual, x: normed, h1: h1l, h3: h3l,
+                                        g: dHiddenB, w1: p + offsets.w1, w2: p + offsets.w2,
                                         w3: p + offsets.w3, n: n, dim: d, hidden: hid,
                                         scratchA: dHiddenA, scratchB: dHiddenB)
             Kernels.rmsNormBackward(dx: dResidual, accumulate: true, dWeight: g + offsets.ffnNorm, dOut: dNormed,
@@ -296,6 +312,9 @@ public final class Llama {
                                      rowScale: attentionRowScale.map { $0 + l * batchSize * c.nHeads * seqLen })
             Kernels.rope(dQKV, rowStride: w, batch: batchSize, seqLen: seqLen, heads: c.nHeads + c.kvHeads,
                          headDim: c.headDim, table: ropeTable, inverse: true)
+            Kernels.rmsNormApply(out: normed, x: x, rstd: rstd1 + l * n, weight: p + offsets.attentionNorm,
+                                 n: n, dim: d)
+            let xa = normed
             Kernels.gemm(transA: true, transB: false, m: w, n: d, k: n, alpha: 1, a: dQKV, lda: w,
                          b: xa, ldb: d, beta: 1, c: g + offsets.wq, ldc: d)
             Kernels.gemm(transA: false, transB: false, m: n, n: d, k: w, alpha: 1, a: dQKV, lda: w,

@@ -188,16 +188,20 @@ final class KernelGradientTests: XCTestCase {
         let n = 6, dim = 24, vocab = 37
         let x = rng.floats(n * dim), w = rng.floats(vocab * dim, scale: 0.7)
         let targets = rng.tokens(n, vocab: vocab)
-        var probs = [Float](repeating: 0, count: n * vocab)
-        let loss = Kernels.outputForward(probs: &probs, x: x, weight: w, targets: targets, n: n, dim: dim, vocab: vocab)
+        // chunks of 4 rows (the last one partial): the gradients are accumulated over chunks
+        var logits = [Float](repeating: .nan, count: 4 * vocab), tokenLoss = [Float](repeating: .nan, count: n)
+        var savedDx = [Float](repeating: .nan, count: n * dim), savedDW = [Float](repeating: .nan, count: vocab * dim)
+        let loss = Kernels.outputForward(x: x, weight: w, targets: targets, n: n, dim: dim, vocab: vocab,
+                                         dx: &savedDx, dWeight: &savedDW, tokenLoss: &tokenLoss,
+                                         logits: &logits, chunkRows: 4)
         let refLoss = Ref.outputCrossEntropy(x.doubles, weight: w.doubles, targets: targets, dim: dim, vocab: vocab)
         XCTAssertEqual(Double(loss), refLoss, accuracy: 1e-5 * refLoss)
-        let before = probs
-        var dx = [Float](repeating: 0, count: n * dim), dW = [Float](repeating: 0, count: vocab * dim)
-        var saved = [Float](repeating: 0, count: n)
-        Kernels.outputBackward(dx: &dx, dWeight: &dW, x: x, weight: w, probs: &probs, targets: targets, n: n, dim: dim,
-                               vocab: vocab, lossScale: 1, saved: &saved)
-        XCTAssertEqual(probs, before, "outputBackward must restore the probabilities exactly")
+        XCTAssertEqual(Double(tokenLoss.reduce(0, +)) / Double(n), refLoss, accuracy: 1e-5 * refLoss)
+        // lossScale 0.5 and a gradient already in dW: dx = 0.5 dLoss/dx, dW = 1 + 0.5 dLoss/dW
+        var dx = [Float](repeating: .nan, count: n * dim), dW = [Float](repeating: 1, count: vocab * dim)
+        Kernels.outputBackward(dx: &dx, dWeight: &dW, savedDx: savedDx, savedDWeight: savedDW, n: n, dim: dim,
+                               vocab: vocab, lossScale: 0.5)
+        dx = dx.map { $0 * 2 }; dW = dW.map { ($0 - 1) * 2 }
         assertGradient("output.dx", analytic: dx, indices: Array(0..<dx.count)) { j in
             Ref.finiteDifference(x.doubles, j) { Ref.outputCrossEntropy($0, weight: w.doubles, targets: targets, dim: dim, vocab: vocab) }
         }

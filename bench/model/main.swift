@@ -1,7 +1,8 @@
 // Times forward+backward of the llama3 debugmodel (batch 8) at seq_len 256 and 1024.
 // usage: bench-model [threads=1] [steps=3] [seqLens=256,1024]     (ATTN_BLOCK=n: attention query block rows)
 //        (KERNEL_THREADS=n: threads for the attention core and element-wise kernels; default = BLAS threads)
-//        bench-model kernels [seqLen=256] [reps=20]              (each non-GEMM kernel, minimum of reps)
+//        bench-model kernels [seqLen=256] [reps=20]              (each non-GEMM kernel, minimum of reps;
+//                                                                KERNEL_THREADS=n workers for them)
 // Prints the mean fwd/bwd time of the timed steps, split into dense GEMM (cblas_sgemm outside attention),
 // the attention core (per-head products + softmax), and everything else; then the machine's current rate
 // for one dense GEMM shape, to judge how busy the machine was.
@@ -22,6 +23,7 @@ func cpuSeconds() -> Double {
 let args = CommandLine.arguments
 if args.count > 1 && args[1] == "kernels" {
     openblas_set_num_threads(1)
+    if let k = getenv("KERNEL_THREADS").flatMap({ Int(String(cString: $0)) }) { Kernels.workers = k }
     if let b = getenv("ATTN_BLOCK").flatMap({ Int(String(cString: $0)) }) { Kernels.attentionBlockRows = b }
     benchKernels(seqLen: args.count > 2 ? Int(args[2]) ?? 256 : 256, reps: args.count > 3 ? Int(args[3]) ?? 20 : 20)
     exit(0)
@@ -32,6 +34,8 @@ let seqLens = args.count > 3 ? args[3].split(separator: ",").compactMap { Int($0
 let batch = 8
 openblas_set_num_threads(Int32(threads))
 if let b = getenv("ATTN_BLOCK").flatMap({ Int(String(cString: $0)) }) { Kernels.attentionBlockRows = b }
+// ATTN_KEEP_MIB=n: keep the attention probabilities when they fit in n MiB (default 0: recompute them)
+if let b = getenv("ATTN_KEEP_MIB").flatMap({ Int(String(cString: $0)) }) { Llama.attentionProbabilityBudgetBytes = b << 20 }
 let config = ModelConfig.debugmodel
 print("attention block rows \(Kernels.attentionBlockRows); debugmodel (\(config.parameterCount) parameters), batch \(batch), \(threads) BLAS thread(s), \(steps) timed steps after 1 warm-up")
 
