@@ -169,17 +169,16 @@ public final class Supervisor {
     }()
 }
 
-/// Counts SIGINT/SIGTERM instead of dying of them, while a job runs.
+/// Counts SIGINT/SIGTERM instead of dying of them. Installed once per process and kept: a
+/// disposition handed back to libdispatch and taken again does not deliver reliably.
 final class SignalFlags: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
     private var sources: [DispatchSourceSignal] = []
-    private var signals: [Int32] = []
 
-    static func install(_ signals: [Int32]) -> SignalFlags {
+    private static let shared: SignalFlags = {
         let flags = SignalFlags()
-        flags.signals = signals
-        for number in signals {
+        for number in [SIGINT, SIGTERM] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { [flags] in flags.lock.lock(); flags.count += 1; flags.lock.unlock() }
@@ -187,15 +186,19 @@ final class SignalFlags: @unchecked Sendable {
             flags.sources.append(source)
         }
         return flags
+    }()
+
+    /// The process's flags, with nothing counted yet.
+    static func install(_ signals: [Int32]) -> SignalFlags {
+        _ = shared.take()
+        return shared
     }
 
     /// Signals received since the last call.
     func take() -> Int { lock.lock(); defer { count = 0; lock.unlock() }; return count }
 
-    func uninstall() {
-        sources.forEach { $0.cancel() }
-        for number in signals { signal(number, SIG_DFL) }
-    }
+    /// Nothing: the sources stay (see above); what arrives later is counted for the next job.
+    func uninstall() {}
 }
 
 extension Supervisor {

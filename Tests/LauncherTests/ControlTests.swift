@@ -54,6 +54,63 @@ final class ControlTests: XCTestCase {
     }
 }
 
+/// Signals to the front end, with a stand-in for mpirun that ignores SIGTERM and SIGINT (two
+/// signals sent at once to a real job coalesce into one, and a real job stops within a step).
+final class SignalTests: XCTestCase {
+    func testASecondSignalKillsAtOnceAndAnIgnoredTerminationIsFollowedByAKill() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-signal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let script = folder.appendingPathComponent("stubborn-mpirun").path
+        let started = folder.appendingPathComponent("started").path
+        try "#!/bin/sh\ntrap '' TERM INT\necho $$ > \(started)\nwhile :; do sleep 0.05; done\n"
+            .write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+
+        for second in [true, false] {
+            try? FileManager.default.removeItem(atPath: started)
+            let plan = LaunchPlan(ranks: 1, rankExecutable: "rank", rankArguments: [], mpirun: script)
+            let supervisor = Supervisor(plan: plan, receiver: nil)
+            let lines = Lines()
+            supervisor.say = { lines.append($0) }
+            let result = Result()
+            Thread { result.set(Swift.Result { try supervisor.run() }) }.start()
+            let ready = Date().addingTimeInterval(10)
+            while !FileManager.default.fileExists(atPath: started) && Date() < ready { Thread.sleep(forTimeInterval: 0.02) }
+            Thread.sleep(forTimeInterval: 0.05)
+            let stub = pid_t((try? String(contentsOfFile: started, encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+            defer { if stub > 0 { kill(stub, SIGKILL) } }  // never left holding the test's outputs
+            Thread.sleep(forTimeInterval: 0.1)
+            let sent = Date()
+            kill(getpid(), SIGINT)
+            if second {
+                Thread.sleep(forTimeInterval: 0.3)
+                kill(getpid(), SIGINT)
+            }
+            let end = Date().addingTimeInterval(10)
+            while result.get() == nil && Date() < end { Thread.sleep(forTimeInterval: 0.02) }
+            let elapsed = Date().timeIntervalSince(sent)
+            let status = try XCTUnwrap(result.get()).get()
+            XCTAssertEqual(status, 128 + SIGKILL, lines.all.joined(separator: "\n"))
+            if second {
+                XCTAssertLessThan(elapsed, 1.5, "the second signal kills at once")
+                XCTAssertTrue(lines.all.contains("killing the job"), "\(lines.all)")
+            } else {
+                XCTAssertGreaterThan(elapsed, 1.9, "SIGTERM first, SIGKILL 2 s later")
+                XCTAssertLessThan(elapsed, 4)
+            }
+        }
+    }
+}
+
+private final class Lines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+}
+
 private final class Events: @unchecked Sendable {
     private let lock = NSLock()
     private var all: [Event] = []

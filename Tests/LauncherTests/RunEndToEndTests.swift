@@ -109,6 +109,25 @@ final class RunEndToEndTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: saved.first?.path ?? "/nonexistent"))
     }
 
+    func testTrainingGoesOnWhenTheFrontEndGoesAwayAndSaysSoOnce() throws {
+        let receiver = try TelemetryReceiver()
+        let closer = Thread {
+            _ = receiver.next(timeout: 60)  // the session starts: the front end then vanishes
+            receiver.close()
+        }
+        closer.start()
+        let result = try ProcessRunner.run(
+            MPIRun.command(ranks: 2, quiet: true, ["-x", "MESHTOP_TELEMETRY", "-x", "MESHTOP_TELEMETRY_TOKEN",
+                                                   try Products.executable("meshtop-rank"), "--mesh", "1x2", "--flavor", "tiny",
+                                                   "--seq-len", "32", "--steps", "40", "--peak-tflops", "0.1",
+                                                   "--dump-folder", folder.appendingPathComponent("out").path]),
+            environment: receiver.environment)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdoutLines.filter { $0.hasPrefix("step:") }.count, 40)
+        XCTAssertEqual(result.stderrLines.filter { $0.contains("training continues without the front end") }.count, 1,
+                       result.stderr)
+    }
+
     func testANonFiniteLossEndsTheRunNamingTheStep() throws {
         let result = try ProcessRunner.run([try Products.executable("meshtop"), "run"]
                                            + options(mesh: "2x1", steps: 6, ["--lr", "1e20", "--warmup-steps", "1"]))
