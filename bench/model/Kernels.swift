@@ -31,7 +31,7 @@ func benchKernels(seqLen T: Int, reps: Int) {
     Kernels.fillRopeTable(table, maxSeqLen: T, headDim: hd, theta: c.ropeTheta)
     let scratch = buf(Kernels.attentionScratchCount(seqLen: T, headDim: hd))
     let probs = buf(Kernels.attentionProbabilityCount(batch: B, seqLen: T, heads: H)), rowScale = buf(B * H * T)
-    let logits = buf(n * V), targets = ledger.allocate(Int32.self, count: n, category: .scratch, label: "t").baseAddress!
+    let targets = ledger.allocate(Int32.self, count: n, category: .scratch, label: "t").baseAddress!
     for i in 0..<n { targets[i] = Int32(i % V) }
     func report(_ name: String, _ seconds: Double, perStep: Int) {
         let ms = seconds * 1000

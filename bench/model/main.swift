@@ -92,7 +92,7 @@ do {
     let m = 2048, n = 768, k = 256
     let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: n * k)
     var c = [Float](repeating: 0, count: m * n), d = [Float](repeating: 0, count: n * k)
-    for (ta, tb, label) in [(false, true, "x W^T (forward)"), (true, false, "dY^T X (weight grad)")] {
+    for (ta, label) in [(false, "x W^T (forward)"), (true, "dY^T X (weight grad)")] {
         let reps = 20
         let t0 = monotonicSeconds()
         for _ in 0..<reps {
