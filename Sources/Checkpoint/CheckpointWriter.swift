@@ -1,6 +1,7 @@
 import Collectives
 import Foundation
 import Mesh
+import Model
 import Parallel
 import SafeTensors
 #if canImport(Glibc)
@@ -148,10 +149,4 @@ public enum CheckpointWriter {
         let file: CheckpointManifest.FileRecord
         let pieces: [CheckpointManifest.PieceRecord]
     }
-}
-
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }

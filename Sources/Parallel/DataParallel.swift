@@ -87,14 +87,3 @@ extension CommunicationStats {
         waitSeconds[pending.kind, default: 0] += monotonicSeconds() - start
     }
 }
-
-@inline(__always)
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif

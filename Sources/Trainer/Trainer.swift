@@ -159,33 +159,33 @@ public final class Trainer {
     /// One optimizer step, 0-based `n` (logged as n + 1, as torchtitan does).
     public func step(_ n: Int) throws -> StepReport {
         var times = StepTimes()
-        let start = now()
+        let start = monotonicSeconds()
         let accum = config.gradAccum
         parallel.startStep(microBatches: accum)
         var lossSum = 0.0
         for k in 0..<accum {
-            let t0 = now()
+            let t0 = monotonicSeconds()
             data.tokens.withUnsafeBufferPointer { tokens in
                 plan.fill(step: n, rank: mesh.rank, microBatch: k, tokens: tokens, inputs: inputs, targets: targets)
             }
-            let t1 = now()
+            let t1 = monotonicSeconds()
             parallel.startMicroBatch(k)
             lossSum += Double(model.forward(inputs: UnsafeBufferPointer(inputs), targets: UnsafeBufferPointer(targets),
                                             hooks: parallel))
             model.backward(lossScale: 1 / Float(accum), hooks: parallel)
             times.data += t1 - t0
-            times.compute += now() - t1
+            times.compute += monotonicSeconds() - t1
         }
 
         // Gradients averaged over every data-parallel rank; the loss too (every rank has as many tokens).
         // Waits inside the hooks happened during forward/backward: they are communication, not compute.
         let waitedDuringCompute = parallel.communication.totalWaitSeconds
         times.compute -= waitedDuringCompute
-        let t2 = now()
+        let t2 = monotonicSeconds()
         try parallel.finishGradients()
         var loss = lossSum / Double(accum)
         if mesh.world.size > 1 { loss = try mesh.world.allReduce([loss], op: .sum)[0] / Double(mesh.world.size) }
-        let t3 = now()
+        let t3 = monotonicSeconds()
         times.communication = waitedDuringCompute + (t3 - t2)
         guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: n + 1, loss: loss) }
 
@@ -195,7 +195,7 @@ public final class Trainer {
         _ = GradientClipping.clip(gradients, totalNorm: gradNorm, maxNorm: config.maxNorm)
         let lr = schedule.lr(step: n + 1)
         optimizer.step(parameters: parallel.parameters, gradients: UnsafeBufferPointer(gradients), lr: lr)
-        let end = now()
+        let end = monotonicSeconds()
         times.optimizer = end - t3
         times.total = end - start
 

@@ -163,10 +163,9 @@ final class RawClient {
     }
 }
 
-/// A port nothing listens on: bound, then closed.
-func closedPort() -> UInt16 {
+/// A TCP socket bound to 127.0.0.1 on a port the kernel picks, and that port.
+func boundLoopbackSocket() -> (fd: Int32, port: UInt16) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = 0
@@ -179,7 +178,14 @@ func closedPort() -> UInt16 {
     _ = withUnsafeMutablePointer(to: &bound) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
     }
-    return UInt16(bigEndian: bound.sin_port)
+    return (fd, UInt16(bigEndian: bound.sin_port))
+}
+
+/// A port nothing listens on: bound, then closed.
+func closedPort() -> UInt16 {
+    let (fd, port) = boundLoopbackSocket()
+    close(fd)
+    return port
 }
 
 /// A listener that accepts nothing and reads nothing: a front end that hangs.
@@ -188,22 +194,8 @@ final class StalledListener {
     let port: UInt16
 
     init() {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
+        (fd, port) = boundLoopbackSocket()
         listen(fd, 4)
-        var bound = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &bound) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        self.fd = fd
-        port = UInt16(bigEndian: bound.sin_port)
     }
 
     deinit { close(fd) }
