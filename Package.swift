@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "Checkpoint", dependencies: ["Checksum", "Collectives", "Mesh", "Model", "Parallel", "SafeTensors"]),
         // The event stream rank 0 -> front end (and its control channel back): Foundation only.
         .target(name: "Telemetry"),
+        // Cells, layout, themes and the ncurses backend: what any screen of meshtop draws with.
+        .target(name: "Terminal", dependencies: ["CNcursesw"]),
         .target(name: "Trainer", dependencies: [
             "CBLAS", "Checkpoint", "Collectives", "Dataset", "Memory", "Mesh", "Metrics", "Model", "Optim", "Parallel", "SafeTensors",
             "Tokenizer",
@@ -80,7 +82,7 @@ let package = Package(
             "Trainer", "TestSupport",
         ]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "RankCLI", "FrontendCLI"]),
-        .testTarget(name: "TerminalTests", dependencies: ["CNcursesw"]),
+        .testTarget(name: "TerminalTests", dependencies: ["CNcursesw", "Terminal"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TestSupport"]),
         .testTarget(name: "LauncherTests", dependencies: ["Launcher", "FrontendCLI", "RankCLI", "Telemetry", "TestSupport"]),
         // Shared by tests: locating built products and the shared data, running processes.
