@@ -18,6 +18,18 @@ public struct MeshPrediction: Equatable, Sendable {
     public var communicationBytes: Int { traffic.totalBytes }
     public func bytes(_ category: MemoryCategory) -> Int { memory[category] ?? 0 }
     public func bytes(_ kind: CollectiveKind) -> Int { traffic.bytes[kind] ?? 0 }
+
+    /// The memory keyed as the telemetry stream and the metrics file key it ("parameters", ...),
+    /// every category present, so a measured step's `memory` compares key by key.
+    public var memoryByName: [String: Int] {
+        Dictionary(uniqueKeysWithValues: MemoryCategory.allCases.map { ($0.rawValue, bytes($0)) })
+    }
+
+    /// Bytes sent per step keyed as the telemetry stream keys collectives ("all_reduce", ...);
+    /// kinds the mesh does not use are absent, as in the ranks' records.
+    public var bytesSentByName: [String: Int] {
+        Dictionary(uniqueKeysWithValues: traffic.bytes.map { ($0.key.rawValue, $0.value) })
+    }
 }
 
 /// The what-if planner: every mesh of a world size, predicted from the model and the batch

@@ -108,3 +108,16 @@ final class PlanFormulaTests: XCTestCase {
         XCTAssertNoThrow(try tiny.validate())
     }
 }
+
+/// The names the telemetry stream and the metrics file use.
+final class PlanNamingTests: XCTestCase {
+    func testFiguresByTelemetryName() throws {
+        let workload = Workload(model: .tiny, localBatchSize: 2, seqLen: 32)
+        let fsdp = Plan.predict(mesh: try MeshShape(replicate: 1, shard: 2), workload: workload)
+        XCTAssertEqual(Set(fsdp.memoryByName.keys), ["parameters", "gathered_parameters", "gradients", "optimizer",
+                                                     "activations", "communication", "scratch"])
+        XCTAssertEqual(fsdp.memoryByName["gathered_parameters"], fsdp.bytes(.gatheredParameters))
+        XCTAssertEqual(Set(fsdp.bytesSentByName.keys), ["all_gather", "reduce_scatter"])
+        XCTAssertEqual(fsdp.bytesSentByName["reduce_scatter"], fsdp.bytes(.reduceScatter))
+    }
+}
