@@ -76,7 +76,7 @@ enum ConfigSchema {
                         ConfigKey("interval", .int, .handled),
                         ConfigKey("keep_latest_k", .int, .handled),
                         ConfigKey("load_step", .int, .handled)]),
-        ("metrics", [ConfigKey("log_freq", .int, .expect(.int(1))),
+        ("metrics", [ConfigKey("log_freq", .int, .option("--log-freq")),
                      ConfigKey("file", .string, .option("--metrics-file"))]),
     ]
 

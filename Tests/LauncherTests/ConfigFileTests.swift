@@ -13,7 +13,8 @@ final class ConfigFileTests: XCTestCase {
         XCTAssertEqual(file.arguments, ["--dump-folder", "./outputs", "--flavor", "debugmodel", "--lr", "0.0008",
                                         "--weight-decay", "0.1", "--warmup-steps", "2", "--decay-ratio", "0.8",
                                         "--min-lr-factor", "0.0", "--local-batch-size", "8", "--seq-len", "256",
-                                        "--grad-accum", "1", "--steps", "10", "--max-norm", "1.0", "--seed", "0"])
+                                        "--grad-accum", "1", "--steps", "10", "--max-norm", "1.0", "--seed", "0",
+                                        "--log-freq", "1"])
         XCTAssertEqual(try file.meshArguments(ranks: nil), ["--mesh", "2x2"])
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Telemetry
 import TestSupport
 import XCTest
 
@@ -47,6 +48,23 @@ final class ConfigRunTests: XCTestCase {
         }
         XCTAssertTrue(lines.contains("Trainer is initialized with local batch size 8, global batch size 16, gradient accumulation steps 1, sequence length 256, total steps 2 (warmup 2)"),
                       "the file's batch and schedule, the command line's steps:\n\(result.stdout)")
+    }
+
+    func testLogFreqPrintsStepOneAndEveryNthWhileTheTelemetryHasEveryStep() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-logfreq-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("run.toml").path
+        let metrics = folder.appendingPathComponent("metrics.jsonl").path
+        try "[model]\nflavor = \"tiny\"\n[training]\nseq_len = 32\nsteps = 5\n[metrics]\nlog_freq = 2\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try ProcessRunner.run([try Products.executable("meshtop"), "run", "--no-tui", "--config", config, "--np", "1",
+                                            "--peak-tflops", "0.1", "--dump-folder", folder.path, "--metrics-file", metrics])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let printed = result.stdoutLines.filter { $0.hasPrefix("step:") }.map { $0.split(separator: " ")[1] }
+        XCTAssertEqual(printed, ["1", "2", "4"], result.stdout)
+        let steps = try TelemetryFileReader.readAll(path: metrics).records.filter { if case .step = $0.event { return true }; return false }
+        XCTAssertEqual(steps.count, 5)
     }
 
     static func matches(_ line: String, _ pattern: String) -> Bool {
