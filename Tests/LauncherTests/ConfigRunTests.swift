@@ -67,6 +67,40 @@ final class ConfigRunTests: XCTestCase {
         XCTAssertEqual(steps.count, 5)
     }
 
+    /// torchtitan's own test tokenizer folder (2002 tokens, hence vocab_size) is what the ranks
+    /// load; a folder that is not there trains with the shipped tokenizer, saying so.
+    func testHFAssetsPathSelectsTheFoldersTokenizer() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-hfassets-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let assets = ConfigFileTorchtitanTests.fixture("torchtitan_tokenizer")
+        let config = folder.appendingPathComponent("run.toml").path
+        let metrics = folder.appendingPathComponent("metrics.jsonl").path
+        func run(assets: String) throws -> (result: ProcessResult, tokenizer: String?) {
+            try? FileManager.default.removeItem(atPath: metrics)
+            try "[model]\nflavor = \"tiny\"\nvocab_size = 2002\nhf_assets_path = \"\(assets)\"\n[training]\nseq_len = 32\nsteps = 1\n"
+                .write(toFile: config, atomically: true, encoding: .utf8)
+            let result = try ProcessRunner.run([try Products.executable("meshtop"), "run", "--no-tui", "--config", config, "--np", "1",
+                                                "--peak-tflops", "0.1", "--dump-folder", folder.path, "--metrics-file", metrics])
+            let hello = try? TelemetryFileReader.readAll(path: metrics).records.lazy.compactMap { record -> Hello? in
+                if case .hello(let h) = record.event { return h }; return nil
+            }.first
+            return (result, hello?.config.tokenizerPath)
+        }
+        let chosen = try run(assets: assets)
+        XCTAssertEqual(chosen.result.status, 0, chosen.result.stderr)
+        XCTAssertEqual(chosen.result.stderrLines.filter { $0.contains("warning") }, [])
+        XCTAssertEqual(chosen.tokenizer, assets + "/tokenizer.json")
+
+        let missing = folder.appendingPathComponent("no-such-assets").path
+        let shipped = try run(assets: missing)
+        XCTAssertEqual(shipped.result.status, 0, shipped.result.stderr)
+        XCTAssertTrue(shipped.result.stderrLines.contains("meshtop: warning: \(config): model.hf_assets_path \"\(missing)\" is not there: using the shipped tokenizer"),
+                      shipped.result.stderr)
+        XCTAssertEqual(shipped.tokenizer.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path },
+                       URL(fileURLWithPath: Products.dataFile("tokenizer.json")).resolvingSymlinksInPath().path)
+    }
+
     static func matches(_ line: String, _ pattern: String) -> Bool {
         line.range(of: pattern, options: .regularExpression) != nil
     }
