@@ -42,6 +42,7 @@ extension TrainingOptions {
         add("--init-weights", initWeights)
         add("--save-weights", saveWeights)
         add("--threads", threads, d.threads)
+        add("--log-freq", logFreq, d.logFreq)
         add("--bucket-mb", bucketMB, d.bucketMB)
         if noReshardAfterForward { a.append("--no-reshard-after-forward") }
         add("--peak-tflops", peakTFLOPS.map { "\($0)" })

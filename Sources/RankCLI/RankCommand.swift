@@ -159,6 +159,8 @@ public struct TrainingOptions: ParsableArguments {
     @Option(name: .customLong("save-weights"), help: "Write the final weights here (.safetensors, torchtitan's names).")
     public var saveWeights: String?
     @Option(help: "BLAS threads per rank.") public var threads = 1
+    @Option(name: .customLong("log-freq"), help: "Print the step line of step 1 and every N-th step (torchtitan's log_freq).")
+    public var logFreq = 1
     @Option(name: .customLong("bucket-mb"), help: "Replicate: gradient all-reduce bucket size in MiB.") public var bucketMB = 4.0
     @Flag(name: .customLong("no-reshard-after-forward"),
           help: "FSDP/HSDP: keep every unit's gathered parameters from forward to backward.")
@@ -188,6 +190,7 @@ public struct TrainingOptions: ParsableArguments {
         config.initWeights = initWeights
         config.saveWeights = saveWeights
         config.threads = threads
+        config.logFreq = logFreq
         config.bucketMB = bucketMB
         config.reshardAfterForward = !noReshardAfterForward
         config.peakTFLOPS = peakTFLOPS

@@ -140,7 +140,7 @@ public final class Trainer {
         for n in completedSteps..<config.steps {
             let report = try step(n)
             reports.append(report)
-            if mesh.rank == 0 { log(Self.stepLine(report)) }
+            if mesh.rank == 0 && config.logsStep(report.step) { log(Self.stepLine(report)) }
             try onStep(report)
             if try checkpointDue(afterStep: n + 1) { try saveCheckpoint() }
         }

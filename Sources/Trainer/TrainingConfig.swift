@@ -39,6 +39,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var keepCheckpoints: Int?
     /// Resume from a checkpoint of `checkpointDir` before training.
     public var resume: ResumePolicy?
+    /// Print the step line of step 1 and of every N-th step (torchtitan's metrics.log_freq).
+    public var logFreq = 1
 
     public init(dataPath: String, tokenizerPath: String) {
         self.dataPath = dataPath
@@ -49,6 +51,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         LRSchedule(baseLR: optimizer.lr, warmupSteps: warmupSteps, totalSteps: steps, decayRatio: decayRatio,
                    minLRFactor: minLRFactor)
     }
+
+    /// torchtitan's rule: step 1, then every `logFreq`-th step.
+    public func logsStep(_ step: Int) -> Bool { step == 1 || step % logFreq == 0 }
 
     /// Refuses impossible values, naming the option and the value.
     public func validate() throws {
@@ -66,6 +71,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         try require(optimizer.weightDecay >= 0, "--weight-decay", optimizer.weightDecay, "must not be negative")
         try require(maxNorm > 0, "--max-norm", maxNorm, "must be positive")
         try require(threads >= 1, "--threads", threads, "must be at least 1")
+        try require(logFreq >= 1, "--log-freq", logFreq, "must be at least 1")
         try require(bucketMB > 0, "--bucket-mb", bucketMB, "must be positive")
         try require(peakTFLOPS.map { $0 > 0 } ?? true, "--peak-tflops", peakTFLOPS ?? 0, "must be positive")
         try require(checkpointEvery >= 0, "--checkpoint-every", checkpointEvery, "must not be negative")
