@@ -29,35 +29,71 @@ struct BrailleCanvas {
         owner[index] = series
     }
 
-    /// Draws the line through (x[i], y[i]) for `points` in order, x in pixels left to right and
-    /// y in pixels top down (nil: a gap, the line breaks there).
-    mutating func plot(series: Int8, points: (Int) -> (x: Int, y: Int)?, count: Int) {
-        guard pixelWidth > 0, pixelHeight > 0 else { return }
-        var low = [Int](repeating: .max, count: pixelWidth)
-        var high = [Int](repeating: .min, count: pixelWidth)
-        var previous: (x: Int, y: Int)?
-        func cover(_ x: Int, _ a: Int, _ b: Int) {
-            guard x >= 0, x < pixelWidth else { return }
-            low[x] = min(low[x], a, b)
-            high[x] = max(high[x], a, b)
+    /// Draws the line through (steps[i], values[i]) for i in `range`, x by `xs` and y by `ys`
+    /// (top down; nil: not drawable, e.g. not finite). One cheap pass keeps, per pixel column,
+    /// the min, max, first and last value; only those are mapped to pixels, so the cost per
+    /// point is a multiply and two compares however long the history (a log scale's log10 runs
+    /// per column, not per point). Columns are joined to their neighbours.
+    mutating func plot(series: Int8, steps: [Int], values: [Double], range: Range<Int>, xs: XScale,
+                       ys: (Double) -> Int?) {
+        guard pixelWidth > 0, pixelHeight > 0, !range.isEmpty else { return }
+        var low = [Double](repeating: .infinity, count: pixelWidth)
+        var high = [Double](repeating: -.infinity, count: pixelWidth)
+        var first = [Double](repeating: .nan, count: pixelWidth)
+        var last = [Double](repeating: .nan, count: pixelWidth)
+        // Steps increase, so the column only moves right: keep its figures in locals (no
+        // closure captures them, so they stay in registers) and store them when it changes.
+        var column = -1, columnLow = 0.0, columnHigh = 0.0, columnFirst = 0.0, columnLast = 0.0
+        for i in range {
+            let value = values[i]
+            guard value.isFinite else { continue }
+            let x = xs.pixel(steps[i])
+            if x != column {
+                if column >= 0 && column < pixelWidth {
+                    low[column] = columnLow; high[column] = columnHigh; first[column] = columnFirst; last[column] = columnLast
+                }
+                column = x
+                columnLow = value; columnHigh = value; columnFirst = value
+            } else {
+                columnLow = min(columnLow, value)
+                columnHigh = max(columnHigh, value)
+            }
+            columnLast = value
         }
-        for i in 0 ..< count {
-            guard let point = points(i) else { previous = nil; continue }
-            if let p = previous, point.x > p.x {
-                // Each column between covers the line's y from its left edge to its right edge.
-                let slope = Double(point.y - p.y) / Double(point.x - p.x)
-                for x in p.x ..< point.x {
-                    let a = Int((Double(p.y) + slope * Double(x - p.x)).rounded())
-                    let b = Int((Double(p.y) + slope * Double(x + 1 - p.x)).rounded())
-                    cover(x, a, b)
+        if column >= 0 && column < pixelWidth {
+            low[column] = columnLow; high[column] = columnHigh; first[column] = columnFirst; last[column] = columnLast
+        }
+        var previous: (x: Int, y: Int)?
+        for x in 0 ..< pixelWidth where low[x] <= high[x] {
+            guard let a = ys(low[x]), let b = ys(high[x]), let entry = ys(first[x]), let exit = ys(last[x]) else {
+                previous = nil
+                continue
+            }
+            var top = min(a, b), bottom = max(a, b)
+            if let p = previous {
+                if p.x == x - 1 {
+                    top = min(top, p.y); bottom = max(bottom, p.y)  // a vertical join to the neighbour
+                } else {
+                    // Columns with no point between: a straight line from the neighbour's exit.
+                    let slope = Double(entry - p.y) / Double(x - p.x)
+                    for gap in p.x + 1 ..< x {
+                        let from = Int((Double(p.y) + slope * Double(gap - 1 - p.x)).rounded())
+                        let to = Int((Double(p.y) + slope * Double(gap - p.x)).rounded())
+                        fill(column: gap, min(from, to), max(from, to), series: series)
+                    }
+                    let join = Int((Double(p.y) + slope * Double(x - 1 - p.x)).rounded())
+                    top = min(top, join); bottom = max(bottom, join)
                 }
             }
-            cover(point.x, point.y, point.y)
-            previous = point
+            fill(column: x, top, bottom, series: series)
+            previous = (x, exit)
         }
-        for x in 0 ..< pixelWidth where low[x] <= high[x] {
-            for y in max(0, low[x]) ... min(pixelHeight - 1, high[x]) { set(x, y, series: series) }
-        }
+    }
+
+    private mutating func fill(column x: Int, _ top: Int, _ bottom: Int, series: Int8) {
+        let from = max(0, top), to = min(pixelHeight - 1, bottom)
+        guard from <= to else { return }
+        for y in from ... to { set(x, y, series: series) }
     }
 
     /// Writes the cells that have dots into `buffer` at (x, y), each in its series' style.

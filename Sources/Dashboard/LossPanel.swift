@@ -28,17 +28,13 @@ struct LossPanel {
         let xs = XScale(first: first, last: last, pixels: canvas.pixelWidth)
 
         let pixelHeight = canvas.pixelHeight
-        func point(_ step: Int, _ value: Double) -> (x: Int, y: Int)? {
-            guard let y = scale.pixel(value, height: pixelHeight) else { return nil }
-            return (xs.pixel(step), y)
-        }
+        let ys = { (value: Double) in scale.pixel(value, height: pixelHeight) }
         if view.showLR { plotOwnScale(&canvas, state.lr, as: 3, xs: xs, from: first) }
         if view.showGradNorm { plotOwnScale(&canvas, state.gradNorm, as: 2, xs: xs, from: first) }
-        let base = window.lowerBound
         if view.smoothing > 0 {
-            canvas.plot(series: 0, points: { i in point(steps[base + i], state.loss.values[base + i]) }, count: window.count)
+            canvas.plot(series: 0, steps: steps, values: state.loss.values, range: window, xs: xs, ys: ys)
         }
-        canvas.plot(series: 1, points: { i in point(steps[base + i], smoothed[base + i]) }, count: window.count)
+        canvas.plot(series: 1, steps: steps, values: smoothed, range: window, xs: xs, ys: ys)
         marks(&buffer, plot, xs: xs, first: first, last: last)
         canvas.draw(into: &buffer, x: plot.x, y: plot.y, styles: seriesStyles, braille: draw.glyphs.braille)
         axes(&buffer, inside, plot, scale: scale, first: first, last: last)
@@ -89,9 +85,8 @@ struct LossPanel {
         guard !values.isEmpty else { return }
         let scale = YScale(values: values, also: values[values.startIndex ..< values.startIndex], log: false)
         let height = canvas.pixelHeight
-        canvas.plot(series: index, points: { i in
-            scale.pixel(series.values[start + i], height: height).map { (xs.pixel(series.steps[start + i]), $0) }
-        }, count: values.count)
+        canvas.plot(series: index, steps: series.steps, values: series.values, range: start ..< series.count, xs: xs,
+                    ys: { scale.pixel($0, height: height) })
     }
 
     private func marks(_ buffer: inout Buffer, _ plot: Rect, xs: XScale, first: Int, last: Int) {
@@ -134,9 +129,16 @@ struct LossPanel {
 /// Steps to pixel columns.
 struct XScale {
     let first: Int, last: Int, pixels: Int
+    private let factor: Double
+
+    init(first: Int, last: Int, pixels: Int) {
+        self.first = first; self.last = last; self.pixels = pixels
+        factor = last > first ? Double(pixels - 1) / Double(last - first) : 0
+    }
+
     func pixel(_ step: Int) -> Int {
         guard last > first else { return pixels / 2 }
-        return Int((Double(step - first) / Double(last - first) * Double(pixels - 1)).rounded())
+        return Int(Double(step - first) * factor + 0.5)  // steps are >= first: + 0.5 rounds
     }
 }
 
