@@ -107,4 +107,18 @@ final class ThemeFileTests: XCTestCase {
         XCTAssertEqual(theme.selected, Style(attributes: [.reverse]))
         XCTAssertEqual(theme.color(.cpu, at: 0.7), .default)
     }
+
+    /// docs/themes.md's example is a theme that loads, with the values it says.
+    func testTheDocumentedExampleParses() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/themes.md")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        let parts = text.components(separatedBy: "```")
+        let example = try XCTUnwrap(parts.dropFirst().first { $0.contains("theme[") }, "no example in docs/themes.md")
+        let theme = try ThemeFile.parse(example, name: "example", file: "docs/themes.md")
+        XCTAssertEqual(theme[.mainForeground], .rgb(0xcc, 0xcc, 0xcc))
+        XCTAssertEqual(theme[.title], .rgb(0xee, 0xee, 0xee))
+        XCTAssertEqual(theme[.highlight], .rgb(181, 64, 64))
+        XCTAssertEqual(theme[.mainBackground], .default)
+    }
 }
