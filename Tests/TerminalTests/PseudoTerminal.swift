@@ -7,6 +7,8 @@ import XCTest
 final class PseudoTerminal {
     let master: Int32
     let slave: Int32
+    /// The slave side's device path (/dev/pts/N).
+    let path: String
     let output: UnsafeMutablePointer<FILE>
     let input: UnsafeMutablePointer<FILE>
 
@@ -15,6 +17,7 @@ final class PseudoTerminal {
         guard master >= 0, grantpt(master) == 0, unlockpt(master) == 0, let name = ptsname(master) else {
             throw XCTSkip("no pseudo-terminals here (posix_openpt failed)")
         }
+        path = String(cString: name)
         slave = open(name, O_RDWR | O_NOCTTY)
         guard slave >= 0 else { throw XCTSkip("cannot open the pseudo-terminal \(String(cString: name))") }
         output = fdopen(slave, "w")!
@@ -48,6 +51,30 @@ final class PseudoTerminal {
     /// Types `bytes` at the keyboard.
     func type(_ bytes: [UInt8]) {
         _ = bytes.withUnsafeBytes { write(master, $0.baseAddress, $0.count) }
+    }
+
+    /// Runs `child` in a forked process (it must end the process itself) and collects what it
+    /// writes here until it ends, showing it to `watch` as it comes; returns its wait status.
+    /// A child still running after 20 s is killed and fails the test.
+    func runChild(watch: ([UInt8]) -> Void = { _ in }, _ child: () -> Never) -> (status: Int32, written: [UInt8]) {
+        fflush(nil)
+        let pid = fork()
+        if pid == 0 { child() }
+        XCTAssertGreaterThan(pid, 0, "fork failed")
+        var written: [UInt8] = []
+        var status: Int32 = 0
+        let deadline = Date().addingTimeInterval(20)
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            written += drain(quietMilliseconds: 20)
+            watch(written)
+            if Date() > deadline {
+                kill(pid, SIGKILL)
+                waitpid(pid, &status, 0)
+                XCTFail("the child did not end")
+                break
+            }
+        }
+        return (status, written + drain())
     }
 
     /// The terminal's line discipline flags now (ICANON, ECHO: cooked or not).
