@@ -39,6 +39,8 @@ let package = Package(
         .target(name: "Telemetry"),
         // Cells, layout, themes and the ncurses backend: what any screen of meshtop draws with.
         .target(name: "Terminal", dependencies: ["CNcursesw"]),
+        // The dashboard: state from telemetry, widgets into a cell buffer, keys, the app loop.
+        .target(name: "Dashboard", dependencies: ["Terminal", "Telemetry"]),
         .target(name: "Trainer", dependencies: [
             "CBLAS", "Checkpoint", "Collectives", "Dataset", "Memory", "Mesh", "Metrics", "Model", "Optim", "Parallel", "SafeTensors",
             "Tokenizer",
@@ -63,6 +65,7 @@ let package = Package(
         .executableTarget(name: "bench-tokenizer", dependencies: ["Tokenizer"], path: "bench/tokenizer"),
         .executableTarget(name: "bench-optim", dependencies: ["Optim", "SafeTensors"], path: "bench/optim"),
         .executableTarget(name: "bench-parallel", path: "bench/parallel"),
+        .executableTarget(name: "bench-dashboard", dependencies: ["Dashboard", "Telemetry", "Terminal"], path: "bench/dashboard"),
 
         // Runs collective and mesh scenarios inside real MPI ranks; MPITests start it under mpirun.
         .executableTarget(name: "mpi-test-worker", dependencies: ["Collectives", "Mesh"],
@@ -85,6 +88,7 @@ let package = Package(
         ]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "RankCLI", "FrontendCLI"]),
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw", "Terminal"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Telemetry", "Terminal"], exclude: ["Snapshots"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TestSupport"]),
         .testTarget(name: "LauncherTests", dependencies: ["Launcher", "FrontendCLI", "RankCLI", "Telemetry", "TestSupport"],
                     exclude: ["Fixtures"]),

@@ -10,6 +10,8 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #endif
 #include <locale.h>
+#include <langinfo.h>
+#include <sys/ioctl.h>
 #include <ncursesw/curses.h>
 
 static inline attr_t mt_a_normal(void) { return A_NORMAL; }
@@ -33,6 +35,20 @@ static inline int mt_put_wch(WINDOW *w, int y, int x, wchar_t ch, attr_t attrs, 
     if (setcchar(&cell, text, attrs, 0, &pair) != OK) return ERR;
     return mvwadd_wch(w, y, x, &cell);
 }
+
+// Sets a terminal's size in cells (ioctl is variadic, which Swift cannot call): tests resize
+// a pseudo-terminal with it.
+static inline int mt_set_window_size(int fd, unsigned short rows, unsigned short columns) {
+    struct winsize size = { rows, columns, 0, 0 };
+    return ioctl(fd, TIOCSWINSZ, &size);
+}
+
+// Pseudo-terminals (tests draw on one): glibc declares these only under _XOPEN_SOURCE, which
+// Swift's Glibc module is not built with.
+extern int posix_openpt(int flags);
+extern int grantpt(int fd);
+extern int unlockpt(int fd);
+extern char *ptsname(int fd);
 
 static inline const cchar_t *mt_acs_hline(void) { return WACS_HLINE; }
 static inline const cchar_t *mt_acs_vline(void) { return WACS_VLINE; }

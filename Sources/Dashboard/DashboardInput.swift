@@ -1,0 +1,33 @@
+import Telemetry
+
+/// Where a run is, as the header shows it. The front end reports what only it knows
+/// (`.phase`); events of the stream move it too (a hello starts the run, `done` ends it).
+public enum RunPhase: String, CaseIterable, Sendable {
+    case starting, running, paused, checkpointing, relaunching, resharding, finished, failed
+
+    /// Whether the run can still change (a stop, pause or checkpoint still means something).
+    public var isLive: Bool { self != .finished && self != .failed }
+}
+
+/// Everything the dashboard is told, in the order it happened. Pushed from any thread through
+/// `DashboardFeed`; folded into `DashboardState` by `DashboardState.apply`.
+public enum DashboardInput: Equatable, Sendable {
+    /// An event of rank 0's telemetry stream (live or replayed).
+    case record(TelemetryRecord)
+    /// A notice of the front end itself (launching, relaunching on another mesh, ...).
+    case launcher(String)
+    /// A line mpirun printed (`isError`: on its standard error).
+    case output(String, isError: Bool)
+    /// The front end's view of the run's phase.
+    case phase(RunPhase)
+    /// The job is over with this exit status (0: success); a live dashboard may now quit.
+    case ended(status: Int32)
+}
+
+/// What a key asks of the world outside the dashboard.
+public enum DashboardCommand: Equatable, Sendable {
+    /// A command for the run (pause, resume, checkpoint, stop), to send to rank 0.
+    case control(ControlCommand)
+    /// The user quit: `DashboardApp.run()` returns after emitting this.
+    case quit
+}

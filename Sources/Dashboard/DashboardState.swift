@@ -1,0 +1,106 @@
+import Telemetry
+
+/// Everything the dashboard knows about the run, folded from its inputs by `apply` (a pure
+/// reducer: the same inputs always give the same state, so snapshots replay recorded events).
+public struct DashboardState: Equatable, Sendable {
+    /// A title for the header; nil: derived from the hello (flavor and data).
+    public var runName: String?
+    public private(set) var hello: Hello?
+    public private(set) var phase: RunPhase = .starting
+    /// The latest step's per-rank figures, in rank order (empty until a step of the current mesh).
+    public private(set) var ranks: [RankStep] = []
+    public private(set) var loss = StepSeries()
+    public private(set) var gradNorm = StepSeries()
+    public private(set) var lr = StepSeries()
+    /// Steps whose weights were saved.
+    public private(set) var checkpoints: [Int] = []
+    /// Where the mesh changed: the last step on the old mesh, and the old and new meshes.
+    public private(set) var meshChanges: [MeshChange] = []
+    /// A mesh change whose first step has not come yet (its mark goes just before that step).
+    private var meshChangePending = false
+    public private(set) var throughput = ThroughputHistory()
+    public private(set) var log = LogHistory()
+    /// Unix time of the first hello and of the latest event.
+    public private(set) var startTime: Double?
+    public private(set) var lastTime: Double?
+    public private(set) var done: Done?
+    /// The job's exit status once it has ended.
+    public private(set) var endedStatus: Int32?
+
+    public init(runName: String? = nil) { self.runName = runName }
+
+    public var mesh: MeshLayout? { hello?.mesh }
+    public var worldSize: Int { hello?.mesh.worldSize ?? 0 }
+    public var lastStep: Int? { loss.lastStep }
+    public var totalSteps: Int? { hello?.config.steps }
+    public var hasEnded: Bool { endedStatus != nil }
+
+    public var title: String {
+        if let runName { return runName }
+        guard let hello else { return "" }
+        let data = hello.config.dataPath.split(separator: "/").last.map(String.init) ?? ""
+        return "llama3 \(hello.model.flavor)" + (data.isEmpty ? "" : " on \(data)")
+    }
+
+    public mutating func apply(_ input: DashboardInput) {
+        switch input {
+        case .record(let record):
+            if startTime == nil { startTime = record.time }
+            lastTime = max(lastTime ?? record.time, record.time)
+            apply(record.event)
+        case .launcher(let message):
+            log.append(LogEntry(kind: .launcher, rank: nil, text: message))
+        case .output(let line, let isError):
+            log.append(LogEntry(kind: isError ? .stderr : .output, rank: nil, text: line))
+        case .phase(let phase):
+            self.phase = phase
+        case .ended(let status):
+            endedStatus = status
+            if phase.isLive || status != 0 { phase = status == 0 ? .finished : .failed }
+        }
+    }
+
+    private mutating func apply(_ event: Event) {
+        switch event {
+        case .hello(let next):
+            if let previous = hello?.mesh, previous != next.mesh {
+                meshChanges.append(MeshChange(afterStep: loss.lastStep ?? 0, from: previous, to: next.mesh))
+                meshChangePending = true
+                ranks = []
+            }
+            hello = next
+            if phase == .starting || phase == .relaunching || phase == .resharding { phase = .running }
+        case .step(let step):
+            if meshChangePending {
+                meshChanges[meshChanges.count - 1].afterStep = step.step - 1
+                meshChangePending = false
+            }
+            loss.record(step: step.step, value: step.loss)
+            gradNorm.record(step: step.step, value: step.gradNorm)
+            lr.record(step: step.step, value: step.lr)
+            ranks = step.ranks
+            throughput.append(step.ranks)
+            if phase == .starting || phase == .checkpointing { phase = .running }
+        case .checkpoint(let checkpoint):
+            if !checkpoints.contains(checkpoint.step) { checkpoints.append(checkpoint.step) }
+            if phase == .checkpointing { phase = .running }
+            log.append(LogEntry(kind: .info, rank: 0, text: "checkpoint of step \(checkpoint.step) saved to \(checkpoint.path)"))
+        case .log(let line):
+            if line.rank == 0 { log.append(LogEntry(kind: .info, rank: line.rank, text: line.message)) }
+        case .warning(let notice):
+            log.append(LogEntry(kind: .warning, rank: notice.rank, text: notice.message))
+        case .error(let notice):
+            log.append(LogEntry(kind: .error, rank: notice.rank, text: notice.message))
+        case .done(let done):
+            self.done = done
+            phase = done.reason == "failed" ? .failed : .finished
+        }
+    }
+}
+
+/// The mesh changed after `afterStep` (a relaunch on another mesh from a checkpoint).
+public struct MeshChange: Equatable, Sendable {
+    public var afterStep: Int
+    public var from: MeshLayout
+    public var to: MeshLayout
+}

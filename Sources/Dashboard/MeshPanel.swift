@@ -1,0 +1,133 @@
+import Telemetry
+import Terminal
+
+/// The ranks as a grid, dp_replicate rows by dp_shard columns: each cell shows the rank, its
+/// host, memory and step time. The selected rank's replicate group (column) and shard group
+/// (row) are highlighted. From 64 ranks, or when cells do not fit, a heat map of step times.
+struct MeshPanel {
+    let state: DashboardState
+    let view: ViewState
+    let draw: DrawContext
+
+    /// From this many ranks the mesh is always a heat map.
+    static let heatMapRanks = 64
+
+    var replicate: Int { state.mesh?.replicate ?? max(1, state.ranks.count) }
+    var shard: Int { state.mesh?.shard ?? 1 }
+    var selected: Int { min(max(0, view.selectedRank), max(0, replicate * shard - 1)) }
+
+    func render(_ buffer: inout Buffer, _ rect: Rect, focused: Bool) {
+        let title = state.mesh.map { "Mesh [\($0.replicate), \($0.shard)] \(Header.strategyName($0.strategy))" } ?? "Mesh"
+        let inside = draw.box(&buffer, rect, title: title, border: .meshBox, focused: focused)
+        guard inside.height >= 2, inside.width >= 10 else { return }
+        guard state.mesh != nil else {
+            buffer.put("waiting for the run", x: inside.x, y: inside.y, style: draw.theme.style(.inactive))
+            return
+        }
+        let grid = inside.rows(0, inside.height - 1)
+        if !drawGrid(&buffer, grid) { drawHeatMap(&buffer, grid) }
+        summary(&buffer, inside.rows(inside.height - 1, 1))
+    }
+
+    private func figures(_ rank: Int) -> RankStep? {
+        rank < state.ranks.count && state.ranks[rank].rank == rank ? state.ranks[rank] : state.ranks.first { $0.rank == rank }
+    }
+
+    private func host(_ rank: Int) -> String {
+        guard let ranks = state.hello?.ranks, rank < ranks.count else { return "?" }
+        return ranks[rank].host
+    }
+
+    private func style(_ rank: Int) -> Style {
+        if rank == selected { return draw.theme.selected }
+        if MeshGroups.related(rank, to: selected, shard: shard) {
+            return draw.theme.style(.highlight, draw.theme.monochrome ? [.underline] : [.bold])
+        }
+        return draw.theme.text
+    }
+
+    /// Cells of text, one or two rows each; false when they do not fit.
+    private func drawGrid(_ buffer: inout Buffer, _ area: Rect) -> Bool {
+        guard replicate * shard < Self.heatMapRanks else { return false }
+        let cellWidth = min(22, area.width / shard)
+        guard cellWidth >= 11 else { return false }
+        let twoRows = replicate * 2 <= area.height
+        guard twoRows || replicate <= area.height else { return false }
+        let e = draw.glyphs.ellipsis
+        for r in 0 ..< replicate {
+            for s in 0 ..< shard {
+                let rank = r * shard + s
+                let x = area.x + s * cellWidth, y = area.y + r * (twoRows ? 2 : 1)
+                let f = figures(rank)
+                let memory = f.map { Format.bytes($0.residentBytes) } ?? "-"
+                let time = f.map { Format.seconds($0.seconds.total) } ?? "-"
+                let rowsText = twoRows ? ["r\(rank) \(host(rank))", "\(memory) \(time)"] : ["r\(rank) \(memory) \(time)"]
+                for (i, text) in rowsText.enumerated() {
+                    buffer.put(Format.pad(" " + text, cellWidth - 1, ellipsis: e), x: x, y: y + i, style: style(rank))
+                }
+            }
+        }
+        return true
+    }
+
+    /// One or two characters per rank, shaded and coloured by step time (slow is dense and hot);
+    /// a replica row wraps when the shards do not fit, and the view scrolls to the selection.
+    private func drawHeatMap(_ buffer: inout Buffer, _ area: Rect) {
+        guard area.height >= 2 else { return }
+        // Replica labels on the left when there is room for them.
+        let labelWidth = area.width >= 24 ? "r\(replicate - 1) ".count : 0
+        let cells = Rect(x: area.x + labelWidth, y: area.y, width: area.width - labelWidth, height: area.height)
+        let cellWidth = shard * 2 <= cells.width ? 2 : 1
+        let perLine = max(1, cells.width / cellWidth)
+        let linesPerReplica = (shard + perLine - 1) / perLine
+        let visible = area.height - 1
+        let selectedLine = (selected / shard) * linesPerReplica + (selected % shard) / perLine
+        let totalLines = replicate * linesPerReplica
+        let top = max(0, min(totalLines - visible, selectedLine - visible / 2))
+        let (low, high) = stepTimeRange()
+        let theme = draw.theme, shades = draw.glyphs.shades
+        for line in top ..< min(totalLines, top + visible) {
+            let r = line / linesPerReplica, first = (line % linesPerReplica) * perLine
+            if labelWidth > 0 && first == 0 {
+                let style = r == selected / shard ? theme.style(.highlight, [.bold]) : theme.style(.graphText)
+                buffer.put("r\(r)", x: area.x, y: area.y + 1 + line - top, style: style)
+            }
+            for s in first ..< min(shard, first + perLine) {
+                let rank = r * shard + s
+                let x = cells.x + (s - first) * cellWidth, y = area.y + 1 + line - top
+                var glyph: Unicode.Scalar = draw.glyphs.braille ? "\u{00B7}" : "."
+                var cellStyle = theme.style(.inactive)
+                if let time = figures(rank)?.seconds.total {
+                    let t = high > low ? (time - low) / (high - low) : 0
+                    glyph = shades[min(shades.count - 1, Int(t * Double(shades.count)))]
+                    cellStyle = Style(foreground: theme.color(.cpu, at: t), background: theme[.mainBackground])
+                }
+                if rank == selected {
+                    cellStyle = theme.selected
+                } else if MeshGroups.related(rank, to: selected, shard: shard) {
+                    cellStyle = theme.monochrome ? cellStyle.with(.underline) : cellStyle.on(theme[.selectedBackground])
+                }
+                for i in 0 ..< cellWidth { buffer.set(x + i, y, glyph, cellStyle) }
+            }
+        }
+        let scroll = totalLines > visible ? "\(draw.sep)rows \(top + 1)-\(min(totalLines, top + visible)) of \(totalLines)" : ""
+        let legend = "step time \(shades.first!) \(Format.seconds(low)) \(draw.more) \(shades.last!) \(Format.seconds(high))\(scroll)"
+        buffer.put(legend, x: area.x, y: area.y, style: theme.style(.graphText), maxWidth: area.width)
+    }
+
+    private func stepTimeRange() -> (Double, Double) {
+        var low = Double.infinity, high = -Double.infinity
+        for rank in state.ranks { low = min(low, rank.seconds.total); high = max(high, rank.seconds.total) }
+        return low <= high ? (low, high) : (0, 0)
+    }
+
+    private func summary(_ buffer: inout Buffer, _ row: Rect) {
+        let rank = selected
+        var text = "rank \(rank) (r\(rank / shard), s\(rank % shard)) \(host(rank))"
+        if let f = figures(rank) {
+            text += "\(draw.sep)\(Format.bytes(f.residentBytes))\(draw.sep)step \(Format.seconds(f.seconds.total))\(draw.sep)mfu \(Format.number(f.mfu))%"
+        }
+        buffer.put(Format.fit(text, row.width, ellipsis: draw.glyphs.ellipsis), x: row.x, y: row.y,
+                   style: draw.theme.style(.highlight))
+    }
+}

@@ -1,0 +1,88 @@
+import Terminal
+
+/// MFU as a gauge against the peak it is measured by, tokens/s and TFLOPS, the step time split
+/// into compute and waiting on communication, and short histories of each.
+struct ThroughputPanel {
+    let state: DashboardState
+    let draw: DrawContext
+
+    static let labelWidth = 7
+
+    func render(_ buffer: inout Buffer, _ rect: Rect, focused: Bool) {
+        let inside = draw.box(&buffer, rect, title: "Throughput", border: .throughputBox, focused: focused)
+        guard inside.height >= 1, inside.width >= 24 else { return }
+        let history = state.throughput
+        guard let mfu = history.mfu.last else {
+            buffer.put("waiting for the first step", x: inside.x, y: inside.y, style: draw.theme.style(.inactive))
+            return
+        }
+        let theme = draw.theme
+        var y = inside.y
+        func label(_ text: String) -> Int {
+            buffer.put(text, x: inside.x, y: y, style: theme.style(.graphText))
+            return inside.x + Self.labelWidth
+        }
+        func line(_ body: (Int) -> Void) {
+            guard y < inside.maxY else { return }
+            body(y)
+            y += 1
+        }
+        let peak = state.hello.map { "of \(Format.count($0.peak.flops / 1e9)) GF/s" } ?? ""
+        line { _ in
+            let x = label("MFU")
+            var text = " \(Format.number(mfu))% \(peak)"
+            if let source = state.hello?.peak.source, inside.maxX - x - text.count - source.count - 3 >= 10 { text += " (\(source))" }
+            let width = max(4, min(30, inside.maxX - x - text.count))
+            draw.bar(&buffer, x: x, y: y, width: width, fraction: mfu / 100, style: Style(
+                foreground: theme.color(.cpu, at: 1 - mfu / 100), background: theme[.mainBackground]))
+            buffer.put(text, x: x + width, y: y, style: theme.style(.title), maxWidth: inside.maxX - x - width)
+        }
+        line { _ in
+            let x = label("tok/s")
+            let text = "\(Format.count(history.tokensPerSecond.last ?? 0))\(draw.sep)TFLOPS \(Format.number(history.tflops.last ?? 0))"
+            buffer.put(text, x: x, y: y, style: theme.style(.title, [.bold]), maxWidth: inside.maxX - x)
+        }
+        let (total, compute, wait) = (history.stepSeconds.last ?? 0, history.computeSeconds.last ?? 0, history.waitSeconds.last ?? 0)
+        line { _ in
+            let x = label("step")
+            let text = "\(Format.seconds(total)) compute \(Format.seconds(compute)) wait \(Format.seconds(wait))"
+            buffer.put(text, x: x, y: y, style: theme.text, maxWidth: inside.maxX - x)
+        }
+        line { _ in
+            let x = label("split")
+            splitBar(&buffer, x: x, y: y, width: inside.maxX - x, total: total, compute: compute, wait: wait)
+        }
+        let sparklines: [(String, [Double], Gradient)] = [
+            ("tok/s", history.tokensPerSecond.values, .download), ("step", history.stepSeconds.values, .temp),
+            ("MFU", history.mfu.values, .cpu), ("wait", history.waitSeconds.values, .used),
+        ]
+        for (name, values, gradient) in sparklines {
+            line { _ in
+                let x = label(name)
+                let range = "\(Format.count(values.min() ?? 0))-\(Format.count(values.max() ?? 0))"
+                let width = max(0, inside.maxX - x - range.count - 1)
+                draw.sparkline(&buffer, x: x, y: y, width: width, values: values, style: Style(
+                    foreground: theme.color(gradient, at: 0.9), background: theme[.mainBackground]))
+                buffer.put(range, x: inside.maxX - range.count, y: y, style: theme.style(.graphText))
+            }
+        }
+    }
+
+    /// Compute, then communication wait, then the rest of the step, proportionally.
+    private func splitBar(_ buffer: inout Buffer, x: Int, y: Int, width: Int, total: Double, compute: Double, wait: Double) {
+        guard width > 0, total > 0 else { return }
+        let theme = draw.theme
+        let computeCells = Int((min(1, compute / total) * Double(width)).rounded())
+        let waitCells = min(width - computeCells, Int((min(1, wait / total) * Double(width)).rounded()))
+        let (full, half) = draw.glyphs.braille ? (draw.glyphs.shades[3], draw.glyphs.shades[1]) : ("#", "~")
+        for i in 0 ..< width {
+            if i < computeCells {
+                buffer.set(x + i, y, full, theme.style(.cpuStart))
+            } else if i < computeCells + waitCells {
+                buffer.set(x + i, y, half, theme.style(.usedEnd))
+            } else {
+                buffer.set(x + i, y, draw.glyphs.braille ? draw.glyphs.shades[0] : ".", theme.style(.meterBackground))
+            }
+        }
+    }
+}
