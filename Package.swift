@@ -93,6 +93,8 @@ let package = Package(
         .testTarget(name: "LauncherTests", dependencies: ["Launcher", "FrontendCLI", "RankCLI", "Telemetry", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Memory", "Mesh", "Model", "Parallel", "TestSupport"]),
+        // Real runs on a real terminal (tmux): the dashboard end to end.
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
         // Shared by tests: locating built products and the shared data, running processes.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],

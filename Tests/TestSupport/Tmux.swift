@@ -14,7 +14,7 @@ public final class TmuxSession {
         let id = "\(getpid())-\(UInt32.random(in: 0 ... .max))"
         name = "meshtop-e2e-\(id)"
         socket = "meshtop-test-\(id)"
-        var env = ["TERM": "xterm-256color", "PS1": "$ "]
+        var env = ["TERM": "tmux-256color", "LANG": "C.UTF-8", "PS1": "$ "]
         env.merge(environment) { $1 }
         let exports = env.map { "-e" + "\($0.key)=\($0.value)" }
         try tmux(["new-session", "-d", "-s", name, "-x", String(width), "-y", String(height)] + exports
@@ -75,7 +75,9 @@ public final class TmuxSession {
 
     @discardableResult
     private func tmux(_ arguments: [String]) throws -> String {
-        let result = try ProcessRunner.run(["tmux", "-L", socket] + arguments, timeout: 10)
+        // -u: UTF-8 whatever the locale; -f /dev/null: no user configuration.
+        let result = try ProcessRunner.run(["tmux", "-u", "-f", "/dev/null", "-L", socket] + arguments,
+                                           environment: ["LANG": "C.UTF-8"], timeout: 10)
         guard result.status == 0 else {
             throw TestSupportError("tmux \(arguments.first ?? ""): \(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
