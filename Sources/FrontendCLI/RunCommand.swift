@@ -20,7 +20,9 @@ public struct RunCommand: ParsableCommand {
 
             The dashboard is a later issue: until it exists, run is always headless (--no-tui): \
             it prints torchtitan's log lines and writes every received event to --metrics-file \
-            as JSON lines (what `meshtop replay` reads).
+            as JSON lines (what `meshtop replay` reads). When stdout is a terminal, a progress \
+            line (step N/total, a bar, loss, tok/s, elapsed, ETA) stays below the log lines; \
+            otherwise the lines are plain.
 
             Ctrl-C (SIGINT) or SIGTERM asks rank 0 to stop at the end of the step (checkpointing \
             first when --checkpoint-dir is set) and kills the job after 10 s; a second one kills \
@@ -107,17 +109,35 @@ public struct RunCommand: ParsableCommand {
         defer { receiver.close() }
         let file = try metricsFile.map(TelemetryFileWriter.init(path:))
         defer { try? file?.close() }
-        let supervisor = Supervisor(plan: plan, receiver: receiver)
+        // Headless (issue 6): on a terminal, mpirun's lines come through the printer, under a
+        // progress line; otherwise mpirun writes to our outputs, as it always did.
+        let printer = HeadlessPrinter(isTerminal: isatty(STDOUT_FILENO) == 1, columns: HeadlessPrinter.terminalColumns)
+        var options = Supervisor.Options()
+        if printer.isTerminal { options.output = .lines { printer.line($0, isStderr: $1) } }
+        // One generation per mesh; a switch (Job.reconfigure) relaunches keeping the global batch.
+        let job = Job(plan: plan, mesh: plan.mesh ?? MeshTarget(replicate: plan.ranks, shard: 1), receiver: receiver,
+                      options: options, planner: relaunchPlanner(plan))
+        job.say = printer.say
         var writeFailed = false
-        supervisor.sink = { record in
+        job.onEvent = { record in
             do { try file?.write(record) } catch {
-                if !writeFailed { fputs("meshtop: --metrics-file: \(error)\n", stderr) }
+                if !writeFailed { printer.say("--metrics-file: \(error)") }
                 writeFailed = true
             }
+            printer.event(record)
         }
         fflush(stdout)
-        let status = try supervisor.run(environment: receiver.environment)
+        let status = try job.run()
+        printer.finish()
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// The plan of a relaunch on another mesh: the same options, `--resume`, and the global
+    /// batch of `plan` split over the new ranks (refused when it cannot be).
+    func relaunchPlanner(_ plan: LaunchPlan) -> Job.Planner {
+        let batch = GlobalBatch(localBatchSize: training.localBatchSize, gradAccum: training.gradAccum, ranks: plan.ranks)
+        let local = training.localBatchSize
+        return { mesh, _ in try plan.relaunched(on: mesh, keeping: batch, localBatchSize: local) }
     }
 
     /// meshtop-rank, next to this executable.

@@ -13,6 +13,8 @@ public final class Supervisor {
         public var stopGrace: Double = 10
         /// How often processes are checked and events drained.
         public var tick: Double = 0.05
+        /// mpirun's stdout and stderr: ours (the default) or line by line to a callback.
+        public var output: OutputMode = .inherit
         public init() {}
     }
 
@@ -33,8 +35,16 @@ public final class Supervisor {
     private var ranks: [RankIdentity] = []
     private var done: Done?
     private var process: Process?
+    private var capture: OutputCapture?
 
-    /// Runs the job to its end and returns its exit status. mpirun's output goes to ours.
+    /// SIGINT or SIGTERM arrived while the job ran (the user wants it to end, not to go on elsewhere).
+    public private(set) var stopRequested = false
+
+    /// mpirun's last stderr lines (with `output: .lines` only; empty otherwise), oldest first.
+    public var lastErrorLines: [String] { capture?.lastErrorLines ?? [] }
+
+    /// Runs the job to its end and returns its exit status. mpirun's output goes where
+    /// `options.output` says.
     public func run(environment extra: [String: String] = [:]) throws -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -44,10 +54,17 @@ public final class Supervisor {
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
         self.process = process
+        if case .lines(let handler) = options.output {
+            let capture = OutputCapture(handler: handler)
+            process.standardOutput = capture.stdout
+            process.standardError = capture.stderr
+            self.capture = capture
+        }
 
         let signals = SignalFlags.install([SIGINT, SIGTERM])
         defer { signals.uninstall() }
         try process.run()
+        capture?.start()
         let pid = process.processIdentifier
 
         var stopDeadline: Double?
@@ -61,6 +78,7 @@ public final class Supervisor {
             let now = Date().timeIntervalSince1970
             let received = signals.take()
             if received > 0 {
+                stopRequested = true
                 if stopDeadline != nil || received > 1 {
                     say("killing the job")
                     tornDown = true
@@ -104,6 +122,8 @@ public final class Supervisor {
         Self.killJob(pid: pid, ranks: localRanks(hostName), signal: SIGKILL)
         let gone = Date().addingTimeInterval(2)
         while localRanks(hostName).contains(where: Self.alive) && Date() < gone { Thread.sleep(forTimeInterval: 0.01) }
+        // Every line is out before the result (a rank on another host may hold the pipe: 2 s at most).
+        capture?.wait(timeout: 2)
 
         var status: Int32 = process.terminationReason == .uncaughtSignal
             ? 128 + process.terminationStatus : process.terminationStatus
@@ -112,6 +132,7 @@ public final class Supervisor {
                 : status > 128 ? "killed by signal \(status - 128)\(Self.signalName(status - 128).map { " (\($0))" } ?? "")"
                 : status != 0 ? "exited with status \(status)" : "ended (how is unknown)"
             say("rank \(lost.rank) (host \(lost.host), pid \(lost.pid)) \(how) before the run finished; the job was torn down")
+            for line in lastErrorLines { say("  mpirun stderr: \(line)") }
             if status == 0 { status = 1 }
         }
         if status == 0, let done, done.status != 0 { status = done.status }

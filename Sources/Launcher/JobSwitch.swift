@@ -1,0 +1,69 @@
+import Foundation
+import Telemetry
+
+extension Job {
+    /// Where a switch to another mesh stands, as the header shows it.
+    public enum Phase: String, Sendable {
+        /// Asked: rank 0 takes the request at the next step boundary, every rank saves, they exit.
+        case checkpointing
+        /// The old ranks are gone: the new mpirun starts, MPI_Init, the model is built and each
+        /// rank reads its slices of the checkpoint (all before the new ranks say hello).
+        case relaunching
+        /// The new ranks said hello (resumed and resharded): waiting for their first step.
+        case resharding
+        /// Training (also the phase of a job that is not switching).
+        case running
+    }
+
+    /// What the job is doing.
+    public enum State: Equatable, Sendable {
+        case notStarted
+        case running(Phase)
+        /// A switch failed: the message says how; `retryOnPreviousMesh()` goes back to the old mesh.
+        case switchFailed(String)
+        /// Ended with this exit status (0: completed or stopped; 3: stopped for a switch nobody relaunched).
+        case finished(Int32)
+    }
+
+    /// One switch (or a retry on the old mesh after one failed), with the time of each phase.
+    public struct Switch: Equatable, Sendable {
+        public var from: MeshTarget
+        public var to: MeshTarget
+        /// Going back to `to` after the switch away from it failed.
+        public var isRetry: Bool
+        /// When it was asked for (seconds since 1970, this host's clock).
+        public var requested: Double
+        /// When each phase began, in order.
+        public var phases: [(phase: Phase, time: Double)]
+        /// The checkpoint the old ranks wrote for it (nil for a retry, or when none came).
+        public var checkpoint: Telemetry.Checkpoint?
+        /// The first step of the new ranks, and when it arrived.
+        public var firstStep: Int?
+        public var firstStepTime: Double?
+        public var failure: String?
+
+        /// Request to the first step event of the new mesh; nil until then.
+        public var seconds: Double? { firstStepTime.map { $0 - requested } }
+        public var phase: Phase { phases.last?.phase ?? .checkpointing }
+
+        /// How long each phase lasted (the last one up to the first step), in order.
+        public var phaseSeconds: [(phase: Phase, seconds: Double)] {
+            phases.enumerated().compactMap { index, entry in
+                let end = index + 1 < phases.count ? phases[index + 1].time : firstStepTime
+                return end.map { (entry.phase, $0 - entry.time) }
+            }
+        }
+
+        public static func == (a: Switch, b: Switch) -> Bool {
+            a.from == b.from && a.to == b.to && a.isRetry == b.isRetry && a.requested == b.requested
+                && a.phases.map(\.phase) == b.phases.map(\.phase) && a.phases.map(\.time) == b.phases.map(\.time)
+                && a.checkpoint == b.checkpoint && a.firstStep == b.firstStep && a.firstStepTime == b.firstStepTime
+                && a.failure == b.failure
+        }
+    }
+}
+
+extension MeshTarget {
+    /// "(R, S)", as the ranks' own lines write a mesh.
+    var text: String { "(\(replicate), \(shard))" }
+}
