@@ -52,6 +52,7 @@ let package = Package(
         // mpirun's command line, the supervision of a job, --config files (TOML).
         .target(name: "Launcher", dependencies: ["Telemetry", .product(name: "TOMLKit", package: "TOMLKit")]),
         .target(name: "FrontendCLI", dependencies: [
+            "Dashboard", "Terminal",
             "Checkpoint", "Launcher", "Mesh", "Model", "Parallel", "Planner", "RankCLI", "Telemetry", "Tokenizer", "Dataset", "Trainer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -2,14 +2,25 @@ import ArgumentParser
 import Foundation
 import Telemetry
 
-/// `meshtop replay FILE`: the summary of a recorded run (a `meshtop run --metrics-file`).
+/// `meshtop replay FILE`: a recorded run (a `meshtop run --metrics-file`) in the dashboard, or
+/// its summary when stdout is not a terminal or with `--summary`.
 public struct ReplayCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Summarise a recorded run (the JSON lines of `meshtop run --metrics-file`).")
+        abstract: "Show a recorded run (the JSON lines of `meshtop run --metrics-file`).",
+        discussion: """
+            On a terminal: the run in the dashboard, as it looked at its end (q quits; the keys \
+            that steer a live run do nothing). Otherwise, or with --summary: a summary (mesh, \
+            model, steps, final loss, mean tps and MFU, errors, how it ended).
+            """)
 
     @Argument(help: ArgumentHelp("The recorded run.", valueName: "file"))
     public var file: String
+
+    @Flag(help: "Print the summary even on a terminal.")
+    public var summary = false
+
+    @OptionGroup(title: "Dashboard") public var dashboard: DashboardOptions
 
     public init() {}
 
@@ -19,6 +30,13 @@ public struct ReplayCommand: ParsableCommand {
         do { (records, counts) = try TelemetryFileReader.readAll(path: file) } catch {
             fputs("meshtop: \(file): \(error)\n", stderr)
             throw ExitCode(1)
+        }
+        if !summary && isatty(STDOUT_FILENO) == 1, let (app, warnings) = dashboard.makeApp(live: false, runName: nil) {
+            for warning in warnings { app.feed.push(.launcher(warning)) }
+            for record in records { app.feed.push(.record(record)) }
+            if counts.rejected > 0 { app.feed.push(.launcher("\(file): \(counts.rejected) malformed line(s) skipped")) }
+            app.run()
+            return
         }
         ReplaySummary(records).lines(file: file, rejected: counts.rejected).forEach { print($0) }
     }

@@ -18,11 +18,12 @@ public struct RunCommand: ParsableCommand {
             and receives rank 0's telemetry stream (docs/telemetry.md). With no options: the \
             debugmodel on the shipped tinyshakespeare, one rank per core on (N, 1).
 
-            The dashboard is a later issue: until it exists, run is always headless (--no-tui): \
-            it prints torchtitan's log lines and writes every received event to --metrics-file \
-            as JSON lines (what `meshtop replay` reads). When stdout is a terminal, a progress \
-            line (step N/total, a bar, loss, tok/s, elapsed, ETA) stays below the log lines; \
-            otherwise the lines are plain.
+            On a terminal, the run is shown in the dashboard (docs/dashboard.md; `?` lists the \
+            keys; q asks before stopping a live run). With --no-tui, or when stdout is not a \
+            terminal (then said once), it runs headless: torchtitan's log lines, and on a \
+            terminal a progress line (step N/total, a bar, loss, tok/s, elapsed, ETA) below them. \
+            Either way --metrics-file records every received event as JSON lines (what `meshtop \
+            replay` reads).
 
             Ctrl-C (SIGINT) or SIGTERM asks rank 0 to stop at the end of the step (checkpointing \
             first when --checkpoint-dir is set) and kills the job after 10 s; a second one kills \
@@ -51,7 +52,7 @@ public struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Print the mpirun command and exit.")
     public var dryRun = false
 
-    @Flag(name: .customLong("no-tui"), help: "Headless: print the log lines instead of the dashboard (for now, always).")
+    @Flag(name: .customLong("no-tui"), help: "Headless: print the log lines instead of showing the dashboard.")
     public var noTUI = false
 
     @Option(name: .customLong("metrics-file"), help: ArgumentHelp(
@@ -59,6 +60,7 @@ public struct RunCommand: ParsableCommand {
         valueName: "file"))
     public var metricsFile: String?
 
+    @OptionGroup(title: "Dashboard") public var dashboard: DashboardOptions
     @OptionGroup(title: "Model") public var model: ModelOptions
     @OptionGroup(title: "Training") public var training: TrainingOptions
     @OptionGroup(title: "Checkpoints") public var checkpoints: CheckpointOptions
@@ -100,7 +102,8 @@ public struct RunCommand: ParsableCommand {
             print(plan.commandLine)
             return
         }
-        if !noTUI && isatty(STDOUT_FILENO) == 0 {
+        let dashboardWanted = !noTUI && isatty(STDOUT_FILENO) == 1
+        if !noTUI && !dashboardWanted {
             fputs("meshtop: stdout is not a terminal: running headless (--no-tui)\n", stderr)
         }
         // Ranks on other nodes must reach the receiver.
@@ -117,16 +120,23 @@ public struct RunCommand: ParsableCommand {
         // One generation per mesh; a switch (Job.reconfigure) relaunches keeping the global batch.
         let job = Job(plan: plan, mesh: plan.mesh ?? MeshTarget(replicate: plan.ranks, shard: 1), receiver: receiver,
                       options: options, planner: relaunchPlanner(plan))
-        job.say = printer.say
         var writeFailed = false
-        job.onEvent = { record in
+        let record: (TelemetryRecord) -> Void = { record in
             do { try file?.write(record) } catch {
-                if !writeFailed { printer.say("--metrics-file: \(error)") }
+                if !writeFailed { fputs("meshtop: --metrics-file: \(error)\n", stderr) }
                 writeFailed = true
             }
-            printer.event(record)
         }
         fflush(stdout)
+        if dashboardWanted, let status = try runWithDashboard(job, receiver: receiver, record: record) {
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
+        job.say = printer.say
+        job.onEvent = { event in
+            record(event)
+            printer.event(event)
+        }
         let status = try job.run()
         printer.finish()
         if status != 0 { throw ExitCode(status) }

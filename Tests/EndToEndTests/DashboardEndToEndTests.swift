@@ -14,6 +14,8 @@ final class DashboardEndToEndTests: XCTestCase {
 
         let tmux = try TmuxSession(width: 120, height: 36, environment: [
             "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+            // Colours on whatever the caller's NO_COLOR (swift test may set it): the default theme first.
+            "NO_COLOR": "",
         ])
         try tmux.type("stty -g > \(folder.path)/stty-before", enter: true)
         try tmux.type("\(meshtop) run --flavor tiny --mesh 2x2 --steps 5000 --metrics-file \(metrics)"

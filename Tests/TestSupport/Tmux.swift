@@ -17,8 +17,10 @@ public final class TmuxSession {
         var env = ["TERM": "tmux-256color", "LANG": "C.UTF-8", "PS1": "$ "]
         env.merge(environment) { $1 }
         let exports = env.map { "-e" + "\($0.key)=\($0.value)" }
-        try tmux(["new-session", "-d", "-s", name, "-x", String(width), "-y", String(height)] + exports
-                 + ["bash --norc --noprofile"])
+        // The server this starts keeps what it inherited: give it no pipes to hold open, and
+        // reap the client ourselves (Foundation's Process does not always see it exit).
+        try Self.spawnAndWait(["tmux"] + Self.options(socket) + ["new-session", "-d", "-s", name,
+                              "-x", String(width), "-y", String(height)] + exports + ["bash --norc --noprofile"])
         // The window follows -x/-y, not a client's size (there is none).
         try tmux(["set-option", "-t", name, "window-size", "manual"])
     }
@@ -73,10 +75,34 @@ public final class TmuxSession {
         try waitFor("\"\(text)\"", timeout: timeout) { $0.contains { $0.contains(text) } }
     }
 
+    /// Runs `arguments` (searched on PATH) with /dev/null for its three standard files; waits.
+    private static func spawnAndWait(_ arguments: [String]) throws {
+        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd: Int32 in 0 ... 2 {
+            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+        }
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var environment = ProcessInfo.processInfo.environment
+        environment["LANG"] = "C.UTF-8"
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, argv, envp)
+        guard spawned == 0 else { throw TestSupportError("cannot start \(arguments[0]): error \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        guard status == 0 else { throw TestSupportError("\(arguments.prefix(6).joined(separator: " ")) ... failed (wait status \(status))") }
+    }
+
+    /// -u: UTF-8 whatever the locale; -f /dev/null: no user configuration; -L: a private server.
+    private static func options(_ socket: String) -> [String] { ["-u", "-f", "/dev/null", "-L", socket] }
+
     @discardableResult
     private func tmux(_ arguments: [String]) throws -> String {
-        // -u: UTF-8 whatever the locale; -f /dev/null: no user configuration.
-        let result = try ProcessRunner.run(["tmux", "-u", "-f", "/dev/null", "-L", socket] + arguments,
+        let result = try ProcessRunner.run(["tmux"] + Self.options(socket) + arguments,
                                            environment: ["LANG": "C.UTF-8"], timeout: 10)
         guard result.status == 0 else {
             throw TestSupportError("tmux \(arguments.first ?? ""): \(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")

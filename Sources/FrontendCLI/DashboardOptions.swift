@@ -1,0 +1,51 @@
+import ArgumentParser
+import Dashboard
+import Foundation
+import Terminal
+
+/// How the dashboard looks: shared by `meshtop run` and `meshtop replay`.
+public struct DashboardOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "The dashboard's colours: a theme name (default, light, high-contrast, monochrome, solarized-dark, or any NAME.theme in the themes folder) or the path of a theme file in btop's format.",
+        discussion: "`t` cycles through the themes while it runs. NO_COLOR (set, not empty) means monochrome unless --theme is given. A broken file: a warning naming the line, and the default theme.",
+        valueName: "name|path"))
+    public var theme: String?
+
+    @Flag(help: "Draw with ASCII only (no box drawing, block or braille characters), for terminals or fonts without them.")
+    public var ascii = false
+
+    public init() {}
+
+    /// The themes `t` cycles through, the one to start with, and what went wrong finding them.
+    func themes(catalog: ThemeCatalog = .forProcess()) -> (themes: [Theme], index: Int, warnings: [String]) {
+        let (chosen, warning) = catalog.resolve(theme)
+        // NO_COLOR without --theme: no colours at all, so nothing to cycle to.
+        if theme == nil && catalog.noColor { return ([chosen], 0, []) }
+        var warnings = warning.map { [$0] } ?? []
+        var themes: [Theme] = []
+        for name in catalog.names {
+            let (loaded, problem) = catalog.resolve(name)
+            if let problem { warnings.append(problem) } else { themes.append(loaded) }
+        }
+        if let index = themes.firstIndex(where: { $0 == chosen }) { return (themes, index, warnings) }
+        return ([chosen] + themes, 0, warnings)
+    }
+
+    /// The glyphs for this screen: ASCII when asked, or when the locale cannot show the others.
+    func glyphs(for screen: NcursesScreen) -> Glyphs {
+        ascii || !screen.unicodeLocale ? .ascii : .unicode
+    }
+
+    /// The dashboard on the controlling terminal, or nil (with the reason on stderr) when there is none.
+    func makeApp(live: Bool, runName: String?) -> (DashboardApp, [String])? {
+        let screen: NcursesScreen
+        do { screen = try NcursesScreen() } catch {
+            fputs("meshtop: \(error): running headless\n", stderr)
+            return nil
+        }
+        let (themes, index, warnings) = self.themes()
+        let app = DashboardApp(screen: screen, themes: themes, themeIndex: index, glyphs: glyphs(for: screen),
+                               live: live, runName: runName)
+        return (app, warnings)
+    }
+}
