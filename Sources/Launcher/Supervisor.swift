@@ -109,10 +109,10 @@ public final class Supervisor {
                 for rank in localRanks(hostName) where rank != gone.pid { kill(rank, SIGKILL) }
                 if killDeadline == nil { stopDeadline = now + 2 }
             }
-            if done != nil, lost == nil, killDeadline == nil, allRanksEnded(hostName) {
+            if let done, done.status != 0, lost == nil, killDeadline == nil, allRanksEnded(hostName) {
                 // Every rank has ended and rank 0 said how: mpirun now only tears down, and after a
-                // non-zero exit (a switch's status 3) it lingers 1-2 s. Give it 0.2 s, then end it.
-                if let since = lingering, now >= since + 0.2 {
+                // non-zero exit (a switch's status 3) it lingers 1-2 s. Give it 0.05 s, then end it.
+                if let since = lingering, now >= since + 0.05 {
                     Self.killJob(pid: pid, ranks: [], signal: SIGKILL)
                     cutShort = true
                     killDeadline = .infinity
