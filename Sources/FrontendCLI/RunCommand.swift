@@ -112,6 +112,7 @@ public struct RunCommand: ParsableCommand {
         // Headless (issue 6): on a terminal, mpirun's lines come through the printer, under a
         // progress line; otherwise mpirun writes to our outputs, as it always did.
         let printer = HeadlessPrinter(isTerminal: isatty(STDOUT_FILENO) == 1, columns: HeadlessPrinter.terminalColumns)
+        defer { printer.finish() }
         var options = Supervisor.Options()
         if printer.isTerminal { options.output = .lines { printer.line($0, isStderr: $1) } }
         // One generation per mesh; a switch (Job.reconfigure) relaunches keeping the global batch.
@@ -128,7 +129,6 @@ public struct RunCommand: ParsableCommand {
         }
         fflush(stdout)
         let status = try job.run()
-        printer.finish()
         if status != 0 { throw ExitCode(status) }
     }
 

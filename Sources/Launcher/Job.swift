@@ -80,7 +80,8 @@ public final class Job: @unchecked Sendable {
             guard receiver.send(.reconfigure(mesh: target)) else {
                 throw LaunchError("rank 0 is not connected (the job is starting or ending): cannot switch now")
             }
-            let record = Switch(from: mesh, to: target, isRetry: false, requested: now, phases: [(.checkpointing, now)])
+            let record = Switch(from: mesh, to: target, isRetry: false, requested: now,
+                                phases: [PhaseStart(phase: .checkpointing, time: now)])
             pending = (record, plan)
             currentState = .running(.checkpointing)
             return record
@@ -99,7 +100,8 @@ public final class Job: @unchecked Sendable {
             let old = failed.isRetry ? failed.to : failed.from
             let plan = try planner(old, old.replicate * old.shard)
             let now = Date().timeIntervalSince1970
-            let record = Switch(from: failed.to, to: old, isRetry: true, requested: now, phases: [(.relaunching, now)])
+            let record = Switch(from: failed.to, to: old, isRetry: true, requested: now,
+                                phases: [PhaseStart(phase: .relaunching, time: now)])
             pending = (record, plan)
             mesh = old
             currentState = .running(.relaunching)
@@ -168,7 +170,7 @@ public final class Job: @unchecked Sendable {
             switch current.record.phase {
             case .checkpointing:
                 if status == RankCommandStatus.reconfigure && ending?.reason == "reconfigure" && !stopped {
-                    current.record.phases.append((.relaunching, Date().timeIntervalSince1970))
+                    current.record.phases.append(PhaseStart(phase: .relaunching, time: Date().timeIntervalSince1970))
                     pending = current
                     mesh = current.record.to
                     currentState = .running(.relaunching)
