@@ -16,7 +16,6 @@ public final class Job: @unchecked Sendable {
 
     private let receiver: TelemetryReceiver
     private let firstPlan: LaunchPlan
-    private let firstMesh: MeshTarget
     private let planner: Planner
     public var options: Supervisor.Options
     /// mpirun's environment additions (the telemetry variables).
@@ -38,7 +37,6 @@ public final class Job: @unchecked Sendable {
     public init(plan: LaunchPlan, mesh: MeshTarget, receiver: TelemetryReceiver,
                 options: Supervisor.Options = Supervisor.Options(), planner: @escaping Planner) {
         firstPlan = plan
-        firstMesh = mesh
         self.mesh = mesh
         self.receiver = receiver
         self.options = options
