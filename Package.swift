@@ -67,6 +67,7 @@ let package = Package(
         .executableTarget(name: "bench-optim", dependencies: ["Optim", "SafeTensors"], path: "bench/optim"),
         .executableTarget(name: "bench-parallel", path: "bench/parallel"),
         .executableTarget(name: "bench-dashboard", dependencies: ["Dashboard", "Telemetry", "Terminal"], path: "bench/dashboard"),
+        .executableTarget(name: "bench-switch", dependencies: ["Launcher", "Telemetry"], path: "bench/switch"),
 
         // Runs collective and mesh scenarios inside real MPI ranks; MPITests start it under mpirun.
         .executableTarget(name: "mpi-test-worker", dependencies: ["Collectives", "Mesh"],

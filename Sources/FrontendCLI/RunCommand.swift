@@ -115,6 +115,7 @@ public struct RunCommand: ParsableCommand {
         // Headless (issue 6): on a terminal, mpirun's lines come through the printer, under a
         // progress line; otherwise mpirun writes to our outputs, as it always did.
         let printer = HeadlessPrinter(isTerminal: isatty(STDOUT_FILENO) == 1, columns: HeadlessPrinter.terminalColumns)
+        defer { printer.finish() }
         var options = Supervisor.Options()
         if printer.isTerminal { options.output = .lines { printer.line($0, isStderr: $1) } }
         // One generation per mesh; a switch (Job.reconfigure) relaunches keeping the global batch.
@@ -138,7 +139,6 @@ public struct RunCommand: ParsableCommand {
             printer.event(event)
         }
         let status = try job.run()
-        printer.finish()
         if status != 0 { throw ExitCode(status) }
     }
 

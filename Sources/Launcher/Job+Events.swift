@@ -15,12 +15,12 @@ extension Job {
             guard var current = pending?.record else { return nil }
             switch (record.event, current.phase) {
             case (.hello, .relaunching):
-                current.phases.append((.resharding, now))
+                current.phases.append(PhaseStart(phase: .resharding, time: now))
                 pending?.record = current
                 currentState = .running(.resharding)
                 return (current, false)
             case (.step(let step), .relaunching), (.step(let step), .resharding):
-                current.phases.append((.running, now))
+                current.phases.append(PhaseStart(phase: .running, time: now))
                 current.firstStep = step.step
                 current.firstStepTime = now
                 done.append(current)

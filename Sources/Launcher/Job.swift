@@ -16,7 +16,6 @@ public final class Job: @unchecked Sendable {
 
     private let receiver: TelemetryReceiver
     private let firstPlan: LaunchPlan
-    private let firstMesh: MeshTarget
     private let planner: Planner
     public var options: Supervisor.Options
     /// mpirun's environment additions (the telemetry variables).
@@ -38,7 +37,6 @@ public final class Job: @unchecked Sendable {
     public init(plan: LaunchPlan, mesh: MeshTarget, receiver: TelemetryReceiver,
                 options: Supervisor.Options = Supervisor.Options(), planner: @escaping Planner) {
         firstPlan = plan
-        firstMesh = mesh
         self.mesh = mesh
         self.receiver = receiver
         self.options = options
@@ -80,7 +78,8 @@ public final class Job: @unchecked Sendable {
             guard receiver.send(.reconfigure(mesh: target)) else {
                 throw LaunchError("rank 0 is not connected (the job is starting or ending): cannot switch now")
             }
-            let record = Switch(from: mesh, to: target, isRetry: false, requested: now, phases: [(.checkpointing, now)])
+            let record = Switch(from: mesh, to: target, isRetry: false, requested: now,
+                                phases: [PhaseStart(phase: .checkpointing, time: now)])
             pending = (record, plan)
             currentState = .running(.checkpointing)
             return record
@@ -99,7 +98,8 @@ public final class Job: @unchecked Sendable {
             let old = failed.isRetry ? failed.to : failed.from
             let plan = try planner(old, old.replicate * old.shard)
             let now = Date().timeIntervalSince1970
-            let record = Switch(from: failed.to, to: old, isRetry: true, requested: now, phases: [(.relaunching, now)])
+            let record = Switch(from: failed.to, to: old, isRetry: true, requested: now,
+                                phases: [PhaseStart(phase: .relaunching, time: now)])
             pending = (record, plan)
             mesh = old
             currentState = .running(.relaunching)
@@ -168,7 +168,7 @@ public final class Job: @unchecked Sendable {
             switch current.record.phase {
             case .checkpointing:
                 if status == RankCommandStatus.reconfigure && ending?.reason == "reconfigure" && !stopped {
-                    current.record.phases.append((.relaunching, Date().timeIntervalSince1970))
+                    current.record.phases.append(PhaseStart(phase: .relaunching, time: Date().timeIntervalSince1970))
                     pending = current
                     mesh = current.record.to
                     currentState = .running(.relaunching)

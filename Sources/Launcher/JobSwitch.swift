@@ -25,6 +25,12 @@ extension Job {
         case finished(Int32)
     }
 
+    public struct PhaseStart: Equatable, Sendable {
+        public var phase: Phase
+        /// Seconds since 1970, this host's clock.
+        public var time: Double
+    }
+
     /// One switch (or a retry on the old mesh after one failed), with the time of each phase.
     public struct Switch: Equatable, Sendable {
         public var from: MeshTarget
@@ -34,7 +40,7 @@ extension Job {
         /// When it was asked for (seconds since 1970, this host's clock).
         public var requested: Double
         /// When each phase began, in order.
-        public var phases: [(phase: Phase, time: Double)]
+        public var phases: [PhaseStart]
         /// The checkpoint the old ranks wrote for it (nil for a retry, or when none came).
         public var checkpoint: Telemetry.Checkpoint?
         /// The first step of the new ranks, and when it arrived.
@@ -54,12 +60,6 @@ extension Job {
             }
         }
 
-        public static func == (a: Switch, b: Switch) -> Bool {
-            a.from == b.from && a.to == b.to && a.isRetry == b.isRetry && a.requested == b.requested
-                && a.phases.map(\.phase) == b.phases.map(\.phase) && a.phases.map(\.time) == b.phases.map(\.time)
-                && a.checkpoint == b.checkpoint && a.firstStep == b.firstStep && a.firstStepTime == b.firstStepTime
-                && a.failure == b.failure
-        }
     }
 }
 

@@ -72,6 +72,8 @@ public final class Supervisor {
         var lost: RankIdentity?
         var stopAsked = false
         var tornDown = false
+        var lingering: Double?  // when every rank had ended, having sent its done
+        var cutShort = false
         let hostName = Self.hostName
         while process.isRunning {
             drain()
@@ -107,6 +109,15 @@ public final class Supervisor {
                 for rank in localRanks(hostName) where rank != gone.pid { kill(rank, SIGKILL) }
                 if killDeadline == nil { stopDeadline = now + 2 }
             }
+            if let done, done.status != 0, lost == nil, killDeadline == nil, allRanksEnded(hostName) {
+                // Every rank has ended and rank 0 said how: mpirun now only tears down, and after a
+                // non-zero exit (a switch's status 3) it lingers 1-2 s. Give it 0.05 s, then end it.
+                if let since = lingering, now >= since + 0.05 {
+                    Self.killJob(pid: pid, ranks: [], signal: SIGKILL)
+                    cutShort = true
+                    killDeadline = .infinity
+                } else if lingering == nil { lingering = now }
+            }
             if let deadline = killDeadline, now >= deadline {
                 Self.killJob(pid: pid, ranks: localRanks(hostName), signal: SIGKILL)
                 killDeadline = .infinity
@@ -127,6 +138,7 @@ public final class Supervisor {
 
         var status: Int32 = process.terminationReason == .uncaughtSignal
             ? 128 + process.terminationStatus : process.terminationStatus
+        if cutShort, let done { status = done.status }
         if let lost {
             let how = tornDown ? "ended (mpirun did not end the job within 2 s; how the rank ended is unknown)"
                 : status > 128 ? "killed by signal \(status - 128)\(Self.signalName(status - 128).map { " (\($0))" } ?? "")"
@@ -153,6 +165,11 @@ public final class Supervisor {
             }
             sink?(record)
         }
+    }
+
+    /// Every rank is on this host and none runs any more.
+    private func allRanksEnded(_ host: String) -> Bool {
+        !ranks.isEmpty && ranks.allSatisfy { $0.host == host && !Self.alive($0.pid) }
     }
 
     private func localRanks(_ host: String) -> [pid_t] { ranks.filter { $0.host == host }.map(\.pid) }

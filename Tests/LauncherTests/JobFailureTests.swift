@@ -48,6 +48,7 @@ final class JobFailureTests: XCTestCase {
         let status = try job.run()
         XCTAssertNotEqual(status, 0)
         guard case .switchFailed(let message) = job.state else { return XCTFail("state \(job.state), said \(said.all)") }
+        print("JobFailureTests: \(message)")
         let checkpoint = try XCTUnwrap(job.switches.last?.checkpoint)
         XCTAssertTrue(message.hasPrefix("the relaunch on mesh (2, 1) failed before its first step (mpirun: status 2)"), message)
         XCTAssertTrue(message.contains("meshtop-rank: mesh 3x1 needs 3 x 1 = 3 ranks, but 2 were started"), "the rank's own error, from mpirun's stderr: \(message)")
@@ -74,6 +75,57 @@ final class JobFailureTests: XCTestCase {
         guard case .done(let done)? = events.all.last else { return XCTFail("no done") }
         XCTAssertEqual(done.reason, "completed")
         XCTAssertThrowsError(try job.retryOnPreviousMesh()) { XCTAssertEqual("\($0)", "nothing to retry: no switch has failed") }
+    }
+
+    /// The save for the switch is refused (the folder made immutable, which stops root too): the
+    /// report names the earlier checkpoint, intact; once the folder is writable again the retry
+    /// resumes from it and completes the run.
+    func testACheckpointThatCannotBeWrittenFailsTheSwitchAndTheRetryResumesFromTheEarlierOne() throws {
+        let helper = try JobFixture()
+        defer { helper.remove() }
+        let receiver = try TelemetryReceiver()
+        defer { receiver.close() }
+        let checkpoints = helper.folder.appendingPathComponent("ckpt").path
+        let steps = 12
+        // Periodic checkpoints every 4 steps, in every generation.
+        var first = try helper.plan(mesh: MeshTarget(replicate: 1, shard: 2), steps: steps, checkpoints: checkpoints, receiver: receiver)
+        first.rankArguments += ["--checkpoint-every", "4"]
+        let periodic = Launcher.Job(plan: first, mesh: MeshTarget(replicate: 1, shard: 2), receiver: receiver,
+                                    planner: helper.planner(first))
+        let said = SaidLines()
+        periodic.say = { said.append($0) }
+        let events = Recorder()
+        var frozen = false
+        defer { _ = try? ProcessRunner.run(["chattr", "-i", checkpoints]) }
+        periodic.onEvent = { record in
+            events.append(record.event)
+            guard case .checkpoint(let c) = record.event, c.step == 4, !frozen else { return }
+            frozen = true
+            receiver.send(.pause)
+            let chattr = try? ProcessRunner.run(["chattr", "+i", checkpoints])
+            if chattr?.status != 0 { said.append("chattr failed: \(chattr?.stderr ?? "not run")") }
+            do { try periodic.reconfigure(to: MeshTarget(replicate: 2, shard: 1), worldSize: 2) } catch { said.append("refused: \(error)") }
+        }
+        let status = try periodic.run()
+        if let problem = said.all.first(where: { $0.hasPrefix("chattr failed") }) {
+            receiver.send(.resume)
+            throw XCTSkip("this file system cannot make a folder immutable: \(problem)")
+        }
+        XCTAssertNotEqual(status, 0)
+        guard case .switchFailed(let message) = periodic.state else { return XCTFail("state \(periodic.state), said \(said.all)") }
+        print("JobFailureTests: \(message)")
+        XCTAssertTrue(message.hasPrefix("the switch to mesh (2, 1) failed while checkpointing (the ranks ended: failed, status 1); rank 0: "), message)
+        XCTAssertTrue(message.contains("\(checkpoints)/step-000004 (step 4), is intact: retryOnPreviousMesh() resumes on mesh (1, 2) from it"), message)
+        XCTAssertNil(periodic.switches.last?.checkpoint, "no checkpoint for the switch")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: checkpoints).sorted(), ["step-000004"])
+
+        XCTAssertEqual(try ProcessRunner.run(["chattr", "-i", checkpoints]).status, 0)
+        XCTAssertEqual(try periodic.retryOnPreviousMesh(), 0)
+        XCTAssertEqual(periodic.state, .finished(0))
+        XCTAssertEqual(periodic.switches.last?.firstStep, 5, "resumed from step 4")
+        XCTAssertEqual(events.losses.keys.sorted(), Array(1...steps))
+        guard case .done(let done)? = events.all.last else { return XCTFail("no done") }
+        XCTAssertEqual(done.reason, "completed")
     }
 
     func testRequestsAJobCannotHonourAreRefusedInOneLine() throws {
