@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "SafeTensors"),
         .target(name: "Parallel", dependencies: ["Collectives", "Memory", "Model"]),
         .target(name: "Metrics", dependencies: ["CBLAS"]),
+        // The what-if planner: per-rank memory and traffic of every mesh, predicted without a model.
+        .target(name: "Planner", dependencies: ["Memory", "Mesh", "Model", "Parallel"]),
         .target(name: "Checkpoint", dependencies: ["Checksum", "Collectives", "Mesh", "Model", "Parallel", "SafeTensors"]),
         // The event stream rank 0 -> front end (and its control channel back): Foundation only.
         .target(name: "Telemetry"),
@@ -50,7 +52,7 @@ let package = Package(
         // mpirun's command line, the supervision of a job, --config files (TOML).
         .target(name: "Launcher", dependencies: ["Telemetry", .product(name: "TOMLKit", package: "TOMLKit")]),
         .target(name: "FrontendCLI", dependencies: [
-            "Checkpoint", "Launcher", "Mesh", "Model", "Parallel", "RankCLI", "Telemetry", "Tokenizer", "Dataset", "Trainer",
+            "Checkpoint", "Launcher", "Mesh", "Model", "Parallel", "Planner", "RankCLI", "Telemetry", "Tokenizer", "Dataset", "Trainer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -89,6 +91,7 @@ let package = Package(
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Telemetry", "Terminal"], exclude: ["Snapshots"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TestSupport"]),
         .testTarget(name: "LauncherTests", dependencies: ["Launcher", "FrontendCLI", "RankCLI", "Telemetry", "TestSupport"]),
+        .testTarget(name: "PlannerTests", dependencies: ["Planner", "Memory", "Mesh", "Model", "Parallel", "TestSupport"]),
         // Shared by tests: locating built products and the shared data, running processes.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],

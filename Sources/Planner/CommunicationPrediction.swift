@@ -1,0 +1,76 @@
+import Mesh
+import Model
+import Parallel
+
+/// The bytes one rank sends per optimizer step, by collective kind, exactly as Replicate and
+/// FullyShard record them: each call's ring volume (CollectiveKind.bytesSent) on the buffer it
+/// moves, summed over the calls of one step. The calls are found by replaying the strategies'
+/// decisions (buckets; which gathered slot holds which unit) without running them.
+public struct CollectiveTraffic: Equatable, Sendable {
+    public var bytes: [CollectiveKind: Int] = [:]
+    public var calls: [CollectiveKind: Int] = [:]
+
+    public init() {}
+
+    public var totalBytes: Int { bytes.values.reduce(0, +) }
+
+    mutating func record(_ kind: CollectiveKind, bufferBytes: Int, ranks: Int) {
+        guard ranks > 1 else { return }
+        bytes[kind, default: 0] += kind.bytesSent(buffer: bufferBytes, ranks: ranks)
+        calls[kind, default: 0] += 1
+    }
+}
+
+public enum CommunicationPrediction {
+    public static func perStep(_ workload: Workload, mesh: MeshShape) -> CollectiveTraffic {
+        let layout = ParameterLayout(config: workload.model)
+        return mesh.shard > 1
+            ? fullyShard(UnitShards(layout: layout, shards: mesh.shard), workload: workload, replicas: mesh.replicate)
+            : replicate(layout, bucketBytes: workload.bucketBytes, ranks: mesh.replicate)
+    }
+
+    /// Replicate: one all-reduce per bucket, in the last micro-batch only (no_sync before it).
+    /// Buckets close, from the last unit down, once they reach `bucketBytes`, and at unit 0.
+    static func replicate(_ layout: ParameterLayout, bucketBytes: Int, ranks: Int) -> CollectiveTraffic {
+        var traffic = CollectiveTraffic()
+        var bucket = 0
+        for unit in layout.units.indices.reversed() {
+            bucket += layout.units[unit].range.count * MemoryPrediction.float
+            if bucket >= bucketBytes || unit == 0 {
+                traffic.record(.allReduce, bufferBytes: bucket, ranks: ranks)
+                bucket = 0
+            }
+        }
+        return traffic
+    }
+
+    /// FullyShard: all-gathers replayed over its slots (a gather is skipped when the slot already
+    /// holds the unit), a reduce-scatter per unit per micro-batch, and with replicas one
+    /// all-reduce of the gradient shards per step.
+    static func fullyShard(_ units: UnitShards, workload: Workload, replicas: Int) -> CollectiveTraffic {
+        var traffic = CollectiveTraffic()
+        let count = units.padded.count
+        let reshard = workload.reshardAfterForward
+        var slotHolds = [Int?](repeating: nil, count: reshard ? 2 : count)  // cleared at the start of a step
+        func gather(_ unit: Int) {
+            let slot = reshard ? unit % 2 : unit
+            guard slotHolds[slot] != unit else { return }
+            slotHolds[slot] = unit
+            traffic.record(.allGather, bufferBytes: units.padded[unit] * MemoryPrediction.float, ranks: units.shards)
+        }
+        for _ in 0..<workload.gradAccum {
+            for unit in 0..<count {            // forward, prefetching the next unit
+                gather(unit)
+                if unit + 1 < count { gather(unit + 1) }
+            }
+            for unit in (0..<count).reversed() { // backward, prefetching the previous unit
+                gather(unit)
+                if unit > 0 { gather(unit - 1) }
+                traffic.record(.reduceScatter, bufferBytes: units.padded[unit] * MemoryPrediction.float,
+                               ranks: units.shards)
+            }
+        }
+        traffic.record(.allReduce, bufferBytes: units.shardTotal * MemoryPrediction.float, ranks: replicas)
+        return traffic
+    }
+}

@@ -1,0 +1,90 @@
+import Memory
+import Mesh
+import Model
+
+/// The bytes a rank's memory ledger will hold, by category, for a workload on a mesh: the same
+/// buffers the trainer allocates (Llama, Replicate or FullyShard, AdamW, the batch), sized by the
+/// same formulas, without allocating any of them. Exact, not estimated: the ledger records
+/// count x stride of every buffer, and so does this.
+public enum MemoryPrediction {
+    static let float = MemoryLayout<Float>.stride
+    static let token = MemoryLayout<Int32>.stride
+
+    public static func ledger(_ workload: Workload, mesh: MeshShape) -> [MemoryCategory: Int] {
+        let units = UnitShards(layout: ParameterLayout(config: workload.model), shards: mesh.shard)
+        var bytes = Dictionary(uniqueKeysWithValues: MemoryCategory.allCases.map { ($0, 0) })
+        bytes[.activations] = activations(workload)
+        bytes[.scratch] = scratch(workload)
+        let local: Int
+        if mesh.shard > 1 {
+            // FullyShard: the local shards, gathered slots, a unit's full gradient and its scattered shard.
+            local = units.shardTotal
+            bytes[.gatheredParameters] = float * (workload.reshardAfterForward ? 2 * units.largestPadded : units.paddedTotal)
+            bytes[.communication] = float * (units.largestPadded + units.largestShard)
+        } else {
+            // Replicate: the whole model, and (with peers) the out-of-place all-reduce's target.
+            local = units.layout.count
+            bytes[.communication] = mesh.replicate > 1 ? float * local : 0
+        }
+        bytes[.parameters] = float * local
+        bytes[.gradients] = float * local
+        bytes[.optimizer] = 2 * float * local  // AdamW's exp_avg and exp_avg_sq
+        return bytes
+    }
+
+    /// What the model keeps from forward for backward (Llama.init), plus the trainer's batch buffers.
+    public static func activations(_ workload: Workload) -> Int {
+        let c = workload.model, n = workload.tokensPerMicroBatch, b = workload.localBatchSize, t = workload.seqLen
+        let d = c.dim, layers = c.nLayers, hidden = c.ffnHidden, qkvWidth = d + 2 * c.kvDim
+        var floats = (layers + 1) * n * d   // residual stream: each layer's input and the last output
+        floats += layers * n                // attention_norm rstd
+        floats += layers * n * qkvWidth     // q, k, v
+        floats += layers * n * d            // attention output
+        floats += layers * b * c.nHeads * t // attention log-sum-exp
+        floats += layers * n                // ffn_norm rstd
+        floats += 2 * layers * n * hidden   // w1 and w3 outputs
+        floats += n                         // final norm rstd
+        floats += n * d + c.vocabSize * d   // output layer's gradients, computed in the forward
+        floats += n                         // per-token loss
+        let probabilities = Kernels.attentionProbabilityCount(batch: b, seqLen: t, heads: c.nHeads,
+                                                              blockRows: Kernels.attentionBlockRows)
+        if layers * probabilities * float <= Llama.attentionProbabilityBudgetBytes {
+            floats += layers * probabilities + layers * b * c.nHeads * t  // kept probabilities and row scales
+        }
+        // The model's input and target ids, and the trainer's batch buffers it fills them from.
+        return float * floats + 4 * token * n
+    }
+
+    /// The model's work space, shared by every layer (Llama.init).
+    public static func scratch(_ workload: Workload) -> Int {
+        let c = workload.model, n = workload.tokensPerMicroBatch, t = workload.seqLen
+        let d = c.dim, hidden = c.ffnHidden, qkvWidth = d + 2 * c.kvDim
+        let logitRows = min(n, max(64, n * max(hidden, qkvWidth) / c.vocabSize / 64 * 64))
+        var floats = 3 * n * d                                           // d_residual, normed, h
+        floats += max(n * max(hidden, qkvWidth), logitRows * c.vocabSize) // d_hidden_a, d_qkv, logits
+        floats += n * max(hidden, d)                                      // d_hidden_b, d_attention
+        floats += Kernels.attentionScratchCount(seqLen: t, headDim: c.headDim, blockRows: Kernels.attentionBlockRows)
+        floats += t * c.headDim                                           // RoPE table
+        return float * floats
+    }
+}
+
+/// The FSDP units of a layout cut into `shards` equal pieces (FullyShard's padding rule: each
+/// unit padded up to a multiple of the shard count).
+struct UnitShards {
+    let layout: ParameterLayout
+    /// Each unit's element count padded to a multiple of `shards`.
+    let padded: [Int]
+    let shards: Int
+
+    init(layout: ParameterLayout, shards: Int) {
+        self.layout = layout
+        self.shards = shards
+        padded = layout.units.map { ($0.range.count + shards - 1) / shards * shards }
+    }
+
+    var paddedTotal: Int { padded.reduce(0, +) }
+    var shardTotal: Int { paddedTotal / shards }
+    var largestPadded: Int { padded.max() ?? 0 }
+    var largestShard: Int { largestPadded / shards }
+}

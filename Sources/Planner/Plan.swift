@@ -1,0 +1,74 @@
+import Memory
+import Mesh
+import Parallel
+
+/// What one mesh would cost a rank: its ledger by category, its resident estimate, and its
+/// traffic per step. (On every strategy here all ranks hold the same amounts, so one rank speaks
+/// for all.)
+public struct MeshPrediction: Equatable, Sendable {
+    public let mesh: MeshShape
+    /// Bytes per category exactly as the rank's memory ledger will record them.
+    public let memory: [MemoryCategory: Int]
+    /// Bytes sent and calls per collective kind in one optimizer step.
+    public let traffic: CollectiveTraffic
+    /// The ledger's total plus `runtimeBytes`: what the process is expected to hold resident.
+    public let residentBytes: Int
+
+    public var ledgerBytes: Int { memory.values.reduce(0, +) }
+    public var communicationBytes: Int { traffic.totalBytes }
+    public func bytes(_ category: MemoryCategory) -> Int { memory[category] ?? 0 }
+    public func bytes(_ kind: CollectiveKind) -> Int { traffic.bytes[kind] ?? 0 }
+
+    /// The memory keyed as the telemetry stream and the metrics file key it ("parameters", ...),
+    /// every category present, so a measured step's `memory` compares key by key.
+    public var memoryByName: [String: Int] {
+        Dictionary(uniqueKeysWithValues: MemoryCategory.allCases.map { ($0.rawValue, bytes($0)) })
+    }
+
+    /// Bytes sent per step keyed as the telemetry stream keys collectives ("all_reduce", ...);
+    /// kinds the mesh does not use are absent, as in the ranks' records.
+    public var bytesSentByName: [String: Int] {
+        Dictionary(uniqueKeysWithValues: traffic.bytes.map { ($0.key.rawValue, $0.value) })
+    }
+}
+
+/// The what-if planner: every mesh of a world size, predicted from the model and the batch
+/// alone. Pure and allocation-light (no model is built): the dashboard's mesh picker calls it
+/// on every key press. See docs/planner.md for how each figure is derived.
+public enum Plan {
+    /// What a meshtop-rank process holds resident beyond its ledger: the binary and its libraries
+    /// (Swift runtime, Foundation, Open MPI, OpenBLAS), MPI's shared-memory segments, the token
+    /// data and the heap's slack. Measured on this machine as resident minus ledger total after
+    /// step 1 of debugmodel runs on 4 ranks: 40-52 MiB on every mesh and batch tried
+    /// (docs/planner.md). A dashboard can pass the running mesh's own figure instead
+    /// (`runtimeBytes(residentBytes:ledgerBytes:)`).
+    public static let defaultRuntimeBytes = 46 << 20
+
+    /// The runtime part measured on a running rank, for predicting its neighbours.
+    public static func runtimeBytes(residentBytes: Int, ledgerBytes: Int) -> Int {
+        max(0, residentBytes - ledgerBytes)
+    }
+
+    public static func predict(mesh: MeshShape, workload: Workload,
+                               runtimeBytes: Int = defaultRuntimeBytes) -> MeshPrediction {
+        let memory = MemoryPrediction.ledger(workload, mesh: mesh)
+        return MeshPrediction(mesh: mesh, memory: memory, traffic: CommunicationPrediction.perStep(workload, mesh: mesh),
+                              residentBytes: memory.values.reduce(0, +) + runtimeBytes)
+    }
+
+    /// One prediction per mesh of `worldSize` ranks, from (N, 1) to (1, N).
+    public static func candidates(worldSize: Int, workload: Workload,
+                                  runtimeBytes: Int = defaultRuntimeBytes) -> [MeshPrediction] {
+        MeshShape.all(worldSize: worldSize).map { predict(mesh: $0, workload: workload, runtimeBytes: runtimeBytes) }
+    }
+
+    /// The candidate with the smallest per-rank memory (the first of equals, in the list's order).
+    public static func bestForMemory(_ candidates: [MeshPrediction]) -> MeshPrediction? {
+        candidates.min { $0.residentBytes < $1.residentBytes }
+    }
+
+    /// The candidate that sends the fewest bytes per rank per step (the first of equals).
+    public static func leastCommunication(_ candidates: [MeshPrediction]) -> MeshPrediction? {
+        candidates.min { $0.communicationBytes < $1.communicationBytes }
+    }
+}
