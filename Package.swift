@@ -52,7 +52,7 @@ let package = Package(
         // mpirun's command line, the supervision of a job, --config files (TOML).
         .target(name: "Launcher", dependencies: ["Telemetry", .product(name: "TOMLKit", package: "TOMLKit")]),
         .target(name: "FrontendCLI", dependencies: [
-            "Checkpoint", "Launcher", "Mesh", "Model", "Parallel", "Planner", "RankCLI", "Telemetry", "Tokenizer", "Dataset", "Trainer",
+            "Checkpoint", "Dashboard", "Launcher", "Mesh", "Model", "Parallel", "Planner", "RankCLI", "Telemetry", "Tokenizer", "Dataset", "Trainer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -88,7 +88,8 @@ let package = Package(
         ]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "RankCLI", "FrontendCLI"]),
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw", "Terminal"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Telemetry", "Terminal"], exclude: ["Snapshots"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Telemetry", "Terminal", "FrontendCLI", "Planner", "Model"],
+                    exclude: ["Snapshots"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TestSupport"]),
         .testTarget(name: "LauncherTests", dependencies: ["Launcher", "FrontendCLI", "RankCLI", "Telemetry", "TestSupport"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Memory", "Mesh", "Model", "Parallel", "TestSupport"]),

@@ -12,6 +12,8 @@ struct Overlays {
         ("q", "quit (live: asks, y stops the run, n cancels)"),
         ("p", "pause / resume the run"),
         ("c", "checkpoint now"),
+        ("m", "mesh picker: choose a mesh, Enter switches"),
+        ("R", "after a failed switch: retry on the old mesh"),
         ("t", "next theme"),
         ("s / S", "more / less loss smoothing"),
         ("y", "log scale for the loss"),
@@ -30,6 +32,7 @@ struct Overlays {
         case .help: helpBox(&buffer, area)
         case .details: detailsBox(&buffer, area)
         case .quitConfirm: quitBox(&buffer, area)
+        case .meshPicker: MeshPickerOverlay(state: state, view: view, draw: draw, live: live).render(&buffer, area)
         }
     }
 
