@@ -63,7 +63,8 @@ let package = Package(
         .executableTarget(name: "bench-tokenizer", dependencies: ["Tokenizer"], path: "bench/tokenizer"),
         .executableTarget(name: "bench-optim", dependencies: ["Optim", "SafeTensors"], path: "bench/optim"),
         .executableTarget(name: "bench-parallel", path: "bench/parallel"),
-        .executableTarget(name: "bench-dashboard", dependencies: ["Dashboard", "Telemetry", "Terminal"], path: "bench/dashboard"),
+        .executableTarget(name: "bench-dashboard", dependencies: ["CNcursesw", "Dashboard", "Telemetry", "Terminal"],
+                          path: "bench/dashboard"),
 
         // Runs collective and mesh scenarios inside real MPI ranks; MPITests start it under mpirun.
         .executableTarget(name: "mpi-test-worker", dependencies: ["Collectives", "Mesh"],
