@@ -86,6 +86,11 @@ struct MeshPanel {
         let top = max(0, min(totalLines - visible, selectedLine - visible / 2))
         let (low, high) = stepTimeRange()
         let theme = draw.theme, shades = draw.glyphs.shades
+        // One colour per shade, looked up once (not per rank).
+        let heat = (0 ..< shades.count).map {
+            Style(foreground: theme.color(.cpu, at: (Double($0) + 0.5) / Double(shades.count)), background: theme[.mainBackground])
+        }
+        let (selectedStyle, inactive, groupBackground) = (theme.selected, theme.style(.inactive), theme[.selectedBackground])
         for line in top ..< min(totalLines, top + visible) {
             let r = line / linesPerReplica, first = (line % linesPerReplica) * perLine
             if labelWidth > 0 && first == 0 {
@@ -96,16 +101,17 @@ struct MeshPanel {
                 let rank = r * shard + s
                 let x = cells.x + (s - first) * cellWidth, y = area.y + 1 + line - top
                 var glyph: Unicode.Scalar = draw.glyphs.braille ? "\u{00B7}" : "."
-                var cellStyle = theme.style(.inactive)
+                var cellStyle = inactive
                 if let time = figures(rank)?.seconds.total {
                     let t = high > low ? (time - low) / (high - low) : 0
-                    glyph = shades[min(shades.count - 1, Int(t * Double(shades.count)))]
-                    cellStyle = Style(foreground: theme.color(.cpu, at: t), background: theme[.mainBackground])
+                    let level = min(shades.count - 1, Int(t * Double(shades.count)))
+                    glyph = shades[level]
+                    cellStyle = heat[level]
                 }
                 if rank == selected {
-                    cellStyle = theme.selected
+                    cellStyle = selectedStyle
                 } else if MeshGroups.related(rank, to: selected, shard: shard) {
-                    cellStyle = theme.monochrome ? cellStyle.with(.underline) : cellStyle.on(theme[.selectedBackground])
+                    cellStyle = theme.monochrome ? cellStyle.with(.underline) : cellStyle.on(groupBackground)
                 }
                 for i in 0 ..< cellWidth { buffer.set(x + i, y, glyph, cellStyle) }
             }
