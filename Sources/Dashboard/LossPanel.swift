@@ -175,7 +175,8 @@ struct YScale {
     func pixel(_ value: Double, height: Int) -> Int? {
         guard value.isFinite, !log || value > 0 else { return nil }
         let v = log ? Foundation.log10(value) : value
-        return Int(((high - v) / (high - low) * Double(height - 1)).rounded())
+        let y = (high - v) / (high - low) * Double(height - 1)
+        return y.isFinite ? Format.cells(y) : nil
     }
 
     func value(atFraction fraction: Double) -> Double {

@@ -104,7 +104,7 @@ struct MeshPanel {
                 var cellStyle = inactive
                 if let time = figures(rank)?.seconds.total {
                     let t = high > low ? (time - low) / (high - low) : 0
-                    let level = min(shades.count - 1, Int(t * Double(shades.count)))
+                    let level = min(shades.count - 1, max(0, Format.cells(t * Double(shades.count) - 0.5)))
                     glyph = shades[level]
                     cellStyle = heat[level]
                 }
