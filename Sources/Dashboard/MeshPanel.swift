@@ -12,8 +12,8 @@ struct MeshPanel {
     /// From this many ranks the mesh is always a heat map.
     static let heatMapRanks = 64
 
-    var replicate: Int { state.mesh?.replicate ?? max(1, state.ranks.count) }
-    var shard: Int { state.mesh?.shard ?? 1 }
+    var replicate: Int { max(1, state.mesh?.replicate ?? state.ranks.count) }
+    var shard: Int { max(1, state.mesh?.shard ?? 1) }
     var selected: Int { min(max(0, view.selectedRank), max(0, replicate * shard - 1)) }
 
     func render(_ buffer: inout Buffer, _ rect: Rect, focused: Bool) {

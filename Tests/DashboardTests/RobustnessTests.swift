@@ -46,6 +46,19 @@ final class RobustnessTests: XCTestCase {
         }
     }
 
+    func testMeshOfNoRanksDraws() {
+        let empty = MeshLayout(replicate: 0, shard: 0, strategy: "?")
+        var inputs = [Fixtures.hello(replicate: 1, shard: 1, steps: 1, time: 0)]
+        if case .record(let record) = inputs[0], case .hello(var hello) = record.event {
+            hello.mesh = empty
+            inputs = [Fixtures.record(0, .hello(hello)), Fixtures.step(1, world: 3, shard: 1, time: 1)]
+        }
+        var view = ViewState()
+        view.overlay = .details
+        let text = render(Fixtures.state(inputs), view, width: 80, height: 24).text
+        XCTAssertTrue(text.contains("mesh [0, 0]"), text)
+    }
+
     func testAnySizeDraws() {
         let state = Fixtures.state(Fixtures.bigMesh())
         for (width, height) in [(0, 0), (1, 1), (5, 3), (79, 24), (80, 23), (80, 24), (1000, 5)] {
