@@ -46,22 +46,32 @@ struct MeshPanel {
         return draw.theme.text
     }
 
-    /// Cells of text, one or two rows each; false when they do not fit.
+    /// Cells of text, three rows each (and a blank one if it fits) when there is room, else two or one;
+    /// false when they do not fit.
     private func drawGrid(_ buffer: inout Buffer, _ area: Rect) -> Bool {
         guard replicate * shard < Self.heatMapRanks else { return false }
-        let cellWidth = min(22, area.width / shard)
+        let cellWidth = min(30, area.width / shard)
         guard cellWidth >= 11 else { return false }
-        let twoRows = replicate * 2 <= area.height
-        guard twoRows || replicate <= area.height else { return false }
+        let rows = replicate * 3 <= area.height && cellWidth >= 20 ? 3 : replicate * 2 <= area.height ? 2 : replicate <= area.height ? 1 : 0
+        guard rows > 0 else { return false }
+        let pitch = rows == 3 && replicate * 4 <= area.height ? 4 : rows  // a blank row between replicas if it fits
         let e = draw.glyphs.ellipsis
         for r in 0 ..< replicate {
             for s in 0 ..< shard {
                 let rank = r * shard + s
-                let x = area.x + s * cellWidth, y = area.y + r * (twoRows ? 2 : 1)
+                let x = area.x + s * cellWidth, y = area.y + r * pitch
                 let f = figures(rank)
                 let memory = f.map { Format.bytes($0.residentBytes) } ?? "-"
                 let time = f.map { Format.seconds($0.seconds.total) } ?? "-"
-                let rowsText = twoRows ? ["r\(rank) \(host(rank))", "\(memory) \(time)"] : ["r\(rank) \(memory) \(time)"]
+                let rowsText: [String]
+                switch rows {
+                case 3:
+                    let peak = f.map { Format.bytes($0.peakResidentBytes) } ?? "-"
+                    let mfu = f.map { Format.number($0.mfu) + "%" } ?? "-"
+                    rowsText = ["r\(rank) \(host(rank))", "mem \(memory) peak \(peak)", "step \(time) mfu \(mfu)"]
+                case 2: rowsText = ["r\(rank) \(host(rank))", "\(memory) \(time)"]
+                default: rowsText = ["r\(rank) \(memory) \(time)"]
+                }
                 for (i, text) in rowsText.enumerated() {
                     buffer.put(Format.pad(" " + text, cellWidth - 1, ellipsis: e), x: x, y: y + i, style: style(rank))
                 }
