@@ -7,6 +7,8 @@ struct ThroughputPanel {
     let draw: DrawContext
 
     static let labelWidth = 7
+    /// Lines it draws when it has room: gauge, tokens, step, split, four sparklines.
+    static let rows = 8
 
     func render(_ buffer: inout Buffer, _ rect: Rect, focused: Bool) {
         let inside = draw.box(&buffer, rect, title: "Throughput", border: .throughputBox, focused: focused)
