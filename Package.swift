@@ -65,7 +65,8 @@ let package = Package(
         .executableTarget(name: "bench-tokenizer", dependencies: ["Tokenizer"], path: "bench/tokenizer"),
         .executableTarget(name: "bench-optim", dependencies: ["Optim", "SafeTensors"], path: "bench/optim"),
         .executableTarget(name: "bench-parallel", path: "bench/parallel"),
-        .executableTarget(name: "bench-dashboard", dependencies: ["Dashboard", "Telemetry", "Terminal"], path: "bench/dashboard"),
+        .executableTarget(name: "bench-dashboard", dependencies: ["CNcursesw", "Dashboard", "Telemetry", "Terminal"],
+                          path: "bench/dashboard"),
 
         // Runs collective and mesh scenarios inside real MPI ranks; MPITests start it under mpirun.
         .executableTarget(name: "mpi-test-worker", dependencies: ["Collectives", "Mesh"],
@@ -88,7 +89,7 @@ let package = Package(
         ]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "RankCLI", "FrontendCLI"]),
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw", "Terminal"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Telemetry", "Terminal", "FrontendCLI", "Planner", "Model"],
+        .testTarget(name: "DashboardTests", dependencies: ["CNcursesw", "Dashboard", "Telemetry", "Terminal", "FrontendCLI", "Planner", "Model"],
                     exclude: ["Snapshots"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TestSupport"]),
         .testTarget(name: "LauncherTests", dependencies: ["Launcher", "FrontendCLI", "RankCLI", "Telemetry", "TestSupport"]),

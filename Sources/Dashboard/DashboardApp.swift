@@ -7,7 +7,7 @@ import Terminal
 /// (a resize at once).
 ///
 /// `run()` returns, after giving the terminal back (`screen.restore()`), when:
-/// - the user quits: `q` on a replay or an ended run; on a live run `q` asks first and `y`
+/// - the user quits: `q` on a replay or a run that has ended; on a live run `q` asks first and `y`
 ///   emits `.control(.stop)`, then the app waits for `.ended` (pushed by the caller when the
 ///   job is over) and returns; a second `q` while waiting quits at once;
 /// - or the caller asks with `feed.requestExit()` (e.g. on Ctrl-C).
@@ -87,7 +87,7 @@ public final class DashboardApp {
     /// Applies a key; true when the app should return.
     private func handle(_ key: Key) -> Bool {
         let mesh = state.mesh
-        let context = KeyContext(live: live && !state.hasEnded, paused: state.phase == .paused,
+        let context = KeyContext(live: live && !state.hasEnded && state.phase.isLive, paused: state.phase == .paused,
                                  replicate: mesh?.replicate ?? 1, shard: mesh?.shard ?? 1, themeCount: themes.count,
                                  meshSwitch: state.meshSwitch)
         if view.overlay == .meshPicker { view.picker.candidates = pickerCandidates() }  // Enter reads them

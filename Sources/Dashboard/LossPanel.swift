@@ -24,7 +24,11 @@ struct LossPanel {
         let scale = YScale(values: state.loss.values[window], also: smoothed[window], log: view.logScale)
         var canvas = BrailleCanvas(width: plot.width, height: plot.height)
         let steps = state.loss.steps
-        let (first, last) = (steps[window.lowerBound], steps[window.upperBound - 1])
+        let first = steps[window.lowerBound]
+        // The whole run's axis ends at a round step (1, 2 or 5 x 10^k, at most the run's total)
+        // so the curve grows rightwards instead of rescaling, and redrawing every cell, each step.
+        let lastStep = steps[window.upperBound - 1]
+        let last = view.zoom == nil ? Self.roundUp(lastStep, atMost: max(lastStep, state.totalSteps ?? lastStep)) : lastStep
         let xs = XScale(first: first, last: last, pixels: canvas.pixelWidth)
 
         let pixelHeight = canvas.pixelHeight
@@ -39,6 +43,15 @@ struct LossPanel {
         canvas.draw(into: &buffer, x: plot.x, y: plot.y, styles: seriesStyles, braille: draw.glyphs.braille)
         axes(&buffer, inside, plot, scale: scale, first: first, last: last)
 
+    }
+
+    /// The smallest 1, 2 or 5 x 10^k at or above `step`, but not above `limit`.
+    static func roundUp(_ step: Int, atMost limit: Int) -> Int {
+        var magnitude = 1
+        while true {
+            for factor in [1, 2, 5] where factor * magnitude >= step { return min(limit, factor * magnitude) }
+            magnitude *= 10
+        }
     }
 
     private var title: String {
@@ -153,13 +166,17 @@ struct YScale {
         if low > high { low = 0; high = 1 }
         var (l, h) = log ? (Foundation.log10(low), Foundation.log10(high)) : (low, high)
         if h - l < 1e-12 { l -= 0.5; h += 0.5 }
-        self.low = l; self.high = h; self.log = log
+        // Out to a round unit (a fifth of the span's power of ten), so a new extreme moves the
+        // scale only now and then, not each step.
+        let unit = pow(10, floor(Foundation.log10(h - l))) / 5
+        self.low = floor(l / unit) * unit; self.high = ceil(h / unit) * unit; self.log = log
     }
 
     func pixel(_ value: Double, height: Int) -> Int? {
         guard value.isFinite, !log || value > 0 else { return nil }
         let v = log ? Foundation.log10(value) : value
-        return Int(((high - v) / (high - low) * Double(height - 1)).rounded())
+        let y = (high - v) / (high - low) * Double(height - 1)
+        return y.isFinite ? Format.cells(y) : nil
     }
 
     func value(atFraction fraction: Double) -> Double {

@@ -72,7 +72,7 @@ struct Overlays {
             rows.append(("memory by category", head))
             for (label, keys) in [("parameters", ["parameters"]), ("gathered", ["gathered_parameters"]), ("gradients", ["gradients"]),
                                   ("optimizer", ["optimizer"]), ("activations", ["activations"]), ("buffers", ["communication", "scratch"])] {
-                let bytes = keys.reduce(0) { $0 + (f.memory[$1] ?? 0) }
+                let bytes = keys.reduce(0) { $0 &+ (f.memory[$1] ?? 0) }
                 rows.append(("  " + Format.pad(label, 12, ellipsis: draw.glyphs.ellipsis) + Format.bytes(bytes), text))
             }
             rows.append(("collectives (this step)", head))
