@@ -26,6 +26,8 @@ public enum DashboardInput: Equatable, Sendable {
     case switched(replicate: Int, shard: Int, seconds: Double)
     /// The switch failed (what happened, in one line); the old mesh's checkpoint is intact.
     case switchFailed(String)
+    /// The switch was refused before it began (e.g. no checkpoint folder); the run goes on.
+    case switchRefused(String)
     /// The job is over with this exit status (0: success); a live dashboard may now quit.
     case ended(status: Int32)
 }

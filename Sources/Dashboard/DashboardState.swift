@@ -58,7 +58,7 @@ public struct DashboardState: Equatable, Sendable {
             log.append(LogEntry(kind: isError ? .stderr : .output, rank: nil, text: line))
         case .phase(let phase):
             self.phase = phase
-        case .switchRequested, .switched, .switchFailed:
+        case .switchRequested, .switched, .switchFailed, .switchRefused:
             applySwitch(input)
         case .ended(let status):
             endedStatus = status
@@ -88,7 +88,7 @@ public struct DashboardState: Equatable, Sendable {
             ranks = step.ranks
             throughput.append(step.ranks)
             recordMeasurement(step)
-            if phase == .starting || phase == .checkpointing { phase = .running }
+            if phase == .starting || phase == .checkpointing || phase == .resharding { phase = .running }
         case .checkpoint(let checkpoint):
             if !checkpoints.contains(checkpoint.step) { checkpoints.append(checkpoint.step) }
             if phase == .checkpointing { phase = .running }

@@ -66,6 +66,8 @@ public enum MeshSwitchStatus: Equatable, Sendable {
     case switched(replicate: Int, shard: Int, seconds: Double)
     /// The switch failed; the run's checkpoint on the old mesh [replicate, shard] is intact.
     case failed(message: String, replicate: Int, shard: Int)
+    /// The request was turned down before anything happened (the run goes on as it was).
+    case refused(message: String)
 
     /// The header's line for it.
     func text(sep: String) -> String {
@@ -74,6 +76,7 @@ public enum MeshSwitchStatus: Equatable, Sendable {
         case .switched(let r, let s, let seconds):
             return "switched to [\(r), \(s)] in \(Format.number(seconds, significant: 2))s"
         case .failed(let message, let r, let s): return "switch failed: \(message)\(sep)R retries on [\(r), \(s)]"
+        case .refused(let message): return "switch refused: \(message)"
         }
     }
 }
@@ -139,6 +142,10 @@ extension DashboardState {
             let old = mesh.map { ($0.replicate, $0.shard) } ?? (1, 1)
             meshSwitch = .failed(message: message, replicate: old.0, shard: old.1)
             log.append(LogEntry(kind: .error, rank: nil, text: "mesh switch failed: \(message)"))
+        case .switchRefused(let message):
+            meshSwitch = .refused(message: message)
+            if phase == .checkpointing { apply(.phase(.running)) }  // the app showed it at once; nothing began
+            log.append(LogEntry(kind: .error, rank: nil, text: "mesh switch refused: \(message)"))
         default:
             break
         }

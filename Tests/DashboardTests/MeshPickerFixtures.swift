@@ -9,8 +9,9 @@ enum MeshPickerFixtures {
         let start = Fixtures.start
         var inputs = [Fixtures.hello(replicate: 2, shard: 2, steps: 40, time: start)]
         for n in 1 ... 12 { inputs.append(Fixtures.step(n, world: 4, shard: 2, time: start + Double(n))) }
-        inputs += [.switchRequested(replicate: 4, shard: 1), .phase(.checkpointing), .phase(.relaunching), .phase(.resharding),
-                   Fixtures.hello(replicate: 4, shard: 1, steps: 40, time: start + 14)]
+        // The phases as Launcher.Job reports them: resharding once the new ranks said hello.
+        inputs += [.switchRequested(replicate: 4, shard: 1), .phase(.checkpointing), .phase(.relaunching),
+                   Fixtures.hello(replicate: 4, shard: 1, steps: 40, time: start + 14), .phase(.resharding)]
         for n in 13 ... 20 {
             inputs.append(Fixtures.step(n, world: 4, shard: 1, time: start + 14 + Double(n - 12)))
             if n == 13 { inputs.append(.switched(replicate: 4, shard: 1, seconds: 2.4)) }

@@ -19,6 +19,26 @@ final class MeshPickerStateTests: XCTestCase {
         XCTAssertNil(state.measurement(1, 4))
         XCTAssertEqual(state.meshChanges.map(\.afterStep), [12], "the loss chart marks the change")
         XCTAssertEqual(state.meshSwitch, .switched(replicate: 4, shard: 1, seconds: 2.4))
+        XCTAssertEqual(state.phase, .running, "the new mesh's first step ends resharding")
+    }
+
+    func testARefusedRequestLeavesTheRunAsItWas() {
+        var state = MeshPickerFixtures.state()
+        state.apply(.switchRequested(replicate: 1, shard: 4))
+        state.apply(.phase(.checkpointing))
+        state.apply(.switchRefused("switching meshes needs --checkpoint-dir"))
+        XCTAssertEqual(state.meshSwitch, .refused(message: "switching meshes needs --checkpoint-dir"))
+        XCTAssertEqual(state.phase, .running)
+        XCTAssertEqual(state.log.entries.last?.text, "mesh switch refused: switching meshes needs --checkpoint-dir")
+        var view = ViewState()
+        let context = KeyContext(live: true, replicate: 4, shard: 1, themeCount: 1, meshSwitch: state.meshSwitch)
+        XCTAssertEqual(KeyMap.handle(.character("R"), view: &view, context: context), [], "nothing to retry")
+        XCTAssertEqual(KeyMap.handle(.character("m"), view: &view, context: context), [])
+        XCTAssertEqual(KeyMap.handle(.up, view: &view, context: context), [])
+        XCTAssertEqual(KeyMap.handle(.enter, view: &view, context: context), [], "(4, 1) runs")
+        XCTAssertEqual(KeyMap.handle(.down, view: &view, context: context), [])
+        XCTAssertEqual(KeyMap.handle(.enter, view: &view, context: context), [.reconfigure(replicate: 2, shard: 2)],
+                       "a refusal does not block the next request")
     }
 
     func testAFailureNamesTheOldMeshAndARetryClearsIt() {
