@@ -35,6 +35,21 @@ final class MeshPickerSnapshotTests: XCTestCase {
         XCTAssertTrue(frame.text.contains("used at other world sizes"))
     }
 
+    func testManyMeshesScrollToTheChoiceWithoutPredictions() {
+        let state = MeshPickerFixtures.state()
+        let meshes = MeshPickerView.meshes(60)
+        XCTAssertEqual(meshes.count, 12)
+        var view = MeshPickerFixtures.view(worldSize: 60, selected: meshes.count - 1, candidates: [])
+        view.picker.maxWorldSize = 64
+        let frame = render(state, view, width: 80, height: 24)
+        assertSnapshot(frame, named: "meshpicker-60ranks-80x24")
+        let text = frame.text
+        XCTAssertTrue(text.contains("▶ [1, 60]"), "the last mesh is scrolled into view:\n\(text)")
+        XCTAssertFalse(text.contains("[60, 1]"), "the first is scrolled out")
+        XCTAssertTrue(text.contains(" mesh ") && text.contains("Enter: switch to [1, 60]"), "the header and keys stay")
+        XCTAssertTrue(text.contains("no prediction"), "without a planner the rows say so")
+    }
+
     func testHeaderShowsTheSwitchAndItsFailure() {
         var state = MeshPickerFixtures.state()
         assertSnapshot(render(state, width: 80, height: 24), named: "meshpicker-switched-80x24")
