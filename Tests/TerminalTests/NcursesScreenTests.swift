@@ -65,6 +65,9 @@ final class NcursesScreenTests: XCTestCase {
         XCTAssertTrue(written.contains("\u{1b}]4;16;rgb:12/34/56"), written.text)
         XCTAssertTrue(written.contains("\u{1b}]4;17;rgb:07/FE/81"), written.text)
         XCTAssertTrue(written.contains("38;5;16"), written.text)
+        screen.restore()
+        let restoring = pty.drain()
+        XCTAssertTrue(restoring.contains("\u{1b}]104\u{07}"), "the palette is reset on the way out: \(restoring.text)")
     }
 
     func testKeysAreDecodedFromTheTerminalsInput() throws {
