@@ -139,4 +139,11 @@ final class NcursesScreenTests: XCTestCase {
         XCTAssertEqual(pty.drain(), [], "a restored screen draws nothing")
         XCTAssertEqual(pty.localFlags, cooked)
     }
+
+    func testAnUnknownTerminalIsAOneLineErrorNamingIt() throws {
+        let pty = try PseudoTerminal(columns: 80, rows: 24)
+        XCTAssertThrowsError(try NcursesScreen(terminalType: "no-such-terminal", output: pty.output, input: pty.input)) {
+            XCTAssertEqual("\($0)", "cannot start the terminal 'no-such-terminal': unknown to terminfo or not a terminal")
+        }
+    }
 }
