@@ -21,7 +21,6 @@ struct LossPanel {
             buffer.put("waiting for the first step", x: plot.x + 1, y: plot.y, style: draw.theme.style(.inactive))
             return
         }
-        let scale = YScale(values: state.loss.values[window], also: smoothed[window], log: view.logScale)
         var canvas = BrailleCanvas(width: plot.width, height: plot.height)
         let steps = state.loss.steps
         let first = steps[window.lowerBound]
@@ -30,15 +29,18 @@ struct LossPanel {
         let lastStep = steps[window.upperBound - 1]
         let last = view.zoom == nil ? Self.roundUp(lastStep, atMost: max(lastStep, state.totalSteps ?? lastStep)) : lastStep
         let xs = XScale(first: first, last: last, pixels: canvas.pixelWidth)
+        let raw = PixelColumns(steps: steps, values: state.loss.values, range: window, xs: xs)
+        let smooth = PixelColumns(steps: steps, values: smoothed, range: window, xs: xs)
+        let scale = YScale([raw.low, raw.high, smooth.low, smooth.high], log: view.logScale)
 
         let pixelHeight = canvas.pixelHeight
         let ys = { (value: Double) in scale.pixel(value, height: pixelHeight) }
         if view.showLR { plotOwnScale(&canvas, state.lr, as: 3, xs: xs, from: first) }
         if view.showGradNorm { plotOwnScale(&canvas, state.gradNorm, as: 2, xs: xs, from: first) }
         if view.smoothing > 0 {
-            canvas.plot(series: 0, steps: steps, values: state.loss.values, range: window, xs: xs, ys: ys)
+            canvas.plot(series: 0, columns: raw, ys: ys)
         }
-        canvas.plot(series: 1, steps: steps, values: smoothed, range: window, xs: xs, ys: ys)
+        canvas.plot(series: 1, columns: smooth, ys: ys)
         marks(&buffer, plot, xs: xs, first: first, last: last)
         canvas.draw(into: &buffer, x: plot.x, y: plot.y, styles: seriesStyles, braille: draw.glyphs.braille)
         axes(&buffer, inside, plot, scale: scale, first: first, last: last)
@@ -94,12 +96,11 @@ struct LossPanel {
     /// A series scaled between its own min and max over the window (grad norm, lr).
     private func plotOwnScale(_ canvas: inout BrailleCanvas, _ series: StepSeries, as index: Int8, xs: XScale, from first: Int) {
         let start = series.firstIndex(atOrAfter: first)
-        let values = series.values[start...]
-        guard !values.isEmpty else { return }
-        let scale = YScale(values: values, also: values[values.startIndex ..< values.startIndex], log: false)
+        guard start < series.count else { return }
+        let columns = PixelColumns(steps: series.steps, values: series.values, range: start ..< series.count, xs: xs)
+        let scale = YScale([columns.low, columns.high], log: false)
         let height = canvas.pixelHeight
-        canvas.plot(series: index, steps: series.steps, values: series.values, range: start ..< series.count, xs: xs,
-                    ys: { scale.pixel($0, height: height) })
+        canvas.plot(series: index, columns: columns, ys: { scale.pixel($0, height: height) })
     }
 
     private func marks(_ buffer: inout Buffer, _ plot: Rect, xs: XScale, first: Int, last: Int) {
@@ -159,10 +160,12 @@ struct XScale {
 struct YScale {
     let low: Double, high: Double, log: Bool
 
-    init<A: Collection, B: Collection>(values: A, also: B, log: Bool) where A.Element == Double, B.Element == Double {
+    /// Over every finite value of `groups` (positive ones on a log scale).
+    init(_ groups: [[Double]], log: Bool) {
         var low = Double.infinity, high = -Double.infinity
-        for v in values where v.isFinite && (!log || v > 0) { low = min(low, v); high = max(high, v) }
-        for v in also where v.isFinite && (!log || v > 0) { low = min(low, v); high = max(high, v) }
+        for group in groups {
+            for v in group where v.isFinite && (!log || v > 0) { low = min(low, v); high = max(high, v) }
+        }
         if low > high { low = 0; high = 1 }
         var (l, h) = log ? (Foundation.log10(low), Foundation.log10(high)) : (low, high)
         if h - l < 1e-12 { l -= 0.5; h += 0.5 }
