@@ -44,11 +44,11 @@ struct LossPanel {
         marks(&buffer, plot, xs: xs, first: first, last: last)
         canvas.draw(into: &buffer, x: plot.x, y: plot.y, styles: seriesStyles, braille: draw.glyphs.braille)
         axes(&buffer, inside, plot, scale: scale, first: first, last: last)
-
     }
 
     /// The smallest 1, 2 or 5 x 10^k at or above `step`, but not above `limit`.
     static func roundUp(_ step: Int, atMost limit: Int) -> Int {
+        guard step < 1_000_000_000_000_000 else { return step }  // no round number above without overflow
         var magnitude = 1
         while true {
             for factor in [1, 2, 5] where factor * magnitude >= step { return min(limit, factor * magnitude) }
