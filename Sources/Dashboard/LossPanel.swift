@@ -85,8 +85,9 @@ struct LossPanel {
         item("loss \(raw)", seriesStyles[0].with(.bold))
         let smooth = smoothedLast.map { Format.number($0, significant: 4) } ?? "-"
         item("smoothed \(smooth) (\(Format.number(view.smoothing, significant: 2)))", seriesStyles[1])
-        if view.showGradNorm, let g = state.gradNorm.lastValue { item("grad norm \(Format.number(g))", seriesStyles[2]) }
-        if view.showLR, let lr = state.lr.lastValue { item("lr \(Format.number(lr))", seriesStyles[3]) }
+        // Grad norm and lr have their own scales: the legend gives their last value.
+        if view.showGradNorm, let g = state.gradNorm.lastValue { item("grad norm \(Format.number(g)) (own scale)", seriesStyles[2]) }
+        if view.showLR, let lr = state.lr.lastValue { item("lr \(Format.number(lr)) (own scale)", seriesStyles[3]) }
         if !state.checkpoints.isEmpty { item("\(markGlyph) checkpoint", draw.theme.style(.misc)) }
         if !state.meshChanges.isEmpty { item("M mesh change", draw.theme.style(.title)) }
     }
