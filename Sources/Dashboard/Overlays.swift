@@ -68,7 +68,11 @@ struct Overlays {
             ("host \(identity?.host ?? "?")  pid \(identity.map { "\($0.pid)" } ?? "?")", text),
         ]
         if let f = figures {
-            rows.append(("resident \(Format.bytes(f.residentBytes))  peak \(Format.bytes(f.peakResidentBytes))", text))
+            var resident = "resident \(Format.bytes(f.residentBytes))  peak \(Format.bytes(f.peakResidentBytes))"
+            if let host = identity?.hostMemoryBytes, host > 0 {
+                resident += "  (\(Format.number(Double(f.residentBytes) / Double(host) * 100))% of the host's \(Format.bytes(host)))"
+            }
+            rows.append((resident, text))
             rows.append(("memory by category", head))
             for (label, keys) in [("parameters", ["parameters"]), ("gathered", ["gathered_parameters"]), ("gradients", ["gradients"]),
                                   ("optimizer", ["optimizer"]), ("activations", ["activations"]), ("buffers", ["communication", "scratch"])] {
