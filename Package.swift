@@ -52,8 +52,8 @@ let package = Package(
         // mpirun's command line, the supervision of a job, --config files (TOML).
         .target(name: "Launcher", dependencies: ["Telemetry", .product(name: "TOMLKit", package: "TOMLKit")]),
         .target(name: "FrontendCLI", dependencies: [
-            "Dashboard", "Terminal",
-            "Checkpoint", "Launcher", "Mesh", "Model", "Parallel", "Planner", "RankCLI", "Telemetry", "Tokenizer", "Dataset", "Trainer",
+            "Checkpoint", "Dashboard", "Launcher", "Mesh", "Model", "Parallel", "Planner", "RankCLI", "Telemetry", "Terminal",
+            "Tokenizer", "Dataset", "Trainer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -66,7 +66,8 @@ let package = Package(
         .executableTarget(name: "bench-tokenizer", dependencies: ["Tokenizer"], path: "bench/tokenizer"),
         .executableTarget(name: "bench-optim", dependencies: ["Optim", "SafeTensors"], path: "bench/optim"),
         .executableTarget(name: "bench-parallel", path: "bench/parallel"),
-        .executableTarget(name: "bench-dashboard", dependencies: ["Dashboard", "Telemetry", "Terminal"], path: "bench/dashboard"),
+        .executableTarget(name: "bench-dashboard", dependencies: ["CNcursesw", "Dashboard", "Telemetry", "Terminal"],
+                          path: "bench/dashboard"),
         .executableTarget(name: "bench-switch", dependencies: ["Launcher", "Telemetry"], path: "bench/switch"),
 
         // Runs collective and mesh scenarios inside real MPI ranks; MPITests start it under mpirun.
@@ -90,7 +91,8 @@ let package = Package(
         ]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "RankCLI", "FrontendCLI"]),
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw", "Terminal"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Telemetry", "Terminal"], exclude: ["Snapshots"]),
+        .testTarget(name: "DashboardTests", dependencies: ["CNcursesw", "Dashboard", "Telemetry", "Terminal", "FrontendCLI", "Planner", "Model", "TestSupport"],
+                    exclude: ["Snapshots"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TestSupport"]),
         .testTarget(name: "LauncherTests", dependencies: ["Launcher", "FrontendCLI", "RankCLI", "Telemetry", "TestSupport"],
                     exclude: ["Fixtures"]),

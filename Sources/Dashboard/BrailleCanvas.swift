@@ -29,42 +29,13 @@ struct BrailleCanvas {
         owner[index] = series
     }
 
-    /// Draws the line through (steps[i], values[i]) for i in `range`, x by `xs` and y by `ys`
-    /// (top down; nil: not drawable, e.g. not finite). One cheap pass keeps, per pixel column,
-    /// the min, max, first and last value; only those are mapped to pixels, so the cost per
-    /// point is a multiply and two compares however long the history (a log scale's log10 runs
-    /// per column, not per point). Columns are joined to their neighbours.
-    mutating func plot(series: Int8, steps: [Int], values: [Double], range: Range<Int>, xs: XScale,
-                       ys: (Double) -> Int?) {
-        guard pixelWidth > 0, pixelHeight > 0, !range.isEmpty else { return }
-        var low = [Double](repeating: .infinity, count: pixelWidth)
-        var high = [Double](repeating: -.infinity, count: pixelWidth)
-        var first = [Double](repeating: .nan, count: pixelWidth)
-        var last = [Double](repeating: .nan, count: pixelWidth)
-        // Steps increase, so the column only moves right: keep its figures in locals (no
-        // closure captures them, so they stay in registers) and store them when it changes.
-        var column = -1, columnLow = 0.0, columnHigh = 0.0, columnFirst = 0.0, columnLast = 0.0
-        for i in range {
-            let value = values[i]
-            guard value.isFinite else { continue }
-            let x = xs.pixel(steps[i])
-            if x != column {
-                if column >= 0 && column < pixelWidth {
-                    low[column] = columnLow; high[column] = columnHigh; first[column] = columnFirst; last[column] = columnLast
-                }
-                column = x
-                columnLow = value; columnHigh = value; columnFirst = value
-            } else {
-                columnLow = min(columnLow, value)
-                columnHigh = max(columnHigh, value)
-            }
-            columnLast = value
-        }
-        if column >= 0 && column < pixelWidth {
-            low[column] = columnLow; high[column] = columnHigh; first[column] = columnFirst; last[column] = columnLast
-        }
+    /// Draws a series from its pixel columns (see `PixelColumns`), y by `ys` (top down; nil:
+    /// not drawable, e.g. not positive on a log scale). Columns are joined to their neighbours.
+    mutating func plot(series: Int8, columns: PixelColumns, ys: (Double) -> Int?) {
+        guard pixelWidth > 0, pixelHeight > 0 else { return }
+        let (low, high, first, last) = (columns.low, columns.high, columns.first, columns.last)
         var previous: (x: Int, y: Int)?
-        for x in 0 ..< pixelWidth where low[x] <= high[x] {
+        for x in 0 ..< min(pixelWidth, low.count) where low[x] <= high[x] {
             guard let a = ys(low[x]), let b = ys(high[x]), let entry = ys(first[x]), let exit = ys(last[x]) else {
                 previous = nil
                 continue
@@ -121,6 +92,43 @@ struct BrailleCanvas {
         case 1: return "-"
         case 2: return "-"
         default: return "."
+        }
+    }
+}
+
+/// A series reduced to pixel columns: per column the min, max, first and last finite value
+/// (empty columns have low > high). One cheap pass over the points, however many; everything
+/// after it (the scale, the mapping to pixels, a log10) works per column.
+struct PixelColumns {
+    private(set) var low: [Double], high: [Double], first: [Double], last: [Double]
+
+    init(steps: [Int], values: [Double], range: Range<Int>, xs: XScale) {
+        let width = max(0, xs.pixels)
+        low = [Double](repeating: .infinity, count: width)
+        high = [Double](repeating: -.infinity, count: width)
+        first = [Double](repeating: .nan, count: width)
+        last = [Double](repeating: .nan, count: width)
+        // Steps increase, so the column only moves right: keep its figures in locals (no
+        // closure captures them, so they stay in registers) and store them when it changes.
+        var column = -1, columnLow = 0.0, columnHigh = 0.0, columnFirst = 0.0, columnLast = 0.0
+        for i in range {
+            let value = values[i]
+            guard value.isFinite else { continue }
+            let x = xs.pixel(steps[i])
+            if x != column {
+                if column >= 0 && column < width {
+                    low[column] = columnLow; high[column] = columnHigh; first[column] = columnFirst; last[column] = columnLast
+                }
+                column = x
+                columnLow = value; columnHigh = value; columnFirst = value
+            } else {
+                columnLow = min(columnLow, value)
+                columnHigh = max(columnHigh, value)
+            }
+            columnLast = value
+        }
+        if column >= 0 && column < width {
+            low[column] = columnLow; high[column] = columnHigh; first[column] = columnFirst; last[column] = columnLast
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Telemetry
 import Terminal
 
 /// The dashboard's loop over a `Screen`: folds what `feed` receives into the state, turns keys
@@ -6,7 +7,7 @@ import Terminal
 /// (a resize at once).
 ///
 /// `run()` returns, after giving the terminal back (`screen.restore()`), when:
-/// - the user quits: `q` on a replay or an ended run; on a live run `q` asks first and `y`
+/// - the user quits: `q` on a replay or a run that has ended; on a live run `q` asks first and `y`
 ///   emits `.control(.stop)`, then the app waits for `.ended` (pushed by the caller when the
 ///   job is over) and returns; a second `q` while waiting quits at once;
 /// - or the caller asks with `feed.requestExit()` (e.g. on Ctrl-C).
@@ -27,14 +28,19 @@ public final class DashboardApp {
     private let live: Bool
     /// The shortest time between two frames.
     public var frameInterval = 0.1
+    /// The mesh picker's predictions: every mesh of a world size for the run of this hello
+    /// (FrontendCLI's `PickerPlanner.planner()`); nil: the picker shows measured figures only. Set it before `run()`.
+    public var planner: ((Hello, Int) -> [MeshCandidate])?
 
     public init(screen: Screen, themes: [Theme], themeIndex: Int = 0, glyphs: Glyphs, live: Bool,
-                runName: String? = nil, onCommand: @escaping (DashboardCommand) -> Void = { _ in }) {
+                runName: String? = nil, maxWorldSize: Int = DashboardApp.defaultMaxWorldSize,
+                onCommand: @escaping (DashboardCommand) -> Void = { _ in }) {
         self.screen = screen
         self.themes = themes.isEmpty ? [.defaultDark] : themes
         self.glyphs = glyphs
         self.live = live
         self.onCommand = onCommand
+        view.picker.maxWorldSize = max(1, maxWorldSize)
         state = DashboardState(runName: runName)
         view.themeIndex = min(max(0, themeIndex), self.themes.count - 1)
     }
@@ -81,13 +87,23 @@ public final class DashboardApp {
     /// Applies a key; true when the app should return.
     private func handle(_ key: Key) -> Bool {
         let mesh = state.mesh
-        let context = KeyContext(live: live && !state.hasEnded, paused: state.phase == .paused,
-                                 replicate: mesh?.replicate ?? 1, shard: mesh?.shard ?? 1, themeCount: themes.count)
+        let context = KeyContext(live: live && !state.hasEnded && state.phase.isLive, paused: state.phase == .paused,
+                                 replicate: mesh?.replicate ?? 1, shard: mesh?.shard ?? 1, themeCount: themes.count,
+                                 meshSwitch: state.meshSwitch)
+        if view.overlay == .meshPicker { view.picker.candidates = pickerCandidates() }  // Enter reads them
         for command in KeyMap.handle(key, view: &view, context: context) {
             switch command {
             case .control(.pause): state.apply(.phase(.paused))
             case .control(.resume): state.apply(.phase(.running))
             case .control(.checkpoint): state.apply(.phase(.checkpointing))
+            case .reconfigure(let replicate, let shard):
+                state.apply(.switchRequested(replicate: replicate, shard: shard))
+                state.apply(.phase(.checkpointing))
+            case .retryPreviousMesh:
+                if case .failed(_, let replicate, let shard) = state.meshSwitch {
+                    state.apply(.switchRequested(replicate: replicate, shard: shard))
+                }
+                state.apply(.phase(.relaunching))
             default: break
             }
             onCommand(command)
@@ -99,9 +115,21 @@ public final class DashboardApp {
     private func drawFrame() {
         var frame = Buffer(width: screen.width, height: screen.height)
         let theme = themes[view.themeIndex % themes.count]
+        if view.overlay == .meshPicker { view.picker.candidates = pickerCandidates() }
         DashboardView.render(state, view, theme: theme, glyphs: glyphs, live: live,
                              now: ticking ? Date().timeIntervalSince1970 : nil, into: &frame)
         screen.draw(frame)
+    }
+
+    /// `--max-np`'s default: twice the cores.
+    public static var defaultMaxWorldSize: Int { ProcessInfo.processInfo.activeProcessorCount * 2 }
+
+    /// Predictions for the picker's world size and for every world size the run has used.
+    private func pickerCandidates() -> [MeshCandidate] {
+        guard let planner, let hello = state.hello else { return [] }
+        var worlds = [view.picker.worldSize]
+        for used in state.usedMeshes where !worlds.contains(used.replicate * used.shard) { worlds.append(used.replicate * used.shard) }
+        return worlds.flatMap { planner(hello, $0) }
     }
 
     static func monotonic() -> Double {

@@ -20,6 +20,14 @@ public enum DashboardInput: Equatable, Sendable {
     case output(String, isError: Bool)
     /// The front end's view of the run's phase.
     case phase(RunPhase)
+    /// A switch to the mesh [replicate, shard] began (the picker's Enter; the app applies it itself).
+    case switchRequested(replicate: Int, shard: Int)
+    /// The run switched to [replicate, shard]: its first step there came `seconds` after the request.
+    case switched(replicate: Int, shard: Int, seconds: Double)
+    /// The switch failed (what happened, in one line); the old mesh's checkpoint is intact.
+    case switchFailed(String)
+    /// The switch was refused before it began (e.g. no checkpoint folder); the run goes on.
+    case switchRefused(String)
     /// The job is over with this exit status (0: success); a live dashboard may now quit.
     case ended(status: Int32)
 }
@@ -28,6 +36,10 @@ public enum DashboardInput: Equatable, Sendable {
 public enum DashboardCommand: Equatable, Sendable {
     /// A command for the run (pause, resume, checkpoint, stop), to send to rank 0.
     case control(ControlCommand)
+    /// Move the run to the mesh [replicate, shard] (the picker's Enter): checkpoint, relaunch, reshard.
+    case reconfigure(replicate: Int, shard: Int)
+    /// After a failed switch, go on from the intact checkpoint on the mesh the run had before.
+    case retryPreviousMesh
     /// The user quit: `DashboardApp.run()` returns after emitting this.
     case quit
 }

@@ -19,7 +19,11 @@ public struct DashboardState: Equatable, Sendable {
     /// A mesh change whose first step has not come yet (its mark goes just before that step).
     private var meshChangePending = false
     public private(set) var throughput = ThroughputHistory()
-    public private(set) var log = LogHistory()
+    public internal(set) var log = LogHistory()
+    /// The latest step figures of every mesh the run has used, in order of first use (the picker).
+    public internal(set) var usedMeshes: [MeshMeasurement] = []
+    /// The latest mesh switch asked for in the picker, and how it went.
+    public internal(set) var meshSwitch: MeshSwitchStatus?
     /// Unix time of the first hello and of the latest event.
     public private(set) var startTime: Double?
     public private(set) var lastTime: Double?
@@ -54,6 +58,8 @@ public struct DashboardState: Equatable, Sendable {
             log.append(LogEntry(kind: isError ? .stderr : .output, rank: nil, text: line))
         case .phase(let phase):
             self.phase = phase
+        case .switchRequested, .switched, .switchFailed, .switchRefused:
+            applySwitch(input)
         case .ended(let status):
             endedStatus = status
             if phase.isLive || status != 0 { phase = status == 0 ? .finished : .failed }
@@ -69,6 +75,7 @@ public struct DashboardState: Equatable, Sendable {
                 ranks = []
             }
             hello = next
+            if case .failed = meshSwitch { meshSwitch = nil }  // a retry started again
             if phase == .starting || phase == .relaunching || phase == .resharding { phase = .running }
         case .step(let step):
             if meshChangePending {
@@ -80,7 +87,8 @@ public struct DashboardState: Equatable, Sendable {
             lr.record(step: step.step, value: step.lr)
             ranks = step.ranks
             throughput.append(step.ranks)
-            if phase == .starting || phase == .checkpointing { phase = .running }
+            recordMeasurement(step)
+            if phase == .starting || phase == .checkpointing || phase == .resharding { phase = .running }
         case .checkpoint(let checkpoint):
             if !checkpoints.contains(checkpoint.step) { checkpoints.append(checkpoint.step) }
             if phase == .checkpointing { phase = .running }

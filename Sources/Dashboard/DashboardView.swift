@@ -19,7 +19,10 @@ public enum DashboardView {
             return
         }
         buffer.fill(buffer.area, with: Cell(" ", style: theme.text))
-        let layout = PanelLayout(area: buffer.area)
+        // A small mesh needs a few rows (three per replica and a summary); a heat map takes what it gets.
+        let mesh = state.mesh
+        let meshRows = mesh.map { $0.worldSize < MeshPanel.heatMapRanks ? $0.replicate * 4 + 1 : .max } ?? 0
+        let layout = PanelLayout(area: buffer.area, meshRows: meshRows)
         Header(state: state, view: view, draw: draw, now: now).render(&buffer, layout.header)
         MeshPanel(state: state, view: view, draw: draw).render(&buffer, layout.mesh, focused: view.focus == .mesh)
         ThroughputPanel(state: state, draw: draw).render(&buffer, layout.throughput, focused: false)
@@ -45,18 +48,21 @@ public enum DashboardView {
 
 /// Where each panel goes at a given size (from 80x24 up). The header and the key line keep one
 /// size; the log pane takes a fifth of the rest (at least 4 rows); the mesh and throughput row
-/// two fifths of what remains (at least 8); the loss chart and the memory panel the rest, the
-/// memory panel a third of the width (at least 30 columns).
+/// what the mesh and the throughput's 8 lines need, at least 8 and at most two fifths of what
+/// remains; the loss chart and the memory panel the rest, the memory panel a third of the
+/// width (at least 30 columns).
 struct PanelLayout {
     let header, body, mesh, throughput, loss, memory, log, footer: Rect
 
-    init(area: Rect) {
+    /// - Parameter meshRows: the rows the mesh panel would like inside its border.
+    init(area: Rect, meshRows: Int = .max) {
         let rows = area.splitRows([.length(Header.height), .fill(min: 0), .length(1)])
         header = rows[0]
         body = rows[1]
         footer = rows[2]
         let logHeight = max(4, body.height / 5)
-        let topHeight = max(8, (body.height - logHeight) * 2 / 5)
+        let wanted = max(ThroughputPanel.rows, min(meshRows, 1000)) + 2
+        let topHeight = max(8, min(wanted, (body.height - logHeight) * 2 / 5))
         let parts = body.splitRows([.length(topHeight), .fill(min: 0), .length(logHeight)])
         let top = parts[0].splitColumns([.percentage(50), .fill(min: 0)])
         mesh = top[0]

@@ -44,7 +44,7 @@ public struct DrawContext {
     /// meter's background. Returns the cells it covered.
     func bar(_ buffer: inout Buffer, x: Int, y: Int, width: Int, fraction: Double, style: Style) {
         guard width > 0 else { return }
-        let eighths = Int((min(1, max(0, fraction.isFinite ? fraction : 0)) * Double(width * 8)).rounded())
+        let eighths = Format.cells(min(1, max(0, fraction.isFinite ? fraction : 0)) * Double(width * 8))
         let empty = theme.style(.meterBackground)
         for i in 0 ..< width {
             let filled = min(8, max(0, eighths - i * 8))
@@ -63,7 +63,7 @@ public struct DrawContext {
         let low = shown.min()!, high = shown.max()!
         let span = high - low
         for (i, value) in shown.enumerated() {
-            let level = span > 0 ? Int(((value - low) / span * 7).rounded()) + 1 : 4
+            let level = span > 0 ? Format.cells((value - low) / span * 7) + 1 : 4
             buffer.set(x + width - shown.count + i, y, glyphs.verticalEighths[min(8, max(1, level))], style)
         }
     }

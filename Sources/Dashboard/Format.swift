@@ -2,6 +2,13 @@ import Foundation
 
 /// Short human forms of the figures panels show (a few characters each).
 enum Format {
+    /// `value` rounded to a whole number of cells; telemetry can carry NaN and infinities (a
+    /// diverged run), which become 0, and absurd sizes are clamped, so drawing never traps.
+    static func cells(_ value: Double) -> Int {
+        guard value.isFinite else { return 0 }
+        return Int(min(1e9, max(-1e9, value)).rounded())
+    }
+
     /// Bytes in binary units: "512B", "270M", "1.08G".
     static func bytes(_ value: Int) -> String {
         let units = ["B", "K", "M", "G", "T"]
@@ -12,7 +19,7 @@ enum Format {
 
     /// A duration of a step: "850us", "123ms", "1.23s", "72.0s".
     static func seconds(_ value: Double) -> String {
-        guard value.isFinite else { return "-" }
+        guard value.isFinite, value >= 0, value < 1e12 else { return "-" }
         if value < 0.001 { return "\(Int((value * 1e6).rounded()))us" }
         if value < 1 { return "\(Int((value * 1e3).rounded()))ms" }
         return number(value, significant: 3) + "s"
@@ -20,7 +27,7 @@ enum Format {
 
     /// Wall time: "0:07", "12:03", "1:02:03".
     static func clock(_ value: Double) -> String {
-        guard value.isFinite, value >= 0 else { return "-" }
+        guard value.isFinite, value >= 0, value < 1e12 else { return "-" }
         let total = Int(value.rounded(.down))
         let (h, m, s) = (total / 3600, total / 60 % 60, total % 60)
         let two = { (n: Int) in n < 10 ? "0\(n)" : "\(n)" }

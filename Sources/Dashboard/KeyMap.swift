@@ -9,10 +9,13 @@ public struct KeyContext: Equatable, Sendable {
     public var replicate: Int
     public var shard: Int
     public var themeCount: Int
+    /// The latest mesh switch (a request under way blocks another; a failure enables `R`).
+    public var meshSwitch: MeshSwitchStatus?
 
-    public init(live: Bool, paused: Bool = false, replicate: Int, shard: Int, themeCount: Int) {
+    public init(live: Bool, paused: Bool = false, replicate: Int, shard: Int, themeCount: Int,
+                meshSwitch: MeshSwitchStatus? = nil) {
         self.live = live; self.paused = paused; self.replicate = replicate; self.shard = shard
-        self.themeCount = themeCount
+        self.themeCount = themeCount; self.meshSwitch = meshSwitch
     }
 }
 
@@ -20,6 +23,7 @@ public struct KeyContext: Equatable, Sendable {
 public enum KeyMap {
     public static func handle(_ key: Key, view: inout ViewState, context: KeyContext) -> [DashboardCommand] {
         if view.overlay == .quitConfirm { return confirmQuit(key, view: &view, context: context) }
+        if view.overlay == .meshPicker { return pickerKey(key, view: &view, context: context) }
         switch key {
         case .character("q"):
             if context.live && !view.stopping {
@@ -37,6 +41,10 @@ public enum KeyMap {
             return [.control(context.paused ? .resume : .pause)]
         case .character("c") where context.live:
             return [.control(.checkpoint)]
+        case .character("m"):
+            openPicker(&view, context: context)
+        case .character("R") where context.live:
+            if case .failed = context.meshSwitch { return [.retryPreviousMesh] }
         case .character("t"):
             view.themeIndex = (view.themeIndex + 1) % max(1, context.themeCount)
         case .character("s"):

@@ -12,6 +12,7 @@ struct LogPane {
         var title = "Log"
         if log.warnings > 0 { title += "\(draw.sep)\(log.warnings) warning" + (log.warnings == 1 ? "" : "s") }
         if log.errors > 0 { title += "\(draw.sep)\(log.errors) error" + (log.errors == 1 ? "" : "s") }
+        if view.logScroll > 0 { title += "\(draw.sep)\(min(view.logScroll, log.entries.count)) lines back" }
         let inside = draw.box(&buffer, rect, title: title, border: .divider, focused: focused)
         guard inside.height > 0, inside.width > 0 else { return }
         let scroll = min(view.logScroll, max(0, log.entries.count - inside.height))

@@ -21,24 +21,39 @@ struct LossPanel {
             buffer.put("waiting for the first step", x: plot.x + 1, y: plot.y, style: draw.theme.style(.inactive))
             return
         }
-        let scale = YScale(values: state.loss.values[window], also: smoothed[window], log: view.logScale)
         var canvas = BrailleCanvas(width: plot.width, height: plot.height)
         let steps = state.loss.steps
-        let (first, last) = (steps[window.lowerBound], steps[window.upperBound - 1])
+        let first = steps[window.lowerBound]
+        // The whole run's axis ends at a round step (1, 2 or 5 x 10^k, at most the run's total)
+        // so the curve grows rightwards instead of rescaling, and redrawing every cell, each step.
+        let lastStep = steps[window.upperBound - 1]
+        let last = view.zoom == nil ? Self.roundUp(lastStep, atMost: max(lastStep, state.totalSteps ?? lastStep)) : lastStep
         let xs = XScale(first: first, last: last, pixels: canvas.pixelWidth)
+        let raw = PixelColumns(steps: steps, values: state.loss.values, range: window, xs: xs)
+        let smooth = PixelColumns(steps: steps, values: smoothed, range: window, xs: xs)
+        let scale = YScale([raw.low, raw.high, smooth.low, smooth.high], log: view.logScale)
 
         let pixelHeight = canvas.pixelHeight
         let ys = { (value: Double) in scale.pixel(value, height: pixelHeight) }
         if view.showLR { plotOwnScale(&canvas, state.lr, as: 3, xs: xs, from: first) }
         if view.showGradNorm { plotOwnScale(&canvas, state.gradNorm, as: 2, xs: xs, from: first) }
         if view.smoothing > 0 {
-            canvas.plot(series: 0, steps: steps, values: state.loss.values, range: window, xs: xs, ys: ys)
+            canvas.plot(series: 0, columns: raw, ys: ys)
         }
-        canvas.plot(series: 1, steps: steps, values: smoothed, range: window, xs: xs, ys: ys)
+        canvas.plot(series: 1, columns: smooth, ys: ys)
         marks(&buffer, plot, xs: xs, first: first, last: last)
         canvas.draw(into: &buffer, x: plot.x, y: plot.y, styles: seriesStyles, braille: draw.glyphs.braille)
         axes(&buffer, inside, plot, scale: scale, first: first, last: last)
+    }
 
+    /// The smallest 1, 2 or 5 x 10^k at or above `step`, but not above `limit`.
+    static func roundUp(_ step: Int, atMost limit: Int) -> Int {
+        guard step < 1_000_000_000_000_000 else { return step }  // no round number above without overflow
+        var magnitude = 1
+        while true {
+            for factor in [1, 2, 5] where factor * magnitude >= step { return min(limit, factor * magnitude) }
+            magnitude *= 10
+        }
     }
 
     private var title: String {
@@ -70,8 +85,9 @@ struct LossPanel {
         item("loss \(raw)", seriesStyles[0].with(.bold))
         let smooth = smoothedLast.map { Format.number($0, significant: 4) } ?? "-"
         item("smoothed \(smooth) (\(Format.number(view.smoothing, significant: 2)))", seriesStyles[1])
-        if view.showGradNorm, let g = state.gradNorm.lastValue { item("grad norm \(Format.number(g))", seriesStyles[2]) }
-        if view.showLR, let lr = state.lr.lastValue { item("lr \(Format.number(lr))", seriesStyles[3]) }
+        // Grad norm and lr have their own scales: the legend gives their last value.
+        if view.showGradNorm, let g = state.gradNorm.lastValue { item("grad norm \(Format.number(g)) (own scale)", seriesStyles[2]) }
+        if view.showLR, let lr = state.lr.lastValue { item("lr \(Format.number(lr)) (own scale)", seriesStyles[3]) }
         if !state.checkpoints.isEmpty { item("\(markGlyph) checkpoint", draw.theme.style(.misc)) }
         if !state.meshChanges.isEmpty { item("M mesh change", draw.theme.style(.title)) }
     }
@@ -81,12 +97,11 @@ struct LossPanel {
     /// A series scaled between its own min and max over the window (grad norm, lr).
     private func plotOwnScale(_ canvas: inout BrailleCanvas, _ series: StepSeries, as index: Int8, xs: XScale, from first: Int) {
         let start = series.firstIndex(atOrAfter: first)
-        let values = series.values[start...]
-        guard !values.isEmpty else { return }
-        let scale = YScale(values: values, also: values[values.startIndex ..< values.startIndex], log: false)
+        guard start < series.count else { return }
+        let columns = PixelColumns(steps: series.steps, values: series.values, range: start ..< series.count, xs: xs)
+        let scale = YScale([columns.low, columns.high], log: false)
         let height = canvas.pixelHeight
-        canvas.plot(series: index, steps: series.steps, values: series.values, range: start ..< series.count, xs: xs,
-                    ys: { scale.pixel($0, height: height) })
+        canvas.plot(series: index, columns: columns, ys: { scale.pixel($0, height: height) })
     }
 
     private func marks(_ buffer: inout Buffer, _ plot: Rect, xs: XScale, first: Int, last: Int) {
@@ -146,20 +161,26 @@ struct XScale {
 struct YScale {
     let low: Double, high: Double, log: Bool
 
-    init<A: Collection, B: Collection>(values: A, also: B, log: Bool) where A.Element == Double, B.Element == Double {
+    /// Over every finite value of `groups` (positive ones on a log scale).
+    init(_ groups: [[Double]], log: Bool) {
         var low = Double.infinity, high = -Double.infinity
-        for v in values where v.isFinite && (!log || v > 0) { low = min(low, v); high = max(high, v) }
-        for v in also where v.isFinite && (!log || v > 0) { low = min(low, v); high = max(high, v) }
+        for group in groups {
+            for v in group where v.isFinite && (!log || v > 0) { low = min(low, v); high = max(high, v) }
+        }
         if low > high { low = 0; high = 1 }
         var (l, h) = log ? (Foundation.log10(low), Foundation.log10(high)) : (low, high)
         if h - l < 1e-12 { l -= 0.5; h += 0.5 }
-        self.low = l; self.high = h; self.log = log
+        // Out to a round unit (a fifth of the span's power of ten), so a new extreme moves the
+        // scale only now and then, not each step.
+        let unit = pow(10, floor(Foundation.log10(h - l))) / 5
+        self.low = floor(l / unit) * unit; self.high = ceil(h / unit) * unit; self.log = log
     }
 
     func pixel(_ value: Double, height: Int) -> Int? {
         guard value.isFinite, !log || value > 0 else { return nil }
         let v = log ? Foundation.log10(value) : value
-        return Int(((high - v) / (high - low) * Double(height - 1)).rounded())
+        let y = (high - v) / (high - low) * Double(height - 1)
+        return y.isFinite ? Format.cells(y) : nil
     }
 
     func value(atFraction fraction: Double) -> Double {

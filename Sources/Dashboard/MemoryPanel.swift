@@ -28,7 +28,7 @@ struct MemoryPanel {
             buffer.put("waiting for the first step", x: inside.x, y: inside.y + 1, style: draw.theme.style(.inactive))
             return
         }
-        let scale = ranks.reduce(1) { max($0, $1.peakResidentBytes, $1.residentBytes, $1.memory.values.reduce(0, +)) }
+        let scale = ranks.reduce(1) { max($0, $1.peakResidentBytes, $1.residentBytes, $1.memory.values.reduce(0, &+)) }
         let rows = inside.height - 2
         let selected = min(max(0, view.selectedRank), ranks.count - 1)
         let first = max(0, min(ranks.count - rows, selected - rows / 2))
@@ -67,15 +67,15 @@ struct MemoryPanel {
         buffer.fill(Rect(x: x, y: y, width: width, height: 1), with: empty)
         var cumulative = 0, column = 0
         for (index, category) in Self.categories.enumerated() {
-            cumulative += category.keys.reduce(0) { $0 + (rank.memory[$1] ?? 0) }
-            let end = Int((Double(cumulative) / Double(scale) * Double(width)).rounded())
+            cumulative &+= category.keys.reduce(0) { $0 &+ (rank.memory[$1] ?? 0) }
+            let end = Format.cells(Double(cumulative) / Double(scale) * Double(width))
             let style = draw.theme.style(category.color)
             while column < min(width, end) {
                 buffer.set(x + column, y, glyph(index), style)
                 column += 1
             }
         }
-        let position = { (bytes: Int) in min(width - 1, Int(Double(bytes) / Double(scale) * Double(width))) }
+        let position = { (bytes: Int) in min(width - 1, max(0, Format.cells(Double(bytes) / Double(scale) * Double(width) - 0.5))) }
         let marks: (Unicode.Scalar, Unicode.Scalar) = draw.glyphs.braille ? ("╏", "┃") : ("!", "|")
         buffer.set(x + position(rank.peakResidentBytes), y, marks.0, draw.theme.style(.title, [.bold]))
         buffer.set(x + position(rank.residentBytes), y, marks.1, draw.theme.style(.title, [.bold]))
@@ -84,9 +84,9 @@ struct MemoryPanel {
     private func totals(_ buffer: inout Buffer, _ row: Rect, _ ranks: [RankStep]) {
         var allocated = 0, resident = 0, peak = 0
         for rank in ranks {
-            allocated += rank.memory.values.reduce(0, +)
-            resident += rank.residentBytes
-            peak += rank.peakResidentBytes
+            allocated &+= rank.memory.values.reduce(0, &+)
+            resident &+= rank.residentBytes
+            peak &+= rank.peakResidentBytes
         }
         let text = "total \(Format.bytes(allocated)) alloc\(draw.sep)\(Format.bytes(resident)) rss\(draw.sep)\(Format.bytes(peak)) peak"
         buffer.put(Format.fit(text, row.width, ellipsis: draw.glyphs.ellipsis), x: row.x, y: row.y, style: draw.theme.style(.title))

@@ -12,8 +12,8 @@ struct MeshPanel {
     /// From this many ranks the mesh is always a heat map.
     static let heatMapRanks = 64
 
-    var replicate: Int { state.mesh?.replicate ?? max(1, state.ranks.count) }
-    var shard: Int { state.mesh?.shard ?? 1 }
+    var replicate: Int { max(1, state.mesh?.replicate ?? state.ranks.count) }
+    var shard: Int { max(1, state.mesh?.shard ?? 1) }
     var selected: Int { min(max(0, view.selectedRank), max(0, replicate * shard - 1)) }
 
     func render(_ buffer: inout Buffer, _ rect: Rect, focused: Bool) {
@@ -46,22 +46,32 @@ struct MeshPanel {
         return draw.theme.text
     }
 
-    /// Cells of text, one or two rows each; false when they do not fit.
+    /// Cells of text, three rows each (and a blank one if it fits) when there is room, else two or one;
+    /// false when they do not fit.
     private func drawGrid(_ buffer: inout Buffer, _ area: Rect) -> Bool {
         guard replicate * shard < Self.heatMapRanks else { return false }
-        let cellWidth = min(22, area.width / shard)
+        let cellWidth = min(30, area.width / shard)
         guard cellWidth >= 11 else { return false }
-        let twoRows = replicate * 2 <= area.height
-        guard twoRows || replicate <= area.height else { return false }
+        let rows = replicate * 3 <= area.height && cellWidth >= 20 ? 3 : replicate * 2 <= area.height ? 2 : replicate <= area.height ? 1 : 0
+        guard rows > 0 else { return false }
+        let pitch = rows == 3 && replicate * 4 <= area.height ? 4 : rows  // a blank row between replicas if it fits
         let e = draw.glyphs.ellipsis
         for r in 0 ..< replicate {
             for s in 0 ..< shard {
                 let rank = r * shard + s
-                let x = area.x + s * cellWidth, y = area.y + r * (twoRows ? 2 : 1)
+                let x = area.x + s * cellWidth, y = area.y + r * pitch
                 let f = figures(rank)
                 let memory = f.map { Format.bytes($0.residentBytes) } ?? "-"
                 let time = f.map { Format.seconds($0.seconds.total) } ?? "-"
-                let rowsText = twoRows ? ["r\(rank) \(host(rank))", "\(memory) \(time)"] : ["r\(rank) \(memory) \(time)"]
+                let rowsText: [String]
+                switch rows {
+                case 3:
+                    let peak = f.map { Format.bytes($0.peakResidentBytes) } ?? "-"
+                    let mfu = f.map { Format.number($0.mfu) + "%" } ?? "-"
+                    rowsText = ["r\(rank) \(host(rank))", "mem \(memory) peak \(peak)", "step \(time) mfu \(mfu)"]
+                case 2: rowsText = ["r\(rank) \(host(rank))", "\(memory) \(time)"]
+                default: rowsText = ["r\(rank) \(memory) \(time)"]
+                }
                 for (i, text) in rowsText.enumerated() {
                     buffer.put(Format.pad(" " + text, cellWidth - 1, ellipsis: e), x: x, y: y + i, style: style(rank))
                 }
@@ -86,6 +96,11 @@ struct MeshPanel {
         let top = max(0, min(totalLines - visible, selectedLine - visible / 2))
         let (low, high) = stepTimeRange()
         let theme = draw.theme, shades = draw.glyphs.shades
+        // One colour per shade, looked up once (not per rank).
+        let heat = (0 ..< shades.count).map {
+            Style(foreground: theme.color(.cpu, at: (Double($0) + 0.5) / Double(shades.count)), background: theme[.mainBackground])
+        }
+        let (selectedStyle, inactive, groupBackground) = (theme.selected, theme.style(.inactive), theme[.selectedBackground])
         for line in top ..< min(totalLines, top + visible) {
             let r = line / linesPerReplica, first = (line % linesPerReplica) * perLine
             if labelWidth > 0 && first == 0 {
@@ -96,16 +111,17 @@ struct MeshPanel {
                 let rank = r * shard + s
                 let x = cells.x + (s - first) * cellWidth, y = area.y + 1 + line - top
                 var glyph: Unicode.Scalar = draw.glyphs.braille ? "\u{00B7}" : "."
-                var cellStyle = theme.style(.inactive)
+                var cellStyle = inactive
                 if let time = figures(rank)?.seconds.total {
                     let t = high > low ? (time - low) / (high - low) : 0
-                    glyph = shades[min(shades.count - 1, Int(t * Double(shades.count)))]
-                    cellStyle = Style(foreground: theme.color(.cpu, at: t), background: theme[.mainBackground])
+                    let level = min(shades.count - 1, max(0, Format.cells(t * Double(shades.count) - 0.5)))
+                    glyph = shades[level]
+                    cellStyle = heat[level]
                 }
                 if rank == selected {
-                    cellStyle = theme.selected
+                    cellStyle = selectedStyle
                 } else if MeshGroups.related(rank, to: selected, shard: shard) {
-                    cellStyle = theme.monochrome ? cellStyle.with(.underline) : cellStyle.on(theme[.selectedBackground])
+                    cellStyle = theme.monochrome ? cellStyle.with(.underline) : cellStyle.on(groupBackground)
                 }
                 for i in 0 ..< cellWidth { buffer.set(x + i, y, glyph, cellStyle) }
             }

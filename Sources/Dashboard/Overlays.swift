@@ -12,6 +12,8 @@ struct Overlays {
         ("q", "quit (live: asks, y stops the run, n cancels)"),
         ("p", "pause / resume the run"),
         ("c", "checkpoint now"),
+        ("m", "mesh picker: choose a mesh, Enter switches"),
+        ("R", "after a failed switch: retry on the old mesh"),
         ("t", "next theme"),
         ("s / S", "more / less loss smoothing"),
         ("y", "log scale for the loss"),
@@ -30,6 +32,7 @@ struct Overlays {
         case .help: helpBox(&buffer, area)
         case .details: detailsBox(&buffer, area)
         case .quitConfirm: quitBox(&buffer, area)
+        case .meshPicker: MeshPickerOverlay(state: state, view: view, draw: draw, live: live).render(&buffer, area)
         }
     }
 
@@ -65,11 +68,15 @@ struct Overlays {
             ("host \(identity?.host ?? "?")  pid \(identity.map { "\($0.pid)" } ?? "?")", text),
         ]
         if let f = figures {
-            rows.append(("resident \(Format.bytes(f.residentBytes))  peak \(Format.bytes(f.peakResidentBytes))", text))
+            var resident = "resident \(Format.bytes(f.residentBytes))  peak \(Format.bytes(f.peakResidentBytes))"
+            if let host = identity?.hostMemoryBytes, host > 0 {
+                resident += "  (\(Format.number(Double(f.residentBytes) / Double(host) * 100))% of the host's \(Format.bytes(host)))"
+            }
+            rows.append((resident, text))
             rows.append(("memory by category", head))
             for (label, keys) in [("parameters", ["parameters"]), ("gathered", ["gathered_parameters"]), ("gradients", ["gradients"]),
                                   ("optimizer", ["optimizer"]), ("activations", ["activations"]), ("buffers", ["communication", "scratch"])] {
-                let bytes = keys.reduce(0) { $0 + (f.memory[$1] ?? 0) }
+                let bytes = keys.reduce(0) { $0 &+ (f.memory[$1] ?? 0) }
                 rows.append(("  " + Format.pad(label, 12, ellipsis: draw.glyphs.ellipsis) + Format.bytes(bytes), text))
             }
             rows.append(("collectives (this step)", head))

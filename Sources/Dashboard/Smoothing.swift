@@ -11,8 +11,13 @@ public enum Smoothing {
             guard value.isFinite else { out[i] = value; continue }
             last = last * w + (1 - w) * value
             accumulated += 1
-            debias *= w
-            out[i] = w == 1 ? last : last / (1 - debias)
+            // Once w^n is below half an ulp of 1 the divisor is exactly 1: skip the division.
+            if debias > 1e-17 {
+                debias *= w
+                out[i] = w == 1 ? last : last / (1 - debias)
+            } else {
+                out[i] = last
+            }
         }
         return out
     }

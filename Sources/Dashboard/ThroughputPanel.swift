@@ -7,6 +7,8 @@ struct ThroughputPanel {
     let draw: DrawContext
 
     static let labelWidth = 7
+    /// Lines it draws when it has room: gauge, tokens, step, split, four sparklines.
+    static let rows = 8
 
     func render(_ buffer: inout Buffer, _ rect: Rect, focused: Bool) {
         let inside = draw.box(&buffer, rect, title: "Throughput", border: .throughputBox, focused: focused)
@@ -72,8 +74,8 @@ struct ThroughputPanel {
     private func splitBar(_ buffer: inout Buffer, x: Int, y: Int, width: Int, total: Double, compute: Double, wait: Double) {
         guard width > 0, total > 0 else { return }
         let theme = draw.theme
-        let computeCells = Int((min(1, compute / total) * Double(width)).rounded())
-        let waitCells = min(width - computeCells, Int((min(1, wait / total) * Double(width)).rounded()))
+        let computeCells = min(width, max(0, Format.cells(compute / total * Double(width))))
+        let waitCells = min(width - computeCells, max(0, Format.cells(wait / total * Double(width))))
         let (full, half) = draw.glyphs.braille ? (draw.glyphs.shades[3], draw.glyphs.shades[1]) : ("#", "~")
         for i in 0 ..< width {
             if i < computeCells {

@@ -1,7 +1,7 @@
 /// How the user looks at the run (everything keys change), separate from the run itself.
 public struct ViewState: Equatable, Sendable {
     public enum Focus: CaseIterable, Sendable { case mesh, loss, log }
-    public enum Overlay: Equatable, Sendable { case none, help, details, quitConfirm }
+    public enum Overlay: Equatable, Sendable { case none, help, details, quitConfirm, meshPicker }
 
     public var focus: Focus = .mesh
     public var selectedRank = 0
@@ -18,6 +18,8 @@ public struct ViewState: Equatable, Sendable {
     public var logScroll = 0
     /// The user confirmed quitting a live run: waiting for it to end.
     public var stopping = false
+    /// The mesh picker's world size, selection and predictions (`m`).
+    public var picker = MeshPickerView()
 
     public init() {}
 

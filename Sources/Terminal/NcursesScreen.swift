@@ -43,7 +43,7 @@ public final class NcursesScreen: Screen {
     public init(terminalType: String?, output: UnsafeMutablePointer<FILE>, input: UnsafeMutablePointer<FILE>,
                 ownsFiles: Bool = false, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         unicodeLocale = Self.selectUTF8Locale()
-        guard let screen = newterm(terminalType, output, input) else {
+        guard let screen = TerminalRestorer.keepingInterruptHandlers({ newterm(terminalType, output, input) }) else {
             if ownsFiles { fclose(output); fclose(input) }
             let name = terminalType ?? environment["TERM"] ?? "(TERM not set)"
             throw StartError(description: "cannot start the terminal '\(name)': unknown to terminfo or not a terminal")
@@ -130,8 +130,8 @@ public final class NcursesScreen: Screen {
     public func restore() {
         guard !restored else { return }
         restored = true
-        guard TerminalRestorer.active == screen else { return }  // the exit hook did it already
-        TerminalRestorer.active = nil
+        if TerminalRestorer.active == screen { TerminalRestorer.active = nil }
+        // Even when the exit hook got here first: a second endwin is harmless (ERR).
         set_term(screen)
         endwin()
     }

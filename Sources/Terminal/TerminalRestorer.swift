@@ -23,6 +23,19 @@ enum TerminalRestorer {
         for signalNumber in fatalSignals { signal(signalNumber, restoreThenDie) }
     }
 
+    /// Runs `body` (newterm) and puts SIGINT's and SIGTERM's handling back as it was: ncurses
+    /// catches them when they are left at the default, and they belong to the launcher.
+    static func keepingInterruptHandlers<T>(_ body: () -> T) -> T {
+        var savedInterrupt = sigaction(), savedTerminate = sigaction()
+        sigaction(SIGINT, nil, &savedInterrupt)
+        sigaction(SIGTERM, nil, &savedTerminate)
+        defer {
+            sigaction(SIGINT, &savedInterrupt, nil)
+            sigaction(SIGTERM, &savedTerminate, nil)
+        }
+        return body()
+    }
+
     /// endwin on the active screen, if any (called from the hooks: no allocation here).
     static func restoreActive() {
         guard let screen = active else { return }

@@ -73,6 +73,33 @@ final class DashboardAppTests: XCTestCase {
         wait(for: [finished], timeout: 5)
     }
 
+    func testPauseResumeAndCheckpointShowAtOnce() {
+        let screen = BufferScreen(width: 80, height: 24)
+        var commands: [DashboardCommand] = []
+        let lock = NSLock()
+        let app = DashboardApp(screen: screen, themes: [.defaultDark], glyphs: .unicode, live: true) { command in
+            lock.lock(); commands.append(command); lock.unlock()
+        }
+        let finished = expectation(description: "run() returned")
+        Thread.detachNewThread { app.run(); finished.fulfill() }
+        for input in Fixtures.smallRun().prefix(6) { app.feed.push(input) }
+        func phaseShown(_ phase: String) -> () -> Bool {
+            { (screen.frame?.lines.first ?? "").hasSuffix(phase + " ") }
+        }
+        waitUntil("running", phaseShown("running"))
+        screen.press(.character("p"))
+        waitUntil("paused", phaseShown("paused"))
+        screen.press(.character("p"))
+        waitUntil("running again", phaseShown("running"))
+        screen.press(.character("c"))
+        waitUntil("checkpointing", phaseShown("checkpointing"))
+        app.feed.push(Fixtures.record(Fixtures.start + 9, .checkpoint(Checkpoint(step: 2, path: "c", bytes: 1, seconds: 0.1))))
+        waitUntil("running after the checkpoint", phaseShown("running"))
+        app.feed.requestExit()
+        wait(for: [finished], timeout: 5)
+        XCTAssertEqual(commands, [.control(.pause), .control(.resume), .control(.checkpoint)])
+    }
+
     func testRequestExitReturns() {
         let screen = BufferScreen(width: 80, height: 24)
         let app = DashboardApp(screen: screen, themes: [], glyphs: .ascii, live: true)

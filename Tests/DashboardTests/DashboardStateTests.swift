@@ -122,6 +122,19 @@ final class DashboardStateTests: XCTestCase {
         }
     }
 
+    func testMonochromeDrawsWithAttributesOnly() {
+        let mono = Theme(name: "monochrome", colors: [:], monochrome: true)
+        for inputs in [Fixtures.smallRun(), Fixtures.bigMesh()] {
+            var view = ViewState()
+            view.showGradNorm = true
+            view.selectedRank = 3
+            let buffer = render(Fixtures.state(inputs), view, width: 160, height: 48, theme: mono)
+            let coloured = buffer.cells.filter { $0.style.foreground != .default || $0.style.background != .default }
+            XCTAssertEqual(coloured.count, 0)
+            XCTAssertTrue(buffer.cells.contains { $0.style.attributes.contains(.reverse) }, "the selection shows in reverse")
+        }
+    }
+
     func testTooSmallSaysTheSizeItNeeds() {
         let text = render(DashboardState(), width: 79, height: 30).text
         XCTAssertTrue(text.contains("Width = 79 Height = 30"), text)

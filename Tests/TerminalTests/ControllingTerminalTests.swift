@@ -17,7 +17,12 @@ final class ControllingTerminalTests: XCTestCase {
         }) {
             setsid()
             guard open(pty.path, O_RDWR) >= 0 else { _exit(4) }  // now the controlling terminal
+            signal(SIGINT, SIG_DFL)
+            signal(SIGTERM, SIG_DFL)
             guard let screen = try? NcursesScreen(terminalType: "xterm-256color") else { _exit(5) }
+            // ncurses catches default SIGINT/SIGTERM in its first newterm of a process; the
+            // launcher owns them, so the screen must leave them alone.
+            guard Self.isDefault(SIGINT), Self.isDefault(SIGTERM) else { _exit(7) }
             var frame = Buffer(width: screen.width, height: screen.height)
             frame.put("ready \(screen.width)x\(screen.height)", x: 0, y: 0)
             screen.draw(frame)
@@ -29,9 +34,15 @@ final class ControllingTerminalTests: XCTestCase {
             _exit(0)
         }
         XCTAssertTrue(resized, "the child never drew: \(written.text)")
-        XCTAssertEqual(status, 0, "child exit status \(status >> 8) (4: open, 5: screen, 6: no resize key)")
+        XCTAssertEqual(status, 0, "child exit status \(status >> 8) (4: open, 5: screen, 6: no resize key, 7: SIGINT/SIGTERM taken)")
         XCTAssertTrue(written.contains("ready 80x24"), written.text)
         XCTAssertTrue(written.contains("resized 100x30"), written.text)
         XCTAssertTrue(written.contains("\u{1b}[?1049l"), "restored: \(written.text)")
+    }
+
+    private static func isDefault(_ signalNumber: Int32) -> Bool {
+        var action = sigaction()
+        sigaction(signalNumber, nil, &action)
+        return action.__sigaction_handler.sa_handler == nil  // SIG_DFL is 0
     }
 }

@@ -65,6 +65,9 @@ final class NcursesScreenTests: XCTestCase {
         XCTAssertTrue(written.contains("\u{1b}]4;16;rgb:12/34/56"), written.text)
         XCTAssertTrue(written.contains("\u{1b}]4;17;rgb:07/FE/81"), written.text)
         XCTAssertTrue(written.contains("38;5;16"), written.text)
+        screen.restore()
+        let restoring = pty.drain()
+        XCTAssertTrue(restoring.contains("\u{1b}]104\u{07}"), "the palette is reset on the way out: \(restoring.text)")
     }
 
     func testKeysAreDecodedFromTheTerminalsInput() throws {
@@ -135,5 +138,12 @@ final class NcursesScreenTests: XCTestCase {
         screen.draw(sampleFrame(width: 80, height: 24))
         XCTAssertEqual(pty.drain(), [], "a restored screen draws nothing")
         XCTAssertEqual(pty.localFlags, cooked)
+    }
+
+    func testAnUnknownTerminalIsAOneLineErrorNamingIt() throws {
+        let pty = try PseudoTerminal(columns: 80, rows: 24)
+        XCTAssertThrowsError(try NcursesScreen(terminalType: "no-such-terminal", output: pty.output, input: pty.input)) {
+            XCTAssertEqual("\($0)", "cannot start the terminal 'no-such-terminal': unknown to terminfo or not a terminal")
+        }
     }
 }

@@ -5,11 +5,12 @@ import XCTest
 /// The colours each kind of terminal gets, on a pseudo-terminal: 24-bit on a direct-colour
 /// terminfo entry, the 8 basic colours on plain xterm, attributes alone on a monochrome one.
 final class TerminalKindsTests: XCTestCase {
-    private func draw(on terminalType: String, _ frame: Buffer) throws -> (NcursesScreen, [UInt8]) {
+    private func draw(on terminalType: String, _ frame: Buffer, environment: [String: String] = [:]) throws
+        -> (NcursesScreen, [UInt8]) {
         let pty = try PseudoTerminal(columns: frame.width, rows: frame.height)
         let screen: NcursesScreen
         do {
-            screen = try NcursesScreen(terminalType: terminalType, output: pty.output, input: pty.input, environment: [:])
+            screen = try NcursesScreen(terminalType: terminalType, output: pty.output, input: pty.input, environment: environment)
         } catch {
             throw XCTSkip("\(terminalType) is not available: \(error)")
         }
@@ -57,6 +58,14 @@ final class TerminalKindsTests: XCTestCase {
         XCTAssertTrue(written.contains("38:2::250:10:10"), written.text)
         XCTAssertTrue(written.contains("38:2::18:52:86"), written.text)
         XCTAssertTrue(written.contains("48:2::1:2:3"), written.text)
+    }
+
+    /// tmux announces truecolor but cannot redefine colours: the nearest of 256.
+    func testTmuxGetsTheNearestOf256EvenWhenTruecolorIsAnnounced() throws {
+        let (screen, written) = try draw(on: "tmux-256color", colourFrame(), environment: ["COLORTERM": "truecolor"])
+        XCTAssertEqual(screen.colorDepth, .indexed256)
+        XCTAssertTrue(written.contains("38;5;196"), written.text)
+        XCTAssertFalse(written.contains("]4;"), "no palette redefinition: \(written.text)")
     }
 
     func testEightColourTerminalGetsTheNearestBasicColour() throws {

@@ -1,0 +1,79 @@
+import XCTest
+import Dashboard
+import FrontendCLI
+import Model
+import Planner
+import Telemetry
+import Terminal
+
+/// FrontendCLI's adapter from the Planner to the picker: the figures the picker shows for a
+/// debugmodel run on 4 ranks are Plan's, and other world sizes keep the run's global batch.
+final class MeshPickerPlannerTests: XCTestCase {
+    /// A debugmodel hello as meshtop-rank sends it, with the ranks' own command line.
+    private func hello(replicate: Int, shard: Int, localBatch: Int = 8, gradAccum: Int = 1, arguments: [String]) -> Hello {
+        let c = ModelConfig.debugmodel
+        let world = replicate * shard
+        let config = RunConfig(steps: 10, seqLen: 256, localBatchSize: localBatch, globalBatchSize: localBatch * gradAccum * world,
+                               gradAccum: gradAccum, warmupSteps: 2, lr: 8e-4, maxNorm: 1, seed: 0, threads: 1,
+                               dataPath: "data/tinyshakespeare.txt", tokenizerPath: "data/tokenizer.json", arguments: arguments)
+        let model = ModelSummary(flavor: "debugmodel", dim: c.dim, nLayers: c.nLayers, nHeads: c.nHeads, nKVHeads: c.nKVHeads ?? c.nHeads,
+                                 vocabSize: c.vocabSize, parameters: c.parameterCount)
+        return Hello(config: config, mesh: MeshLayout(replicate: replicate, shard: shard, strategy: "hsdp"), model: model,
+                     flopsPerToken: 1, peak: PeakInfo(flops: 1, source: "given", detail: ""),
+                     ranks: (0 ..< world).map { RankIdentity(rank: $0, host: "h", pid: 1) })
+    }
+
+    private func expected(_ predictions: [MeshPrediction]) -> [MeshCandidate] {
+        let best = Plan.bestForMemory(predictions)?.mesh, least = Plan.leastCommunication(predictions)?.mesh
+        return predictions.map {
+            MeshCandidate(replicate: $0.mesh.replicate, shard: $0.mesh.shard, memory: $0.memoryByName, residentBytes: $0.residentBytes,
+                          bytesSent: $0.bytesSentByName, bestMemory: $0.mesh == best, leastCommunication: $0.mesh == least)
+        }
+    }
+
+    func testDebugmodelOnFourRanksIsPlans() {
+        let run = hello(replicate: 2, shard: 2, arguments: ["--mesh", "2x2", "--steps", "10", "--bucket-mb", "2", "--no-reshard-after-forward"])
+        let candidates = PickerPlanner.candidates(for: run, worldSize: 4)
+        let workload = Workload(model: .debugmodel, localBatchSize: 8, seqLen: 256, gradAccum: 1, bucketMB: 2, reshardAfterForward: false)
+        XCTAssertEqual(candidates, expected(Plan.candidates(worldSize: 4, workload: workload)))
+        XCTAssertEqual(candidates.map { [$0.replicate, $0.shard] }, [[4, 1], [2, 2], [1, 4]])
+        XCTAssertEqual(candidates.filter(\.bestMemory).count, 1)
+        XCTAssertEqual(candidates.filter(\.leastCommunication).count, 1)
+        XCTAssertNotEqual(candidates, PickerPlanner.candidates(for: hello(replicate: 2, shard: 2, arguments: []), worldSize: 4),
+                          "--no-reshard-after-forward from the ranks' command line changes the gathered parameters")
+        let shown = Set(["parameters", "gradients", "optimizer", "gathered_parameters", "activations"])
+        for c in candidates {
+            XCTAssertTrue(shown.isSubset(of: Set(c.memory.keys)), "the picker's categories are the telemetry names")
+            XCTAssertTrue(Set(c.bytesSent.keys).isSubset(of: ["all_reduce", "all_gather", "reduce_scatter"]))
+        }
+        // As drawn: the (2, 2) row shows Plan's parameters and resident figures.
+        var view = ViewState()
+        view.overlay = .meshPicker
+        view.picker = MeshPickerView(worldSize: 4, maxWorldSize: 4, selected: 1, candidates: candidates)
+        var state = DashboardState()
+        state.apply(.record(TelemetryRecord(time: 0, event: .hello(run))))
+        var frame = Buffer(width: 160, height: 48)
+        DashboardView.render(state, view, theme: .defaultDark, glyphs: .unicode, live: true, into: &frame)
+        assertSnapshot(frame, named: "meshpicker-debugmodel-160x48")
+    }
+
+    func testOtherWorldSizesKeepTheGlobalBatch() {
+        let run = hello(replicate: 2, shard: 2, arguments: ["--mesh", "2x2", "--no-reshard-after-forward"])  // 32 sequences
+        let two = Workload(model: .debugmodel, localBatchSize: 8, seqLen: 256, gradAccum: 2, reshardAfterForward: false)
+        XCTAssertEqual(PickerPlanner.candidates(for: run, worldSize: 2), expected(Plan.candidates(worldSize: 2, workload: two)))
+        let eight = Workload(model: .debugmodel, localBatchSize: 4, seqLen: 256, gradAccum: 1, reshardAfterForward: false)
+        XCTAssertEqual(PickerPlanner.candidates(for: run, worldSize: 8), expected(Plan.candidates(worldSize: 8, workload: eight)))
+        let three = PickerPlanner.candidates(for: run, worldSize: 3)
+        XCTAssertEqual(three.map { [$0.replicate, $0.shard] }, [[3, 1], [1, 3]])
+        XCTAssertEqual(Set(three.map(\.unavailable)), ["3 ranks cannot keep the global batch of 32 sequences"])
+    }
+
+    func testAModelThatIsNotItsFlavorIsRefusedByName() {
+        var run = hello(replicate: 4, shard: 1, arguments: [])
+        run.model.parameters += 1
+        let candidates = PickerPlanner.candidates(for: run, worldSize: 4)
+        XCTAssertEqual(candidates.count, 3)
+        XCTAssertEqual(candidates.first?.unavailable,
+                       "the run's model (6139137 parameters) is not the debugmodel flavor with its dimensions")
+    }
+}
