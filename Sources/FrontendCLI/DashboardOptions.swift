@@ -37,7 +37,7 @@ public struct DashboardOptions: ParsableArguments {
     }
 
     /// The dashboard on the controlling terminal, or nil (with the reason on stderr) when there is none.
-    func makeApp(live: Bool, runName: String?) -> (DashboardApp, [String])? {
+    func makeApp(live: Bool, runName: String?, maxWorldSize: Int = DashboardApp.defaultMaxWorldSize) -> (DashboardApp, [String])? {
         let screen: NcursesScreen
         do { screen = try NcursesScreen() } catch {
             fputs("meshtop: \(error): running headless\n", stderr)
@@ -45,7 +45,7 @@ public struct DashboardOptions: ParsableArguments {
         }
         let (themes, index, warnings) = self.themes()
         let app = DashboardApp(screen: screen, themes: themes, themeIndex: index, glyphs: glyphs(for: screen),
-                               live: live, runName: runName)
+                               live: live, runName: runName, maxWorldSize: maxWorldSize)
         return (app, warnings)
     }
 }

@@ -6,7 +6,8 @@ import Terminal
 
 /// `meshtop run` on a terminal: the dashboard owns this thread and the terminal; the job runs on
 /// another thread and everything it hears (rank 0's events, its own notices, mpirun's output)
-/// goes into the dashboard's feed. Keys come back as control commands for rank 0.
+/// goes into the dashboard's feed. Keys come back as control commands for rank 0 and as mesh
+/// switches of the job (the picker, docs/reconfiguration.md).
 extension RunCommand {
     /// Runs `job` under the dashboard and returns its exit status; nil when there is no terminal
     /// to draw on (the caller then runs headless).
@@ -17,7 +18,7 @@ extension RunCommand {
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         let interrupted = InterruptWatch()
-        guard let (app, warnings) = dashboard.makeApp(live: true, runName: runName) else { return nil }
+        guard let (app, warnings) = dashboard.makeApp(live: true, runName: runName, maxWorldSize: maxNP) else { return nil }
         let feed = app.feed
         for warning in warnings { feed.push(.launcher(warning)) }
         job.say = { feed.push(.launcher($0)) }
@@ -28,22 +29,35 @@ extension RunCommand {
             if case .log(let line) = event.event, !echoes.admit(line.message, fromEvents: true) { return }
             feed.push(.record(event))
         }
-        job.onPhase = { change in feed.push(.phase(RunPhase(change.phase))) }
+        job.onPhase = { change in feed.push(Self.input(for: change)) }
         job.options.output = .lines { line, isStderr in
             if isStderr || echoes.admit(line, fromEvents: false) { feed.push(.output(line, isError: isStderr)) }
         }
+        let retry = RetryGate()
+        app.planner = PickerPlanner.planner()
         app.onCommand = { command in
-            guard case .control(let control) = command else { return }
-            if !receiver.send(control) { feed.push(.launcher("rank 0 is not connected: \(control.name) was not sent")) }
+            switch command {
+            case .control(let control):
+                if !receiver.send(control) { feed.push(.launcher("rank 0 is not connected: \(control.name) was not sent")) }
+            case .reconfigure(let replicate, let shard):
+                do { try job.reconfigure(to: MeshTarget(replicate: replicate, shard: shard), worldSize: replicate * shard) } catch {
+                    feed.push(.switchRefused("\(error)"))
+                }
+            case .retryPreviousMesh:
+                retry.open()
+            case .quit:
+                break
+            }
         }
 
-        // Ctrl-C or SIGTERM: the job stops (the launcher's own handling); then the dashboard goes too.
+        // The job: its generations, then after a failed switch (the dashboard stays, offering R)
+        // a retry on the old mesh each time the user asks. Ctrl-C or SIGTERM stops it (the
+        // launcher's own handling), and then the dashboard goes too.
         let outcome = JobOutcome()
         let worker = Thread {
-            let status: Int32
-            do { status = try job.run() } catch {
-                feed.push(.launcher("\(error)"))
-                status = 1
+            var status = Self.attempt(feed) { try job.run() }
+            while case .switchFailed = job.state, retry.wait() {
+                status = Self.attempt(feed) { try job.retryOnPreviousMesh() }
             }
             outcome.set(status)
             feed.push(.ended(status: status))
@@ -54,13 +68,32 @@ extension RunCommand {
 
         // Quitting while the job still runs (a second q, or q before it answered): end it as a
         // Ctrl-C would: ask rank 0 to stop, kill after the grace period (a second signal at once).
-        if outcome.status == nil {
+        // After a failed switch nothing runs: the job just ends.
+        retry.close()
+        if outcome.status == nil, case .running = job.state {
             fputs("meshtop: stopping the job\n", stderr)
             kill(getpid(), SIGINT)
         }
         let status = outcome.wait()
         print(Self.summary(app.state, status: status))
         return status
+    }
+
+    /// A blocking job call's status; an error it throws is shown and counts as status 1.
+    static func attempt(_ feed: DashboardFeed, _ body: () throws -> Int32) -> Int32 {
+        do { return try body() } catch {
+            feed.push(.launcher("\(error)"))
+            return 1
+        }
+    }
+
+    /// What the header shows of a switch: its phase, how long it took once done, or its failure.
+    static func input(for change: Job.Switch) -> DashboardInput {
+        if let failure = change.failure { return .switchFailed(failure) }
+        if change.phase == .running, let seconds = change.seconds {
+            return .switched(replicate: change.to.replicate, shard: change.to.shard, seconds: seconds)
+        }
+        return .phase(RunPhase(change.phase))
     }
 
     /// The name the header shows: the job's description, else the model and the data.
@@ -78,71 +111,3 @@ extension RunCommand {
     }
 }
 
-extension RunPhase {
-    init(_ phase: Job.Phase) {
-        switch phase {
-        case .checkpointing: self = .checkpointing
-        case .relaunching: self = .relaunching
-        case .resharding: self = .resharding
-        case .running: self = .running
-        }
-    }
-}
-
-/// The job thread's exit status, once it is known.
-final class JobOutcome: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var value: Int32?
-
-    var status: Int32? { condition.lock(); defer { condition.unlock() }; return value }
-
-    func set(_ status: Int32) {
-        condition.lock(); value = status; condition.broadcast(); condition.unlock()
-    }
-
-    func wait() -> Int32 {
-        condition.lock(); defer { condition.unlock() }
-        while value == nil { condition.wait() }
-        return value!
-    }
-}
-
-/// Whether SIGINT or SIGTERM arrived (the launcher acts on them; the dashboard only needs to know).
-final class InterruptWatch: @unchecked Sendable {
-    private let lock = NSLock()
-    private var seen = false
-    private var sources: [DispatchSourceSignal] = []
-
-    init() {
-        for number in [SIGINT, SIGTERM] {
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in self?.lock.withLock { self?.seen = true } }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    var happened: Bool { lock.withLock { seen } }
-}
-
-/// Pairs up the lines two sources both deliver (rank 0's log lines: printed, and sent as events)
-/// so each is shown once, whichever comes first.
-final class EchoFilter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var unmatched: [Bool: [String]] = [true: [], false: []]
-    private let limit = 256
-
-    /// Whether to show `line` from this source: not when the other source already delivered it.
-    func admit(_ line: String, fromEvents: Bool) -> Bool {
-        let text = line.trimmingCharacters(in: .whitespaces)
-        return lock.withLock {
-            if let index = unmatched[!fromEvents]!.firstIndex(of: text) {
-                unmatched[!fromEvents]!.remove(at: index)
-                return false
-            }
-            unmatched[fromEvents]!.append(text)
-            if unmatched[fromEvents]!.count > limit { unmatched[fromEvents]!.removeFirst() }
-            return true
-        }
-    }
-}

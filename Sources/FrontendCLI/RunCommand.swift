@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dashboard
 import Foundation
 import Launcher
 import Mesh
@@ -46,6 +47,11 @@ public struct RunCommand: ParsableCommand {
     @Option(name: .customLong("np"), help: "Ranks to start. Default: R x S of --mesh, else one per core.")
     public var np: Int?
 
+    @Option(name: .customLong("max-np"), help: ArgumentHelp(
+        "The most ranks the dashboard's mesh picker offers when changing the world size (< and >).",
+        discussion: "Default: twice the cores of this machine."))
+    public var maxNP: Int = DashboardApp.defaultMaxWorldSize
+
     @Option(help: ArgumentHelp("A hostfile for mpirun (ranks on several nodes).", valueName: "file"))
     public var hostfile: String?
 
@@ -76,6 +82,7 @@ public struct RunCommand: ParsableCommand {
         var config = try training.resolve(model: model.resolve())
         try checkpoints.apply(to: &config)
         try config.validate()
+        guard maxNP >= 1 else { throw LaunchError("--max-np \(maxNP): must be at least 1") }
         if let hostfile, !FileManager.default.fileExists(atPath: hostfile) {
             throw LaunchError("--hostfile \(hostfile): no such file")
         }
