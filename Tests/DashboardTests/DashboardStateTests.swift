@@ -108,6 +108,28 @@ final class DashboardStateTests: XCTestCase {
         for rank in [0, 2, 6, 8] { XCTAssertEqual(styles[rank], theme.text, "rank \(rank)") }
     }
 
+    func testSelectionHighlightsItsGroupsOnTheHeatMap() {
+        var view = ViewState()
+        view.selectedRank = 200  // (8, 64): replica 3, shard 8
+        let theme = Theme.defaultDark
+        let buffer = render(Fixtures.state(Fixtures.bigMesh()), view, width: 160, height: 48, theme: theme)
+        let top = buffer.lines.firstIndex { $0.contains("Mesh [8, 64]") }!
+        // The heat map's rows: "r0 " ... "r7 " after the legend, one row per replica (64 shards fit).
+        var selected: [(Int, Int)] = [], grouped: [(Int, Int)] = []
+        for r in 0 ..< 8 {
+            let y = top + 2 + r
+            XCTAssertTrue(buffer.lines[y].hasPrefix("│r\(r) "), buffer.lines[y])
+            for s in 0 ..< 64 {
+                let style = buffer[4 + s, y].style
+                if style == theme.selected { selected.append((r, s)) }
+                if style.background == theme[.selectedBackground] && style != theme.selected { grouped.append((r, s)) }
+            }
+        }
+        XCTAssertEqual(selected.map { "\($0)" }, ["(3, 8)"])
+        XCTAssertEqual(grouped.count, 63 + 7, "its row (shard group) and its column (replicate group)")
+        XCTAssertTrue(grouped.allSatisfy { $0.0 == 3 || $0.1 == 8 })
+    }
+
     func testAsciiModeDrawsOnlyAscii() {
         for inputs in [Fixtures.smallRun(), Fixtures.bigMesh(), Fixtures.resumedRun()] {
             var view = ViewState()
