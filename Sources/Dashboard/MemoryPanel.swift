@@ -53,9 +53,11 @@ struct MemoryPanel {
 
     private func legend(_ buffer: inout Buffer, _ row: Rect) {
         var x = row.x
+        let short = row.width < Self.categories.count * 5 + 10  // two-letter labels when narrow
         for (index, category) in Self.categories.enumerated() {
             let style = draw.theme.style(category.color)
-            x += buffer.put("\(glyph(index))\(category.label) ", x: x, y: row.y, style: style, maxWidth: row.maxX - x)
+            let label = short ? String(category.label.prefix(2)) : category.label
+            x += buffer.put("\(glyph(index))\(label) ", x: x, y: row.y, style: style, maxWidth: row.maxX - x)
         }
         let marks = draw.glyphs.braille ? "┃rss ╏peak" : "|rss !peak"
         buffer.put(marks, x: x, y: row.y, style: draw.theme.style(.title), maxWidth: row.maxX - x)

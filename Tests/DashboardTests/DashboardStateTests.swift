@@ -3,7 +3,7 @@ import Dashboard
 import Telemetry
 import Terminal
 
-/// The reducer: resume without zig-zag, mesh changes, marks, logs, phases; and the smoothing.
+/// The reducer: resume without zig-zag, mesh changes, marks, logs, phases, throughput; and the smoothing.
 final class DashboardStateTests: XCTestCase {
     func testResumeContinuesOneCurve() {
         let state = Fixtures.state(Fixtures.resumedRun())
@@ -76,69 +76,5 @@ final class DashboardStateTests: XCTestCase {
         for i in [0, 1, 2, 4] { XCTAssertEqual(got[i], expected[i], accuracy: 1e-12) }
         XCTAssertTrue(got[3].isNaN)
         XCTAssertEqual(Smoothing.debiasedEMA(values, weight: 0).filter(\.isFinite), [4, 2, 8, 1])
-    }
-
-    func testMeshGroups() {
-        // (2, 3): rank 4 sits at replica 1, shard 1.
-        XCTAssertEqual(MeshGroups.replicateGroup(ofRank: 4, replicate: 2, shard: 3), [1, 4])
-        XCTAssertEqual(MeshGroups.shardGroup(ofRank: 4, replicate: 2, shard: 3), [3, 4, 5])
-    }
-
-    func testSelectionHighlightsItsGroupsOnTheGrid() {
-        var inputs = [Fixtures.hello(replicate: 3, shard: 3, steps: 10, time: 0)]
-        inputs.append(Fixtures.step(1, world: 9, shard: 3, time: 1))
-        let state = Fixtures.state(inputs)
-        var view = ViewState()
-        view.selectedRank = 4
-        let theme = Theme.defaultDark
-        let buffer = render(state, view, width: 160, height: 48, theme: theme)
-        // Each cell starts with " r<rank> "; read its style there.
-        var styles: [Int: Style] = [:]
-        for y in 0 ..< buffer.height {
-            let line = buffer.lines[y]
-            for rank in 0 ..< 9 {
-                if let range = line.range(of: " r\(rank) node") {
-                    styles[rank] = buffer[line.distance(from: line.startIndex, to: range.lowerBound) + 1, y].style
-                }
-            }
-        }
-        XCTAssertEqual(styles.count, 9, "every rank's cell found")
-        XCTAssertEqual(styles[4], theme.selected)
-        for rank in [1, 7, 3, 5] { XCTAssertEqual(styles[rank], theme.style(.highlight, [.bold]), "rank \(rank)") }
-        for rank in [0, 2, 6, 8] { XCTAssertEqual(styles[rank], theme.text, "rank \(rank)") }
-    }
-
-    func testAsciiModeDrawsOnlyAscii() {
-        for inputs in [Fixtures.smallRun(), Fixtures.bigMesh(), Fixtures.resumedRun()] {
-            var view = ViewState()
-            view.showGradNorm = true
-            view.showLR = true
-            for overlay in [ViewState.Overlay.none, .help, .details, .quitConfirm] {
-                view.overlay = overlay
-                let buffer = render(Fixtures.state(inputs), view, width: 160, height: 48, glyphs: .ascii)
-                let bad = buffer.cells.first { !$0.scalar.isASCII }
-                XCTAssertNil(bad, "non-ASCII \(bad.map { String($0.scalar) } ?? "") with overlay \(overlay)")
-            }
-        }
-    }
-
-    func testMonochromeDrawsWithAttributesOnly() {
-        let mono = Theme(name: "monochrome", colors: [:], monochrome: true)
-        for inputs in [Fixtures.smallRun(), Fixtures.bigMesh()] {
-            var view = ViewState()
-            view.showGradNorm = true
-            view.selectedRank = 3
-            let buffer = render(Fixtures.state(inputs), view, width: 160, height: 48, theme: mono)
-            let coloured = buffer.cells.filter { $0.style.foreground != .default || $0.style.background != .default }
-            XCTAssertEqual(coloured.count, 0)
-            XCTAssertTrue(buffer.cells.contains { $0.style.attributes.contains(.reverse) }, "the selection shows in reverse")
-        }
-    }
-
-    func testTooSmallSaysTheSizeItNeeds() {
-        let text = render(DashboardState(), width: 79, height: 30).text
-        XCTAssertTrue(text.contains("Width = 79 Height = 30"), text)
-        XCTAssertTrue(text.contains("Width = 80 Height = 24"), text)
-        XCTAssertFalse(render(DashboardState(), width: 80, height: 24).text.contains("too small"))
     }
 }
