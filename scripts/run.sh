@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds meshtop in release mode and runs the main job.
-# Extra arguments go to `meshtop run` (e.g. --mesh 4x1, --steps 100, --metrics-file run.jsonl).
+# Extra arguments go to `meshtop run` (e.g. --mesh 2x2, --steps 100, --no-tui).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 swift build -c release
 bin="$(swift build -c release --show-bin-path)"
-# meshtop run starts 4 ranks of meshtop-rank under mpirun (oversubscribed, one BLAS thread each,
-# --allow-run-as-root as root) and prints torchtitan's log lines; later options win.
-exec "$bin/meshtop" run --no-tui --mesh 2x2 "$@" </dev/null
+# meshtop run: the debugmodel with one rank per core on (N, 1) under mpirun; the dashboard on a
+# terminal (it reads keys from /dev/tty), torchtitan's log lines otherwise; later options win.
+exec "$bin/meshtop" run "$@" </dev/null
