@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dashboard
+import Launcher
 import Model
 import Planner
 import RankCLI
@@ -50,13 +51,9 @@ public enum PickerPlanner {
         }
         // Only the strategies' options are read; a command line that does not parse leaves their defaults.
         let options = (try? RankCommand.parse(hello.config.arguments)).map(\.training) ?? TrainingOptions()
-        let global = hello.config.globalBatchSize
-        guard worldSize >= 1, global % worldSize == 0 else {
-            throw PlanError("\(worldSize) ranks cannot keep the global batch of \(global) sequences")
-        }
-        let share = global / worldSize
-        let local = stride(from: min(hello.config.localBatchSize, share), through: 1, by: -1).first { share % $0 == 0 } ?? 1
-        let workload = Workload(model: model, localBatchSize: local, seqLen: hello.config.seqLen, gradAccum: share / local,
+        let split = try GlobalBatch(localBatchSize: hello.config.globalBatchSize, gradAccum: 1, ranks: 1)
+            .split(ranks: worldSize, keepingLocalBatch: hello.config.localBatchSize)
+        let workload = Workload(model: model, localBatchSize: split.localBatchSize, seqLen: hello.config.seqLen, gradAccum: split.gradAccum,
                                 bucketMB: options.bucketMB, reshardAfterForward: !options.noReshardAfterForward)
         try workload.validate()
         return workload

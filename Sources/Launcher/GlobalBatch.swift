@@ -19,8 +19,15 @@ public struct GlobalBatch: Equatable, Sendable {
         guard ranks >= 1, mesh.replicate >= 1, mesh.shard >= 1 else {
             throw LaunchError("mesh \(mesh.replicate)x\(mesh.shard): replicate and shard must be at least 1")
         }
-        guard sequences % ranks == 0 else {
-            throw LaunchError("mesh \(mesh.replicate)x\(mesh.shard): \(ranks) ranks cannot keep the global batch of \(sequences) sequences (not a multiple of \(ranks))")
+        do { return try split(ranks: ranks, keepingLocalBatch: localBatchSize) } catch {
+            throw LaunchError("mesh \(mesh.replicate)x\(mesh.shard): \(error)")
+        }
+    }
+
+    /// The same for `ranks` ranks, whatever their mesh (the mesh picker's world sizes).
+    public func split(ranks: Int, keepingLocalBatch localBatchSize: Int) throws -> (localBatchSize: Int, gradAccum: Int) {
+        guard ranks >= 1, sequences % ranks == 0 else {
+            throw LaunchError("\(ranks) ranks cannot keep the global batch of \(sequences) sequences (not a multiple of \(ranks))")
         }
         let perRank = sequences / ranks
         let local = stride(from: min(localBatchSize, perRank), through: 1, by: -1).first { perRank % $0 == 0 } ?? 1

@@ -65,7 +65,7 @@ final class MeshPickerPlannerTests: XCTestCase {
         XCTAssertEqual(PickerPlanner.candidates(for: run, worldSize: 8), expected(Plan.candidates(worldSize: 8, workload: eight)))
         let three = PickerPlanner.candidates(for: run, worldSize: 3)
         XCTAssertEqual(three.map { [$0.replicate, $0.shard] }, [[3, 1], [1, 3]])
-        XCTAssertEqual(Set(three.map(\.unavailable)), ["3 ranks cannot keep the global batch of 32 sequences"])
+        XCTAssertEqual(Set(three.map(\.unavailable)), ["3 ranks cannot keep the global batch of 32 sequences (not a multiple of 3)"])
     }
 
     func testAModelThatIsNotItsFlavorIsRefusedByName() {
