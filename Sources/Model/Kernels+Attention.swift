@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -25,7 +26,14 @@ extension Kernels {
 
     static func attentionScratchPerWorker(seqLen: Int, headDim: Int, blockRows: Int) -> Int {
         let rows = min(blockRows, seqLen)
-        return (2 * rows * seqLen + seqLen + rows * headDim + rows + 64 + 15) / 16 * 16
+        let blas = 2 * rows * seqLen + seqLen + rows * headDim + rows + 64
+        let avx2 = Int(ck_attention_scratch_floats(Int32(seqLen), Int32(headDim)))
+        return (max(blas, avx2) + 15) / 16 * 16
+    }
+
+    /// The AVX2 attention (CKernels) replaces the per-head sgemm calls when probabilities are not kept.
+    static func avx2Attention(headDim: Int, kept: Bool) -> Bool {
+        useAVX2 && !kept && ck_attention_supports(Int32(headDim)) != 0
     }
 
     /// Floats of kept probabilities per (batch, head): the computed part of every query block
@@ -81,9 +89,18 @@ extension Kernels {
         let rep = heads / kvHeads
         let perWorker = attentionScratchPerWorker(seqLen: T, headDim: hd, blockRows: requestedBlockRows)
         let perHead = attentionProbabilityPerHead(seqLen: T, blockRows: requestedBlockRows)
+        let avx2 = avx2Attention(headDim: hd, kept: probabilities != nil)
+        let C = heads * hd, KV = kvHeads * hd, W = C + 2 * KV
         parallelFor(batch * kvHeads) { unit, worker in
             let b = unit / kvHeads, group = unit % kvHeads
             for h in (group * rep)..<((group + 1) * rep) {
+                if avx2 {
+                    let base = qkv + b * T * W
+                    ck_attention_forward_head(out + b * T * C + h * hd, Int32(C), lse + (b * heads + h) * T,
+                                              base + h * hd, base + C + group * hd, base + C + KV + group * hd,
+                                              Int32(W), Int32(T), Int32(hd), scratch + worker * perWorker)
+                    continue
+                }
                 attentionForwardHead(out: out, lse: lse, qkv: qkv, b: b, h: h, seqLen: T, heads: heads,
                                      kvHeads: kvHeads, headDim: hd, scratch: scratch + worker * perWorker,
                                      blockRows: requestedBlockRows,

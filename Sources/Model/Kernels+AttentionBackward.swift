@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -22,6 +23,7 @@ extension Kernels {
         let perWorker = attentionScratchPerWorker(seqLen: T, headDim: hd, blockRows: requestedBlockRows)
         let perHead = attentionProbabilityPerHead(seqLen: T, blockRows: requestedBlockRows)
         let C = heads * hd, KV = kvHeads * hd, W = C + 2 * KV
+        let avx2 = avx2Attention(headDim: hd, kept: probabilities != nil)
         parallelFor(batch * kvHeads) { unit, worker in
             let b = unit / kvHeads, group = unit % kvHeads
             // dk and dv of this group are accumulated over query blocks and over the heads sharing them.
@@ -31,6 +33,14 @@ extension Kernels {
                 (row + C + KV + group * hd).update(repeating: 0, count: hd)
             }
             for h in (group * rep)..<((group + 1) * rep) {
+                if avx2 {
+                    let base = qkv + b * T * W, dbase = dqkv + b * T * W, o = b * T * C + h * hd
+                    ck_attention_backward_head(dbase + h * hd, dbase + C + group * hd, dbase + C + KV + group * hd,
+                                               dOut + o, out + o, Int32(C), lse + (b * heads + h) * T,
+                                               base + h * hd, base + C + group * hd, base + C + KV + group * hd,
+                                               Int32(W), Int32(T), Int32(hd), scratch + worker * perWorker)
+                    continue
+                }
                 attentionBackwardHead(dqkv: dqkv, dOut: dOut, out: out, lse: lse, qkv: qkv, b: b, h: h, seqLen: T,
                                       heads: heads, kvHeads: kvHeads, headDim: hd,
                                       scratch: scratch + worker * perWorker, blockRows: requestedBlockRows,

@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -28,6 +29,7 @@ extension Kernels {
 
     static func swigluForwardRange(g: UnsafeMutablePointer<Float>, h1: UnsafePointer<Float>,
                                    h3: UnsafePointer<Float>, count: Int) {
+        if useAVX2 { ck_swiglu_forward(g, h1, h3, count); return }
         var i = 0
         while i + 16 <= count {
             let a = load16(h1 + i)
@@ -55,6 +57,7 @@ extension Kernels {
     static func swigluBackwardRange(dh1: UnsafeMutablePointer<Float>, dh3: UnsafeMutablePointer<Float>,
                                     dg: UnsafePointer<Float>, h1: UnsafePointer<Float>,
                                     h3: UnsafePointer<Float>, count: Int) {
+        if useAVX2 { ck_swiglu_backward(dh1, dh3, dg, h1, h3, count); return }
         var i = 0
         while i + 16 <= count {
             let a = load16(h1 + i), g = load16(dg + i)

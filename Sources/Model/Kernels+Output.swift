@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -29,6 +30,10 @@ extension Kernels {
             parallelFor(w) { part, _ in
                 for i in (m * part / w)..<(m * (part + 1) / w) {
                     let row = logits + i * vocab, t = Int(targets[r0 + i])
+                    if useAVX2 {
+                        tokenLoss[r0 + i] = ck_softmax_cross_entropy_row(row, Int32(vocab), Int32(t))
+                        continue
+                    }
                     let target = row[t]
                     let mx = rowMax(row, vocab)
                     let sum = expShiftSum(row, vocab, mx)

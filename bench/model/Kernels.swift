@@ -43,6 +43,15 @@ func benchKernels(seqLen T: Int, reps: Int) {
     report("rope (q and k)", minimumTime(reps) { Kernels.rope(qkv, rowStride: W, batch: B, seqLen: T, heads: 2 * H, headDim: hd, table: table, inverse: false) }, perStep: 12)
     report("swigluForward", minimumTime(reps) { Kernels.swigluForward(g: g, h1: h1, h3: h3, count: n * F) }, perStep: 6)
     report("swigluBackward", minimumTime(reps) { Kernels.swigluBackward(dh1: dh, dh3: g, dg: dh, h1: h1, h3: h3, count: n * F) }, perStep: 6)
+    let xw = buf(V * d, 0.05), dx = buf(n * d), dW = buf(V * d), tokenLoss = buf(n), logits = buf(256 * V)
+    report("outputForward (3 GEMMs + softmax cross-entropy)", minimumTime(reps) {
+        _ = Kernels.outputForward(x: x, weight: xw, targets: targets, n: n, dim: d, vocab: V, dx: dx, dWeight: dW,
+                                  tokenLoss: tokenLoss, logits: logits, chunkRows: 256)
+    }, perStep: 1)
+    report("attentionForward (as trained: probabilities not kept)", minimumTime(reps) {
+        Kernels.attentionForward(out: att, lse: lse, qkv: qkv, batch: B, seqLen: T, heads: H, kvHeads: H, headDim: hd,
+                                 scratch: scratch)
+    }, perStep: 6)
     GemmProfile.enabled = true
     GemmProfile.reset()
     let af = minimumTime(reps) {
