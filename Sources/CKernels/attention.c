@@ -35,15 +35,17 @@ CK_AVX2 CK_INLINE void forward_head(float *out, int C, float *lse, const float *
             float *s = S + (long)r * Tp;
             const int valid = r < rows ? i0 + r + 1 : 0;
             __m256 m = _mm256_set1_ps(-INFINITY), sum = _mm256_setzero_ps();
-            for (int j0 = 0; j0 < width; j0 += 8)
+            for (int j0 = 0; j0 < valid; j0 += 8)
                 m = _mm256_max_ps(m, _mm256_blendv_ps(m, _mm256_loadu_ps(s + j0), ck_lanes_below(j0, valid)));
             const __m256 mx = _mm256_set1_ps(valid ? ck_hmax(m) : 0);
-            for (int j0 = 0; j0 < width; j0 += 8) {
+            int j0 = 0;
+            for (; j0 < valid; j0 += 8) {
                 __m256 e = _mm256_and_ps(ck_exp8(_mm256_sub_ps(_mm256_loadu_ps(s + j0), mx)),
                                          ck_lanes_below(j0, valid));
                 _mm256_storeu_ps(s + j0, e);
                 sum = _mm256_add_ps(sum, e);
             }
+            for (; j0 < width; j0 += 8) _mm256_storeu_ps(s + j0, _mm256_setzero_ps());   // masked: no exp
             const float total = ck_hsum(sum);
             if (r < rows) lse[i0 + r] = _mm256_cvtss_f32(mx) + logf(total);
             inv[r] = r < rows ? 1.0f / total : 0;

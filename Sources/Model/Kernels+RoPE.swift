@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -14,6 +15,10 @@ extension Kernels {
     /// inverse: rotate by -angle (the backward of the rotation).
     public static func rope(_ x: UnsafeMutablePointer<Float>, rowStride: Int, batch: Int, seqLen: Int,
                             heads: Int, headDim: Int, table: UnsafePointer<Float>, inverse: Bool) {
+        if useAVX2 && headDim % 8 == 0 {
+            ck_rope(x, rowStride, Int32(batch), Int32(seqLen), Int32(heads), Int32(headDim), table, inverse ? 1 : 0)
+            return
+        }
         let half = headDim / 2
         let sign: Float = inverse ? -1 : 1
         for b in 0..<batch {

@@ -79,7 +79,7 @@ public enum GemmProfile {
 /// n = number of tokens (batch * seqLen). Nothing here allocates.
 public enum Kernels {
 
-    /// Whether the attention core, SwiGLU and the softmax cross-entropy run through the AVX2/FMA kernels
+    /// Whether the attention core, SwiGLU, RoPE and the softmax cross-entropy run through the AVX2/FMA kernels
     /// (CKernels) instead of the portable Swift ones (built for baseline x86-64: SSE2): true where the CPU has
     /// AVX2 and FMA. Settable so tests and benchmarks can compare the two.
     nonisolated(unsafe) public static var useAVX2 = ck_avx2_available() != 0

@@ -46,6 +46,24 @@ final class AVX2KernelTests: XCTestCase {
         }
     }
 
+    func testRoPEMatchesSwiftKernels() {
+        var rng = TestRandom(14)
+        let batch = 2, T = 13, heads = 3, hd = 16, stride = heads * hd + 5   // rows wider than the heads
+        var table = [Float](repeating: 0, count: T * hd)
+        Kernels.fillRopeTable(&table, maxSeqLen: T, headDim: hd, theta: 10000)
+        let x = rng.floats(batch * T * stride)
+        for inverse in [false, true] {
+            func run(_ avx2: Bool) -> [Float] {
+                Kernels.useAVX2 = avx2
+                var y = x
+                Kernels.rope(&y, rowStride: stride, batch: batch, seqLen: T, heads: heads, headDim: hd, table: table,
+                             inverse: inverse)
+                return y
+            }
+            assertClose(run(true), run(false), "rope (inverse \(inverse))")
+        }
+    }
+
     func testSwiGLUMatchesSwiftKernels() {
         var rng = TestRandom(12)
         let count = 1003

@@ -32,4 +32,8 @@ void ck_swiglu_backward(float *dh1, float *dh3, const float *dg, const float *h1
 /// In place: row = softmax(row) minus the one-hot of target; returns -log softmax(row)[target].
 float ck_softmax_cross_entropy_row(float *row, int n, int target);
 
+/// RoPE in place over rows of x (see Kernels.rope); headDim a multiple of 8.
+void ck_rope(float *x, long rowStride, int batch, int seqLen, int heads, int headDim, const float *table,
+             int inverse);
+
 #endif
