@@ -27,7 +27,9 @@ let package = Package(
         .target(name: "Checksum"),
         .target(name: "Tokenizer", dependencies: ["Checksum"]),
         .target(name: "Dataset", dependencies: ["Checksum", "Tokenizer"]),
-        .target(name: "Model", dependencies: ["CBLAS", "Memory"]),
+        // AVX2/FMA kernels (attention core, element-wise passes) the Model picks at run time.
+        .target(name: "CKernels"),
+        .target(name: "Model", dependencies: ["CBLAS", "CKernels", "Memory"]),
         .target(name: "Optim"),
         .target(name: "SafeTensors"),
         .target(name: "Parallel", dependencies: ["Collectives", "Memory", "Model"]),

@@ -41,8 +41,17 @@ func benchKernels(seqLen T: Int, reps: Int) {
     report("rmsNormForward", minimumTime(reps) { Kernels.rmsNormForward(out: y, rstd: rstd, x: x, weight: w, n: n, dim: d, eps: 1e-5) }, perStep: 13)
     report("rmsNormBackward", minimumTime(reps) { Kernels.rmsNormBackward(dx: y, accumulate: true, dWeight: dw, dOut: x, x: x, rstd: rstd, weight: w, n: n, dim: d) }, perStep: 13)
     report("rope (q and k)", minimumTime(reps) { Kernels.rope(qkv, rowStride: W, batch: B, seqLen: T, heads: 2 * H, headDim: hd, table: table, inverse: false) }, perStep: 12)
-    report("swigluForward", minimumTime(reps) { Kernels.swigluForward(g: g, h1: h1, h3: h3, count: n * F) }, perStep: 6)
+    report("swigluForward", minimumTime(reps) { Kernels.swigluForward(g: g, h1: h1, h3: h3, count: n * F) }, perStep: 12)   // 6 forward + 6 recomputed in the backward
     report("swigluBackward", minimumTime(reps) { Kernels.swigluBackward(dh1: dh, dh3: g, dg: dh, h1: h1, h3: h3, count: n * F) }, perStep: 6)
+    let xw = buf(V * d, 0.05), dx = buf(n * d), dW = buf(V * d), tokenLoss = buf(n), logits = buf(256 * V)
+    report("outputForward (3 GEMMs + softmax cross-entropy)", minimumTime(reps) {
+        _ = Kernels.outputForward(x: x, weight: xw, targets: targets, n: n, dim: d, vocab: V, dx: dx, dWeight: dW,
+                                  tokenLoss: tokenLoss, logits: logits, chunkRows: 256)
+    }, perStep: 1)
+    report("attentionForward (as trained: probabilities not kept)", minimumTime(reps) {
+        Kernels.attentionForward(out: att, lse: lse, qkv: qkv, batch: B, seqLen: T, heads: H, kvHeads: H, headDim: hd,
+                                 scratch: scratch)
+    }, perStep: 6)
     GemmProfile.enabled = true
     GemmProfile.reset()
     let af = minimumTime(reps) {

@@ -1,6 +1,7 @@
 // Times forward+backward of the llama3 debugmodel (batch 8) at seq_len 256 and 1024.
 // usage: bench-model [threads=1] [steps=3] [seqLens=256,1024]     (ATTN_BLOCK=n: attention query block rows)
 //        (KERNEL_THREADS=n: threads for the attention core and element-wise kernels; default = BLAS threads)
+//        (NO_AVX2=1: the portable Swift kernels instead of CKernels' AVX2/FMA ones, for comparison)
 //        bench-model kernels [seqLen=256] [reps=20]              (each non-GEMM kernel, minimum of reps;
 //                                                                KERNEL_THREADS=n workers for them)
 // Prints the mean fwd/bwd time of the timed steps, split into dense GEMM (cblas_sgemm outside attention),
@@ -21,6 +22,7 @@ func cpuSeconds() -> Double {
 }
 
 let args = CommandLine.arguments
+if getenv("NO_AVX2") != nil { Kernels.useAVX2 = false }
 if args.count > 1 && args[1] == "kernels" {
     openblas_set_num_threads(1)
     if let k = getenv("KERNEL_THREADS").flatMap({ Int(String(cString: $0)) }) { Kernels.workers = k }

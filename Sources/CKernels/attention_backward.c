@@ -1,0 +1,86 @@
+// Backward of ck_attention_forward_head (see attention.c), probabilities recomputed from the saved lse:
+// per block of ROWS queries, P = exp(S - lse) and dP = dO V^T over the unmasked keys, dS = P (dP - D) scale,
+// then dQ = dS K (written), dK += dS^T Q and dV += P^T dO into dense per-head sums added to dk, dv at the end.
+#include "CKernels.h"
+#include "attention_parts.h"
+#include <math.h>
+
+CK_AVX2 CK_INLINE void backward_head(float *dq, float *dk, float *dv, const float *dOut, const float *out, int C,
+                                     const float *lse, const float *q, const float *k, const float *v, int W,
+                                     int T, const int HD, float *scratch) {
+    const int Tp = padded(T);
+    float *KT = scratch, *VT = KT + HD * Tp, *Kp = VT + HD * Tp, *dKh = Kp + (long)Tp * HD;
+    float *dVh = dKh + (long)T * HD, *P = dVh + (long)T * HD, *dS = P + ROWS * Tp, *D = dS + ROWS * Tp;
+    const float scale = 1.0f / sqrtf((float)HD);
+    pack_transposed(KT, k, W, T, Tp, HD);
+    pack_transposed(VT, v, W, T, Tp, HD);
+    pack_rows(Kp, k, W, T, HD);
+    memset(dKh, 0, sizeof(float) * 2 * T * HD);   // dKh and dVh
+    for (int i = 0; i < T; i++) {
+        __m256 s = _mm256_setzero_ps();
+        for (int c = 0; c < HD / 8; c++)
+            s = _mm256_fmadd_ps(_mm256_loadu_ps(dOut + (long)i * C + 8 * c), _mm256_loadu_ps(out + (long)i * C + 8 * c), s);
+        D[i] = ck_hsum(s);
+    }
+    const __m256 sc = _mm256_set1_ps(scale);
+    for (int i0 = 0; i0 < T; i0 += ROWS) {
+        const int rows = T - i0 < ROWS ? T - i0 : ROWS, nk = i0 + rows, width = (nk + 15) / 16 * 16;
+        const float *a[ROWS], *g[ROWS];
+        for (int r = 0; r < ROWS; r++) {
+            const long row = r < rows ? i0 + r : T - 1;
+            a[r] = q + row * W; g[r] = dOut + row * C;
+        }
+        products(P, Tp, a, KT, width, HD, scale);
+        products(dS, Tp, g, VT, width, HD, 1.0f);
+        for (int r = 0; r < ROWS; r++) {
+            const int valid = r < rows ? i0 + r + 1 : 0;   // rows past the end get P = dS = 0
+            const __m256 l = _mm256_set1_ps(valid ? lse[i0 + r] : 0), dd = _mm256_set1_ps(valid ? D[i0 + r] : 0);
+            float *p = P + (long)r * Tp, *ds = dS + (long)r * Tp;
+            for (int j0 = 0; j0 < width; j0 += 8) {
+                __m256 pv = _mm256_and_ps(ck_exp8(_mm256_sub_ps(_mm256_loadu_ps(p + j0), l)), ck_lanes_below(j0, valid));
+                _mm256_storeu_ps(p + j0, pv);
+                _mm256_storeu_ps(ds + j0, _mm256_mul_ps(_mm256_mul_ps(pv, _mm256_sub_ps(_mm256_loadu_ps(ds + j0), dd)), sc));
+            }
+        }
+        __m256 acc[ROWS][HD / 8];
+        WEIGHTED_ROWS(HD, acc, dS, Tp, Kp, nk)
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < HD / 8; c++) _mm256_storeu_ps(dq + (long)(i0 + r) * W + 8 * c, acc[r][c]);
+        // dK[j] += sum_r dS[r][j] q_r;  dV[j] += sum_r P[r][j] dO_r   (j < nk)
+        for (int c = 0; c < HD / 8; c++) {
+            __m256 qa[ROWS], ga[ROWS];
+            for (int r = 0; r < ROWS; r++) {
+                qa[r] = _mm256_loadu_ps(a[r] + 8 * c);
+                ga[r] = _mm256_loadu_ps(g[r] + 8 * c);
+            }
+            for (int j = 0; j < nk; j++) {
+                float *dkj = dKh + (long)j * HD + 8 * c, *dvj = dVh + (long)j * HD + 8 * c;
+                __m256 tk = _mm256_mul_ps(_mm256_broadcast_ss(dS + j), qa[0]);
+                __m256 tv = _mm256_mul_ps(_mm256_broadcast_ss(P + j), ga[0]);
+                for (int r = 1; r < ROWS; r++) {
+                    tk = _mm256_fmadd_ps(_mm256_broadcast_ss(dS + (long)r * Tp + j), qa[r], tk);
+                    tv = _mm256_fmadd_ps(_mm256_broadcast_ss(P + (long)r * Tp + j), ga[r], tv);
+                }
+                _mm256_storeu_ps(dkj, _mm256_add_ps(_mm256_loadu_ps(dkj), tk));
+                _mm256_storeu_ps(dvj, _mm256_add_ps(_mm256_loadu_ps(dvj), tv));
+            }
+        }
+    }
+    for (int j = 0; j < T; j++)
+        for (int c = 0; c < HD / 8; c++) {
+            float *kr = dk + (long)j * W + 8 * c, *vr = dv + (long)j * W + 8 * c;
+            _mm256_storeu_ps(kr, _mm256_add_ps(_mm256_loadu_ps(kr), _mm256_loadu_ps(dKh + (long)j * HD + 8 * c)));
+            _mm256_storeu_ps(vr, _mm256_add_ps(_mm256_loadu_ps(vr), _mm256_loadu_ps(dVh + (long)j * HD + 8 * c)));
+        }
+}
+
+CK_AVX2 void ck_attention_backward_head(float *dq, float *dk, float *dv, const float *dOut, const float *out,
+                                        int outStride, const float *lse, const float *q, const float *k,
+                                        const float *v, int qkvStride, int seqLen, int headDim, float *scratch) {
+    switch (headDim) {
+    case 8: backward_head(dq, dk, dv, dOut, out, outStride, lse, q, k, v, qkvStride, seqLen, 8, scratch); break;
+    case 16: backward_head(dq, dk, dv, dOut, out, outStride, lse, q, k, v, qkvStride, seqLen, 16, scratch); break;
+    case 32: backward_head(dq, dk, dv, dOut, out, outStride, lse, q, k, v, qkvStride, seqLen, 32, scratch); break;
+    default: break;
+    }
+}

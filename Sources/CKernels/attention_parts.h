@@ -1,0 +1,60 @@
+// Pieces shared by the attention forward and backward (internal): packing, score tiles, weighted row sums.
+#ifndef MESHTOP_CKERNELS_ATTENTION_PARTS_H
+#define MESHTOP_CKERNELS_ATTENTION_PARTS_H
+#include "avx2.h"
+#include <string.h>
+
+/// Query rows per block.
+#define ROWS 4
+
+CK_INLINE int padded(int T) { return (T + 15) / 16 * 16; }
+
+/// dst[d * Tp + j] = src[j * stride + d]; zero for T <= j < Tp.
+CK_INLINE void pack_transposed(float *dst, const float *src, int stride, int T, int Tp, int hd) {
+    for (int j = 0; j < T; j++)
+        for (int d = 0; d < hd; d++) dst[(long)d * Tp + j] = src[(long)j * stride + d];
+    for (int d = 0; d < hd; d++)
+        for (int j = T; j < Tp; j++) dst[(long)d * Tp + j] = 0;
+}
+
+/// dst[j * hd + d] = src[j * stride + d] for j < T.
+CK_INLINE void pack_rows(float *dst, const float *src, int stride, int T, int hd) {
+    for (int j = 0; j < T; j++) memcpy(dst + (long)j * hd, src + (long)j * stride, sizeof(float) * hd);
+}
+
+/// S[r * Tp + j] = scale * (a[r] . bT[:, j]) for the ROWS rows a[r] and j < width (a multiple of 16).
+CK_AVX2 CK_INLINE void products(float *S, int Tp, const float *const a[ROWS], const float *bT, int width,
+                                int hd, float scale) {
+    const __m256 sc = _mm256_set1_ps(scale);
+    for (int j0 = 0; j0 < width; j0 += 16) {
+        __m256 c[ROWS][2];
+        for (int r = 0; r < ROWS; r++) c[r][0] = c[r][1] = _mm256_setzero_ps();
+        for (int d = 0; d < hd; d++) {
+            const float *b = bT + (long)d * Tp + j0;
+            __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+            for (int r = 0; r < ROWS; r++) {
+                __m256 x = _mm256_broadcast_ss(a[r] + d);
+                c[r][0] = _mm256_fmadd_ps(x, b0, c[r][0]);
+                c[r][1] = _mm256_fmadd_ps(x, b1, c[r][1]);
+            }
+        }
+        for (int r = 0; r < ROWS; r++) {
+            _mm256_storeu_ps(S + (long)r * Tp + j0, _mm256_mul_ps(c[r][0], sc));
+            _mm256_storeu_ps(S + (long)r * Tp + j0 + 8, _mm256_mul_ps(c[r][1], sc));
+        }
+    }
+}
+
+/// acc[r] = sum over j < nk of w[r * Tp + j] * rows[j * HD ...]: ROWS weighted sums of dense rows.
+#define WEIGHTED_ROWS(HD, acc, w, Tp, rows, nk)                                                  \
+    for (int r = 0; r < ROWS; r++)                                                               \
+        for (int c = 0; c < (HD) / 8; c++) acc[r][c] = _mm256_setzero_ps();                      \
+    for (int j = 0; j < (nk); j++) {                                                             \
+        for (int c = 0; c < (HD) / 8; c++) {                                                     \
+            __m256 v = _mm256_loadu_ps((rows) + (long)j * (HD) + 8 * c);                         \
+            for (int r = 0; r < ROWS; r++)                                                       \
+                acc[r][c] = _mm256_fmadd_ps(_mm256_broadcast_ss((w) + (long)r * (Tp) + j), v, acc[r][c]); \
+        }                                                                                        \
+    }
+
+#endif

@@ -1,0 +1,39 @@
+// AVX2/FMA kernels for the parts of a step that are not dense matrix products. Each entry point checks
+// nothing itself: call ck_avx2_available() once and fall back to the portable Swift kernels when it is 0.
+#ifndef MESHTOP_CKERNELS_H
+#define MESHTOP_CKERNELS_H
+
+/// 1 when this CPU runs AVX2 and FMA (the only instruction sets these kernels are compiled for).
+int ck_avx2_available(void);
+
+/// Whether the attention kernels handle this head dimension (8, 16 or 32).
+int ck_attention_supports(int headDim);
+
+/// Floats of scratch one call of ck_attention_forward_head / ck_attention_backward_head needs.
+long ck_attention_scratch_floats(int seqLen, int headDim);
+
+/// Causal softmax attention of one head. q, k, v: rows of `qkvStride` floats (q, k already rotated);
+/// out: rows of `outStride` floats, written; lse: [seqLen] log-sum-exp of each query's scaled scores.
+void ck_attention_forward_head(float *out, int outStride, float *lse, const float *q, const float *k,
+                               const float *v, int qkvStride, int seqLen, int headDim, float *scratch);
+
+/// Backward of ck_attention_forward_head from its out and lse (probabilities recomputed): dq written,
+/// dk and dv added to (heads sharing k and v accumulate). dOut has the stride of out.
+void ck_attention_backward_head(float *dq, float *dk, float *dv, const float *dOut, const float *out,
+                                int outStride, const float *lse, const float *q, const float *k,
+                                const float *v, int qkvStride, int seqLen, int headDim, float *scratch);
+
+/// g = silu(h1) * h3 over count floats.
+void ck_swiglu_forward(float *g, const float *h1, const float *h3, long count);
+
+/// dh1 = dg * h3 * silu'(h1), dh3 = dg * silu(h1); dh1 may be dg.
+void ck_swiglu_backward(float *dh1, float *dh3, const float *dg, const float *h1, const float *h3, long count);
+
+/// In place: row = softmax(row) minus the one-hot of target; returns -log softmax(row)[target].
+float ck_softmax_cross_entropy_row(float *row, int n, int target);
+
+/// RoPE in place over rows of x (see Kernels.rope); headDim a multiple of 8.
+void ck_rope(float *x, long rowStride, int batch, int seqLen, int heads, int headDim, const float *table,
+             int inverse);
+
+#endif

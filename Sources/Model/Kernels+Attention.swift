@@ -1,0 +1,162 @@
+import CBLAS
+import CKernels
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Causal attention (GQA) over a fused qkv buffer: threading, scratch sizes, the forward.
+extension Kernels {
+    // MARK: - Causal attention (GQA), over a fused qkv buffer
+
+    /// Query rows handled per block: the keys beyond a block's last row are masked, so their scores are skipped.
+    nonisolated(unsafe) public static var attentionBlockRows = 64
+
+    /// Worker threads for the attention core and the element-wise kernels (1 = the calling thread only).
+    /// Llama sets it from openblas_get_num_threads() at each forward/backward. The attention is split over
+    /// (batch, kv-head group) units, so heads that share k and v (GQA) stay on one thread.
+    nonisolated(unsafe) public static var workers = 1
+    /// Upper bound of `workers` that scratch is sized for.
+    public static let maxWorkers = 8
+
+    /// Floats of scratch attentionForward/attentionBackward need (for up to maxWorkers threads).
+    public static func attentionScratchCount(seqLen: Int, headDim: Int, blockRows: Int = attentionBlockRows) -> Int {
+        maxWorkers * attentionScratchPerWorker(seqLen: seqLen, headDim: headDim, blockRows: blockRows)
+    }
+
+    static func attentionScratchPerWorker(seqLen: Int, headDim: Int, blockRows: Int) -> Int {
+        let rows = min(blockRows, seqLen)
+        let blas = 2 * rows * seqLen + seqLen + rows * headDim + rows + 64
+        let avx2 = Int(ck_attention_scratch_floats(Int32(seqLen), Int32(headDim)))
+        return (max(blas, avx2) + 15) / 16 * 16
+    }
+
+    /// The AVX2 attention (CKernels) replaces the per-head sgemm calls when probabilities are not kept.
+    static func avx2Attention(headDim: Int, kept: Bool) -> Bool {
+        useAVX2 && !kept && ck_attention_supports(Int32(headDim)) != 0
+    }
+
+    /// Floats of kept probabilities per (batch, head): the computed part of every query block
+    /// (rows r0..<r1 times keys 0..<r1).
+    static func attentionProbabilityPerHead(seqLen T: Int, blockRows: Int) -> Int {
+        let rows = min(blockRows, T)
+        var perHead = 0, r0 = 0
+        while r0 < T { let r1 = min(T, r0 + rows); perHead += (r1 - r0) * r1; r0 = r1 }
+        return perHead
+    }
+
+    /// Floats needed to keep the (unnormalised) attention probabilities of one layer.
+    public static func attentionProbabilityCount(batch: Int, seqLen T: Int, heads: Int,
+                                                 blockRows: Int = attentionBlockRows) -> Int {
+        batch * heads * attentionProbabilityPerHead(seqLen: T, blockRows: blockRows)
+    }
+
+    /// Runs body(unit) for unit in 0..<units on `workers` threads (contiguous ranges), passing the worker index.
+    /// While they run, OpenBLAS is held to one thread, so the sgemm calls the workers make do not each try to
+    /// use the BLAS thread pool (with several callers it serialises and spins).
+    @inline(__always)
+    static func parallelFor(_ units: Int, _ body: (_ unit: Int, _ worker: Int) -> Void) {
+        let w = min(max(1, workers), maxWorkers, units)
+        if w == 1 {
+            for u in 0..<units { body(u, 0) }
+            return
+        }
+        let blasThreads = openblas_get_num_threads()
+        if blasThreads != 1 { openblas_set_num_threads(1) }
+        DispatchQueue.concurrentPerform(iterations: w) { worker in
+            let lo = units * worker / w, hi = units * (worker + 1) / w
+            for u in lo..<hi { body(u, worker) }
+        }
+        if blasThreads != 1 { openblas_set_num_threads(blasThreads) }
+    }
+
+    /// qkv: rows of width (heads + 2 kvHeads) * headDim = [q | k | v], RoPE already applied to q and k.
+    /// out: [n, heads * headDim]; lse: [batch, heads, seqLen] log-sum-exp of each query's scaled scores.
+    /// Query head h reads kv head h / (heads / kvHeads) (torchtitan's repeat_kv).
+    /// Queries are taken in blocks of `blockRows`; a block's scores against keys beyond its last row are all
+    /// masked, so they are never computed. The softmax is left unnormalised (E = exp(s - shift)); the 1/sum is
+    /// applied to the headDim outputs instead. When `probabilities` (attentionProbabilityCount floats) and
+    /// `rowScale` ([batch, heads, seqLen]) are given, E and 1/sum are kept there for the backward, which
+    /// then needs neither the score GEMM nor any exp; otherwise the backward recomputes them from lse.
+    public static func attentionForward(out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,
+                                        qkv: UnsafePointer<Float>, batch: Int, seqLen T: Int, heads: Int,
+                                        kvHeads: Int, headDim hd: Int, scratch: UnsafeMutablePointer<Float>,
+                                        blockRows requestedBlockRows: Int = attentionBlockRows,
+                                        probabilities: UnsafeMutablePointer<Float>? = nil,
+                                        rowScale: UnsafeMutablePointer<Float>? = nil) {
+        let start = GemmProfile.enabled ? monotonicSeconds() : 0
+        GemmProfile.inAttention = true
+        let rep = heads / kvHeads
+        let perWorker = attentionScratchPerWorker(seqLen: T, headDim: hd, blockRows: requestedBlockRows)
+        let perHead = attentionProbabilityPerHead(seqLen: T, blockRows: requestedBlockRows)
+        let avx2 = avx2Attention(headDim: hd, kept: probabilities != nil)
+        let C = heads * hd, KV = kvHeads * hd, W = C + 2 * KV
+        parallelFor(batch * kvHeads) { unit, worker in
+            let b = unit / kvHeads, group = unit % kvHeads
+            for h in (group * rep)..<((group + 1) * rep) {
+                if avx2 {
+                    let base = qkv + b * T * W
+                    ck_attention_forward_head(out + b * T * C + h * hd, Int32(C), lse + (b * heads + h) * T,
+                                              base + h * hd, base + C + group * hd, base + C + KV + group * hd,
+                                              Int32(W), Int32(T), Int32(hd), scratch + worker * perWorker)
+                    continue
+                }
+                attentionForwardHead(out: out, lse: lse, qkv: qkv, b: b, h: h, seqLen: T, heads: heads,
+                                     kvHeads: kvHeads, headDim: hd, scratch: scratch + worker * perWorker,
+                                     blockRows: requestedBlockRows,
+                                     probabilities: probabilities.map { $0 + (b * heads + h) * perHead },
+                                     rowScale: rowScale)
+            }
+        }
+        GemmProfile.inAttention = false
+        if GemmProfile.enabled { GemmProfile.attentionSeconds += monotonicSeconds() - start }
+    }
+
+    static func attentionForwardHead(out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,
+                                     qkv: UnsafePointer<Float>, b: Int, h: Int, seqLen T: Int, heads: Int,
+                                     kvHeads: Int, headDim hd: Int, scratch: UnsafeMutablePointer<Float>,
+                                     blockRows requestedBlockRows: Int,
+                                     probabilities: UnsafeMutablePointer<Float>?,
+                                     rowScale: UnsafeMutablePointer<Float>?) {
+        let C = heads * hd, KV = kvHeads * hd, W = C + 2 * KV
+        let rep = heads / kvHeads
+        let scale = 1 / Float(hd).squareRoot()
+        let blockRows = min(requestedBlockRows, T)
+        let invScratch = scratch + 2 * blockRows * T + T + blockRows * hd
+        var stored = probabilities
+        let base = qkv + b * T * W
+        let Q = base + h * hd, K = base + C + (h / rep) * hd, V = base + C + KV + (h / rep) * hd
+        let O = out + b * T * C + h * hd
+        let L = lse + (b * heads + h) * T
+        let R = rowScale.map { $0 + (b * heads + h) * T }
+        // |score_ij| <= scale |q_i| max_j |k_j|: where that bound is <= 64, exp(score) can neither
+        // overflow nor make the sum underflow, so the row max (a pass over the row) is not needed:
+        // the softmax is the same for any shift.
+        var maxKey: Float = 0
+        for j in 0..<T { maxKey = max(maxKey, squaredNorm(K + j * W, hd)) }
+        let bound = 64 * 64 / (scale * scale * maxKey)   // |q_i|^2 below this needs no shift
+        var r0 = 0
+        while r0 < T {
+            let r1 = min(T, r0 + blockRows), m = r1 - r0, cols = r1
+            // scores, softmax and the PV product in cache-resident scratch; E is copied out once if kept
+            let S = scratch
+            let inv = R.map { $0 + r0 } ?? invScratch
+            gemm(transA: false, transB: true, m: m, n: cols, k: hd, alpha: scale,
+                 a: Q + r0 * W, lda: W, b: K, ldb: W, beta: 0, c: S, ldc: cols)
+            for i in 0..<m {
+                let row = S + i * cols
+                let valid = r0 + i + 1
+                let mx = squaredNorm(Q + (r0 + i) * W, hd) <= bound ? 0 : rowMax(row, valid)
+                let sum = expShiftSum(row, valid, mx)
+                if valid < cols { (row + valid).update(repeating: 0, count: cols - valid) }
+                L[r0 + i] = mx + logf(sum)
+                inv[i] = 1 / sum
+            }
+            gemm(transA: false, transB: false, m: m, n: hd, k: cols, alpha: 1,
+                 a: S, lda: cols, b: V, ldb: W, beta: 0, c: O + r0 * C, ldc: C)
+            for i in 0..<m { scaleInPlace(O + (r0 + i) * C, hd, inv[i]) }
+            if let p = stored { p.update(from: S, count: m * cols); stored = p + m * cols }
+            r0 = r1
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import CBLAS
+import CKernels
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SwiGLU feed-forward.
+extension Kernels {
+    // MARK: - SwiGLU
+
+    /// Splits 0..<count into `workers` chunks (multiples of 16) and runs body(lo, hi) on each.
+    @inline(__always)
+    static func parallelChunks(_ count: Int, _ body: (_ lo: Int, _ hi: Int) -> Void) {
+        let w = min(max(1, workers), maxWorkers)
+        if w == 1 || count < 4096 { body(0, count); return }
+        let chunk = (count / w + 15) / 16 * 16
+        parallelFor(w) { part, _ in
+            let lo = min(count, part * chunk), hi = part == w - 1 ? count : min(count, lo + chunk)
+            if lo < hi { body(lo, hi) }
+        }
+    }
+
+    /// g = silu(h1) * h3
+    public static func swigluForward(g: UnsafeMutablePointer<Float>, h1: UnsafePointer<Float>,
+                                     h3: UnsafePointer<Float>, count: Int) {
+        parallelChunks(count) { lo, hi in swigluForwardRange(g: g + lo, h1: h1 + lo, h3: h3 + lo, count: hi - lo) }
+    }
+
+    static func swigluForwardRange(g: UnsafeMutablePointer<Float>, h1: UnsafePointer<Float>,
+                                   h3: UnsafePointer<Float>, count: Int) {
+        if useAVX2 { ck_swiglu_forward(g, h1, h3, count); return }
+        var i = 0
+        while i + 16 <= count {
+            let a = load16(h1 + i)
+            let s = 1 / (1 + vexp16(-a))
+            store16(a * s * load16(h3 + i), g + i)
+            i += 16
+        }
+        while i < count {
+            let a = h1[i]
+            let s = 1 / (1 + exp(-a))
+            g[i] = a * s * h3[i]
+            i += 1
+        }
+    }
+
+    /// dh1 = dg * h3 * silu'(h1), dh3 = dg * silu(h1). dh1 may be the same buffer as dg.
+    public static func swigluBackward(dh1: UnsafeMutablePointer<Float>, dh3: UnsafeMutablePointer<Float>,
+                                      dg: UnsafePointer<Float>, h1: UnsafePointer<Float>,
+                                      h3: UnsafePointer<Float>, count: Int) {
+        parallelChunks(count) { lo, hi in
+            swigluBackwardRange(dh1: dh1 + lo, dh3: dh3 + lo, dg: dg + lo, h1: h1 + lo, h3: h3 + lo, count: hi - lo)
+        }
+    }
+
+    static func swigluBackwardRange(dh1: UnsafeMutablePointer<Float>, dh3: UnsafeMutablePointer<Float>,
+                                    dg: UnsafePointer<Float>, h1: UnsafePointer<Float>,
+                                    h3: UnsafePointer<Float>, count: Int) {
+        if useAVX2 { ck_swiglu_backward(dh1, dh3, dg, h1, h3, count); return }
+        var i = 0
+        while i + 16 <= count {
+            let a = load16(h1 + i), g = load16(dg + i)
+            let s = 1 / (1 + vexp16(-a))
+            let silu = a * s
+            store16(g * silu, dh3 + i)
+            store16(g * load16(h3 + i) * (s + silu * (1 - s)), dh1 + i)
+            i += 16
+        }
+        while i < count {
+            let a = h1[i], g = dg[i]
+            let s = 1 / (1 + exp(-a))
+            let silu = a * s
+            dh3[i] = g * silu
+            dh1[i] = g * h3[i] * (s + silu * (1 - s))
+            i += 1
+        }
+    }
+
+    /// out (+)= w2(silu(w1 x) * w3 x). x: [n, dim]; w1, w3: [hidden, dim]; w2: [dim, hidden];
+    /// h1, h3, g: [n, hidden], kept for the backward. accumulate: add into out (residual) instead of writing.
+    public static func feedForwardForward(out: UnsafeMutablePointer<Float>, accumulate: Bool,
+                                          h1: UnsafeMutablePointer<Float>, h3: UnsafeMutablePointer<Float>,
+                                          g: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>,
+                                          w1: UnsafePointer<Float>, w2: UnsafePointer<Float>, w3: UnsafePointer<Float>,
+                                          n: Int, dim: Int, hidden: Int) {
+        gemm(transA: false, transB: true, m: n, n: hidden, k: dim, alpha: 1, a: x, lda: dim, b: w1, ldb: dim,
+             beta: 0, c: h1, ldc: hidden)
+        gemm(transA: false, transB: true, m: n, n: hidden, k: dim, alpha: 1, a: x, lda: dim, b: w3, ldb: dim,
+             beta: 0, c: h3, ldc: hidden)
+        swigluForward(g: g, h1: h1, h3: h3, count: n * hidden)
+        gemm(transA: false, transB: true, m: n, n: dim, k: hidden, alpha: 1, a: g, lda: hidden, b: w2, ldb: hidden,
+             beta: accumulate ? 1 : 0, c: out, ldc: dim)
+    }
+
+    /// Backward of feedForwardForward: dx written; dW1, dW2, dW3 added to. scratchA, scratchB: [n, hidden].
+    /// g may be scratchB (it is read only before dh3 overwrites scratchB); dx may be x (x is last read
+    /// before dx is written).
+    public static func feedForwardBackward(dx: UnsafeMutablePointer<Float>, dW1: UnsafeMutablePointer<Float>,
+                                           dW2: UnsafeMutablePointer<Float>, dW3: UnsafeMutablePointer<Float>,
+                                           dOut: UnsafePointer<Float>, x: UnsafePointer<Float>,
+                                           h1: UnsafePointer<Float>, h3: UnsafePointer<Float>, g: UnsafePointer<Float>,
+                                           w1: UnsafePointer<Float>, w2: UnsafePointer<Float>, w3: UnsafePointer<Float>,
+                                           n: Int, dim: Int, hidden: Int,
+                                           scratchA: UnsafeMutablePointer<Float>, scratchB: UnsafeMutablePointer<Float>) {
+        let dg = scratchA, dh3 = scratchB
+        // dW2 += dOut^T g; dg = dOut w2
+        gemm(transA: true, transB: false, m: dim, n: hidden, k: n, alpha: 1, a: dOut, lda: dim, b: g, ldb: hidden,
+             beta: 1, c: dW2, ldc: hidden)
+        gemm(transA: false, transB: false, m: n, n: hidden, k: dim, alpha: 1, a: dOut, lda: dim, b: w2, ldb: hidden,
+             beta: 0, c: dg, ldc: hidden)
+        swigluBackward(dh1: dg, dh3: dh3, dg: dg, h1: h1, h3: h3, count: n * hidden)
+        let dh1 = UnsafePointer(dg)
+        gemm(transA: true, transB: false, m: hidden, n: dim, k: n, alpha: 1, a: dh1, lda: hidden, b: x, ldb: dim,
+             beta: 1, c: dW1, ldc: dim)
+        gemm(transA: true, transB: false, m: hidden, n: dim, k: n, alpha: 1, a: dh3, lda: hidden, b: x, ldb: dim,
+             beta: 1, c: dW3, ldc: dim)
+        gemm(transA: false, transB: false, m: n, n: dim, k: hidden, alpha: 1, a: dh1, lda: hidden, b: w1, ldb: dim,
+             beta: 0, c: dx, ldc: dim)
+        gemm(transA: false, transB: false, m: n, n: dim, k: hidden, alpha: 1, a: dh3, lda: hidden, b: w3, ldb: dim,
+             beta: 1, c: dx, ldc: dim)
+    }
+}
