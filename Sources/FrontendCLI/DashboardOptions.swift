@@ -16,21 +16,6 @@ public struct DashboardOptions: ParsableArguments {
 
     public init() {}
 
-    /// The themes `t` cycles through, the one to start with, and what went wrong finding them.
-    func themes(catalog: ThemeCatalog = .forProcess()) -> (themes: [Theme], index: Int, warnings: [String]) {
-        let (chosen, warning) = catalog.resolve(theme)
-        // NO_COLOR without --theme: no colours at all, so nothing to cycle to.
-        if theme == nil && catalog.noColor { return ([chosen], 0, []) }
-        var warnings = warning.map { [$0] } ?? []
-        var themes: [Theme] = []
-        for name in catalog.names {
-            let (loaded, problem) = catalog.resolve(name)
-            if let problem { warnings.append(problem) } else { themes.append(loaded) }
-        }
-        if let index = themes.firstIndex(where: { $0 == chosen }) { return (themes, index, warnings) }
-        return ([chosen] + themes, 0, warnings)
-    }
-
     /// The glyphs for this screen: ASCII when asked, or when the locale cannot show the others.
     func glyphs(for screen: NcursesScreen) -> Glyphs {
         ascii || !screen.unicodeLocale ? .ascii : .unicode
@@ -43,7 +28,7 @@ public struct DashboardOptions: ParsableArguments {
             fputs("meshtop: \(error): running headless\n", stderr)
             return nil
         }
-        let (themes, index, warnings) = self.themes()
+        let (themes, index, warnings) = ThemeCycle.load(.forProcess(), option: theme)
         let app = DashboardApp(screen: screen, themes: themes, themeIndex: index, glyphs: glyphs(for: screen),
                                live: live, runName: runName, maxWorldSize: maxWorldSize)
         return (app, warnings)
