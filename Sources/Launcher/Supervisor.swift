@@ -13,6 +13,8 @@ public final class Supervisor {
         public var stopGrace: Double = 10
         /// How often processes are checked and events drained.
         public var tick: Double = 0.05
+        /// How often the ranks of this host are checked for having died.
+        public var livenessInterval: Double = 0.5
         /// mpirun's stdout and stderr: ours (the default) or line by line to a callback.
         public var output: OutputMode = .inherit
         public init() {}
@@ -69,6 +71,7 @@ public final class Supervisor {
 
         var stopDeadline: Double?
         var killDeadline: Double?
+        var nextLivenessCheck = 0.0
         var lost: RankIdentity?
         var stopAsked = false
         var tornDown = false
@@ -101,7 +104,11 @@ public final class Supervisor {
                 Self.killJob(pid: pid, ranks: localRanks(hostName), signal: SIGTERM)
                 killDeadline = now + 2
             }
-            if lost == nil, done == nil, let gone = lostRank(hostName) {
+            // Reading every rank's /proc entry is most of a quiet job's cost to the front end:
+            // look every `livenessInterval`, well inside the 5 s a lost rank must be reported in.
+            let checkLiveness = now >= nextLivenessCheck
+            if checkLiveness { nextLivenessCheck = now + options.livenessInterval }
+            if checkLiveness, lost == nil, done == nil, let gone = lostRank(hostName) {
                 // The other ranks would wait for it in a collective forever: end them, and give
                 // mpirun 2 s to end the job itself (its status then says how the first rank
                 // ended), else tear it down.

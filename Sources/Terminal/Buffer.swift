@@ -44,7 +44,8 @@ public struct Buffer: Equatable, Sendable {
         let limit = min(width, maxWidth == .max ? width : x + max(0, maxWidth))
         for scalar in text.unicodeScalars {
             if column >= limit { break }
-            if scalar.properties.generalCategory == .nonspacingMark { continue }
+            // Combining marks start at U+0300; below that no lookup is needed (most text).
+            if scalar.value >= 0x300 && scalar.properties.generalCategory == .nonspacingMark { continue }
             let printable: Unicode.Scalar = Self.isSingleWidth(scalar) ? scalar : "?"
             if column >= 0 { cells[y * width + column] = Cell(printable, style: style) }
             column += 1
