@@ -33,24 +33,6 @@ final class JobOutcome: @unchecked Sendable {
     }
 }
 
-/// Whether SIGINT or SIGTERM arrived (the launcher acts on them; the dashboard only needs to know).
-final class InterruptWatch: @unchecked Sendable {
-    private let lock = NSLock()
-    private var seen = false
-    private var sources: [DispatchSourceSignal] = []
-
-    init() {
-        for number in [SIGINT, SIGTERM] {
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in self?.lock.withLock { self?.seen = true } }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    var happened: Bool { lock.withLock { seen } }
-}
-
 /// Pairs up the lines two sources both deliver (rank 0's log lines: printed, and sent as events)
 /// so each is shown once, whichever comes first.
 final class EchoFilter: @unchecked Sendable {

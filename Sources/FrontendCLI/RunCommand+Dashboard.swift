@@ -15,9 +15,8 @@ extension RunCommand {
                           record: @escaping (TelemetryRecord) -> Void) throws -> Int32? {
         // From here on SIGINT/SIGTERM are events (the launcher counts them), never a death that
         // would leave the terminal in curses mode.
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let interrupted = InterruptWatch()
+        JobSignals.take()
+        let signalsBefore = JobSignals.received
         guard let (app, warnings) = dashboard.makeApp(live: true, runName: runName, maxWorldSize: maxNP) else { return nil }
         let feed = app.feed
         for warning in warnings { feed.push(.launcher(warning)) }
@@ -61,7 +60,7 @@ extension RunCommand {
             }
             outcome.set(status)
             feed.push(.ended(status: status))
-            if interrupted.happened { feed.requestExit() }
+            if JobSignals.received > signalsBefore { feed.requestExit() }
         }
         worker.start()
         app.run()

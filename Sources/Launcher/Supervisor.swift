@@ -219,14 +219,15 @@ public final class Supervisor {
 final class SignalFlags: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
+    private var total = 0
     private var sources: [DispatchSourceSignal] = []
 
-    private static let shared: SignalFlags = {
+    static let shared: SignalFlags = {
         let flags = SignalFlags()
         for number in [SIGINT, SIGTERM] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [flags] in flags.lock.lock(); flags.count += 1; flags.lock.unlock() }
+            source.setEventHandler { [flags] in flags.lock.withLock { flags.count += 1; flags.total += 1 } }
             source.resume()
             flags.sources.append(source)
         }
@@ -244,6 +245,19 @@ final class SignalFlags: @unchecked Sendable {
 
     /// Nothing: the sources stay (see above); what arrives later is counted for the next job.
     func uninstall() {}
+
+    /// Every signal since the process took them.
+    var received: Int { lock.withLock { total } }
+}
+
+/// The front end's SIGINT and SIGTERM: from the first use on, they are counted (and acted on by
+/// the running job's supervisor: stop, then kill), never a death. Take them before anything
+/// else installs handlers (a terminal library): a second handler set on top would swallow them.
+public enum JobSignals {
+    /// Takes SIGINT and SIGTERM now (idempotent).
+    public static func take() { _ = SignalFlags.shared }
+    /// How many have arrived since they were taken.
+    public static var received: Int { SignalFlags.shared.received }
 }
 
 extension Supervisor {

@@ -79,6 +79,36 @@ final class DashboardEndToEndTests: XCTestCase {
         }
     }
 
+    /// Ctrl-C stops the job (as headless) and then the dashboard; the terminal is as it was.
+    func testCtrlCStopsTheRunAndRestoresTheTerminal() throws {
+        let meshtop = try Products.executable("meshtop")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let metrics = folder.appendingPathComponent("metrics.jsonl").path
+        let exitFile = folder.appendingPathComponent("exit").path
+        let tmux = try TmuxSession(width: 100, height: 30, environment: [
+            "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+        ])
+        try tmux.type("stty -g > \(folder.path)/stty-before; \(meshtop) run --flavor tiny --mesh 2x2 --steps 5000"
+                      + " --metrics-file \(metrics); echo $? > \(exitFile); stty -g > \(folder.path)/stty-after", enter: true)
+        try tmux.waitFor("a step counter past step 2", timeout: 60) { (Self.step(in: $0) ?? 0) >= 2 }
+        try tmux.press("C-c")
+        let deadline = Date().addingTimeInterval(15)
+        while !FileManager.default.fileExists(atPath: folder.path + "/stty-after") && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        let status = try String(contentsOfFile: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(status, "0", "a stopped run exits 0")
+        XCTAssertEqual(try String(contentsOfFile: folder.path + "/stty-before", encoding: .utf8),
+                       try String(contentsOfFile: folder.path + "/stty-after", encoding: .utf8))
+        let screen = try tmux.waitFor(text: "meshtop: ")
+        XCTAssertTrue(screen.contains { $0.contains("with status 0") }, screen.joined(separator: "\n"))
+        for pid in try Self.rankPids(metrics) {
+            XCTAssertFalse(kill(pid, 0) == 0, "rank process \(pid) is still running")
+        }
+    }
+
     /// The N of the header's "step N/total".
     static func step(in screen: [String]) -> Int? {
         for line in screen {

@@ -90,25 +90,33 @@ final class JobFailureTests: XCTestCase {
         // Periodic checkpoints every 4 steps, in every generation.
         var first = try helper.plan(mesh: MeshTarget(replicate: 1, shard: 2), steps: steps, checkpoints: checkpoints, receiver: receiver)
         first.rankArguments += ["--checkpoint-every", "4"]
+        // Events reach onEvent at the supervisor's tick: a short one, so the ranks are stopped
+        // (below) within a step or so of their step-4 save, not after the next one at 8.
+        var options = Supervisor.Options()
+        options.tick = 0.002
         let periodic = Launcher.Job(plan: first, mesh: MeshTarget(replicate: 1, shard: 2), receiver: receiver,
-                                    planner: helper.planner(first))
+                                    options: options, planner: helper.planner(first))
         let said = SaidLines()
         periodic.say = { said.append($0) }
         let events = Recorder()
         var frozen = false
+        var pids: [pid_t] = []
         defer { _ = try? ProcessRunner.run(["chattr", "-i", checkpoints]) }
         periodic.onEvent = { record in
             events.append(record.event)
+            if case .hello(let hello) = record.event { pids = hello.ranks.map(\.pid) }
             guard case .checkpoint(let c) = record.event, c.step == 4, !frozen else { return }
             frozen = true
-            receiver.send(.pause)
+            // Tiny steps take milliseconds: stop the ranks at once (a step or so past 4, far from
+            // the next periodic save at 8) while the folder is frozen and the switch is asked for.
+            for pid in pids { kill(pid, SIGSTOP) }
+            defer { for pid in pids { kill(pid, SIGCONT) } }
             let chattr = try? ProcessRunner.run(["chattr", "+i", checkpoints])
             if chattr?.status != 0 { said.append("chattr failed: \(chattr?.stderr ?? "not run")") }
             do { try periodic.reconfigure(to: MeshTarget(replicate: 2, shard: 1), worldSize: 2) } catch { said.append("refused: \(error)") }
         }
         let status = try periodic.run()
         if let problem = said.all.first(where: { $0.hasPrefix("chattr failed") }) {
-            receiver.send(.resume)
             throw XCTSkip("this file system cannot make a folder immutable: \(problem)")
         }
         XCTAssertNotEqual(status, 0)
