@@ -20,7 +20,8 @@ public struct RunCommand: ParsableCommand {
             debugmodel on the shipped tinyshakespeare, one rank per core on (N, 1).
 
             On a terminal, the run is shown in the dashboard (docs/dashboard.md; `?` lists the \
-            keys; q asks before stopping a live run). With --no-tui, or when stdout is not a \
+            keys; q asks before stopping a live run; m switches a live run to another mesh, \
+            which needs --checkpoint-dir: docs/reconfiguration.md). With --no-tui, or when stdout is not a \
             terminal (then said once), it runs headless: torchtitan's log lines, and on a \
             terminal a progress line (step N/total, a bar, loss, tok/s, elapsed, ETA) below them. \
             Either way --metrics-file records every received event as JSON lines (what `meshtop \
