@@ -53,8 +53,10 @@ public final class DashboardApp {
         var shownSecond = -1
         while true {
             let (inputs, exit) = feed.drain()
-            if exit { return }
+            // What came with the exit request (the run's done, its end) still counts: the caller
+            // reads `state` afterwards.
             for input in inputs { state.apply(input) }
+            if exit { return }
             if !inputs.isEmpty { dirty = true }
             if view.stopping && state.hasEnded {
                 onCommand(.quit)

@@ -103,7 +103,7 @@ final class DashboardEndToEndTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: folder.path + "/stty-before", encoding: .utf8),
                        try String(contentsOfFile: folder.path + "/stty-after", encoding: .utf8))
         let screen = try tmux.waitFor(text: "meshtop: ")
-        XCTAssertTrue(screen.contains { $0.contains("with status 0") }, screen.joined(separator: "\n"))
+        XCTAssertTrue(screen.contains { $0.contains("meshtop: stopped with status 0") }, screen.joined(separator: "\n"))
         for pid in try Self.rankPids(metrics) {
             XCTAssertFalse(kill(pid, 0) == 0, "rank process \(pid) is still running")
         }
