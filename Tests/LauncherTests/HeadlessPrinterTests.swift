@@ -61,26 +61,28 @@ final class HeadlessPrinterTests: XCTestCase {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let command = [try Products.executable("meshtop"), "run", "--no-tui", "--mesh", "1x2", "--flavor", "tiny", "--seq-len", "32",
-                       "--steps", "6", "--peak-tflops", "0.1", "--dump-folder", folder.appendingPathComponent("out").path]
+                       "--steps", "40", "--peak-tflops", "0.1", "--dump-folder", folder.appendingPathComponent("out").path]
         let onPipes = try ProcessRunner.run(command, timeout: 120)
         XCTAssertEqual(onPipes.status, 0, onPipes.stderr)
         XCTAssertFalse(onPipes.stdout.contains("\r") || onPipes.stdout.contains("\u{1B}"), onPipes.stdout)
         let stepLines = onPipes.stdoutLines.filter { $0.hasPrefix("step:") }
-        XCTAssertEqual(stepLines.count, 6)
+        XCTAssertEqual(stepLines.count, 40)
 
         let onTerminal = try ProcessRunner.run(["script", "-qfec", command.map(Shell.quote).joined(separator: " "), "/dev/null"],
                                                timeout: 120)
         XCTAssertEqual(onTerminal.status, 0, onTerminal.stdout)
         let screen = onTerminal.stdout
-        XCTAssertTrue(screen.contains(HeadlessPrinter.clear + "step 6/6 [############] loss "), screen)
+        XCTAssertTrue(screen.contains(HeadlessPrinter.clear + "step 40/40 [############] loss "), screen)
         XCTAssertTrue(screen.hasSuffix(HeadlessPrinter.clear), "the progress line is cleared at the end: \(screen.suffix(200).debugDescription)")
         // Each log line starts on a cleared line, and the same lines are there (the pty turns \n into \r\n).
         let logLines = screen.components(separatedBy: "\r\n").map { line -> String in
             line.components(separatedBy: HeadlessPrinter.clear).last ?? line
         }
-        XCTAssertEqual(logLines.filter { $0.hasPrefix("step:") }.count, 6, screen)
-        // Once a progress line is up, every log line clears it first (the first steps' lines may come before it).
-        let drawn = try XCTUnwrap(screen.range(of: HeadlessPrinter.clear + "step 1/6 "), screen)
+        XCTAssertEqual(logLines.filter { $0.hasPrefix("step:") }.count, 40, screen)
+        // Once a progress line is up, every log line clears it first (the first steps' lines may
+        // come before it: rank 0's lines and its events travel separately; 40 tiny steps leave
+        // time for the later ones to come under it).
+        let drawn = try XCTUnwrap(screen.range(of: HeadlessPrinter.clear + "step 1/40 "), screen)
         let under = screen[drawn.upperBound...].components(separatedBy: "\r\n").filter { $0.contains("step: ") }
         XCTAssertFalse(under.isEmpty, "log lines came after the first progress line: \(screen)")
         for line in under { XCTAssertTrue(line.contains(HeadlessPrinter.clear + "step: "), line.debugDescription) }
