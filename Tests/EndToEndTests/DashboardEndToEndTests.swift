@@ -6,17 +6,15 @@ import XCTest
 final class DashboardEndToEndTests: XCTestCase {
     func testLiveRunOnTwoByTwo() throws {
         let meshtop = try Products.executable("meshtop")
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try EndToEndRun.folder("meshtop-e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
         let metrics = folder.appendingPathComponent("metrics.jsonl").path
         let exitFile = folder.appendingPathComponent("exit").path
 
-        let tmux = try TmuxSession(width: 120, height: 36, environment: [
-            "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+        let tmux = try TmuxSession(width: 120, height: 36, environment: EndToEndRun.rankEnvironment.merging([
             // Colours on whatever the caller's NO_COLOR (swift test may set it): the default theme first.
             "NO_COLOR": "",
-        ])
+        ]) { $1 })
         try tmux.type("stty -g > \(folder.path)/stty-before", enter: true)
         try tmux.type("\(meshtop) run --flavor tiny --mesh 2x2 --steps 5000 --metrics-file \(metrics)"
                       + " --checkpoint-dir \(folder.path)/ckpt; echo $? > \(exitFile)", enter: true)
@@ -82,14 +80,11 @@ final class DashboardEndToEndTests: XCTestCase {
     /// Ctrl-C stops the job (as headless) and then the dashboard; the terminal is as it was.
     func testCtrlCStopsTheRunAndRestoresTheTerminal() throws {
         let meshtop = try Products.executable("meshtop")
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try EndToEndRun.folder("meshtop-e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
         let metrics = folder.appendingPathComponent("metrics.jsonl").path
         let exitFile = folder.appendingPathComponent("exit").path
-        let tmux = try TmuxSession(width: 100, height: 30, environment: [
-            "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
-        ])
+        let tmux = try TmuxSession(width: 100, height: 30, environment: EndToEndRun.rankEnvironment)
         try tmux.type("stty -g > \(folder.path)/stty-before; \(meshtop) run --flavor tiny --mesh 2x2 --steps 5000"
                       + " --metrics-file \(metrics); echo $? > \(exitFile); stty -g > \(folder.path)/stty-after", enter: true)
         try tmux.waitFor("a step counter past step 2", timeout: 60) { (Self.step(in: $0) ?? 0) >= 2 }

@@ -11,16 +11,13 @@ final class MeshSwitchEndToEndTests: XCTestCase {
 
     func testKeyboardSwitchesKeepTheLossCurve() throws {
         let meshtop = try Products.executable("meshtop")
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-switch-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try EndToEndRun.folder("meshtop-switch")
         defer { try? FileManager.default.removeItem(at: folder) }
         let metrics = folder.appendingPathComponent("switched.jsonl").path
         let exitFile = folder.appendingPathComponent("exit").path
         let common = ["--flavor", "tiny", "--steps", String(Self.steps)]
 
-        let tmux = try TmuxSession(width: 120, height: 40, environment: [
-            "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "NO_COLOR": "",
-        ])
+        let tmux = try TmuxSession(width: 120, height: 40, environment: EndToEndRun.rankEnvironment.merging(["NO_COLOR": ""]) { $1 })
         try tmux.type(([meshtop, "run", "--mesh", "2x2"] + common
                        + ["--checkpoint-dir", folder.path + "/ckpt", "--metrics-file", metrics]).joined(separator: " ")
                       + "; echo $? > \(exitFile)", enter: true)
@@ -42,7 +39,7 @@ final class MeshSwitchEndToEndTests: XCTestCase {
         // The same run without switching, headless.
         let baseline = folder.appendingPathComponent("baseline.jsonl").path
         let plain = try ProcessRunner.run([meshtop, "run", "--no-tui", "--mesh", "2x2"] + common + ["--metrics-file", baseline],
-                                          environment: ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"],
+                                          environment: EndToEndRun.rankEnvironment,
                                           timeout: 300)
         XCTAssertEqual(plain.status, 0, plain.stderr)
 
