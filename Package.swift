@@ -24,7 +24,9 @@ let package = Package(
         .target(name: "Collectives", dependencies: ["CMPI"]),
         .target(name: "Mesh", dependencies: ["Collectives"]),
         .target(name: "Memory"),
-        .target(name: "Checksum"),
+        // SHA-256 on the SHA-NI instructions where the CPU has them (checkpoint checksums).
+        .target(name: "CSHA256"),
+        .target(name: "Checksum", dependencies: ["CSHA256"]),
         .target(name: "Tokenizer", dependencies: ["Checksum"]),
         .target(name: "Dataset", dependencies: ["Checksum", "Tokenizer"]),
         // AVX2/FMA kernels (attention core, element-wise passes) the Model picks at run time.
@@ -66,7 +68,7 @@ let package = Package(
         // Benchmarks (bench/): figures for the notes, not tests.
         .executableTarget(name: "bench-model", dependencies: ["Model", "Memory", "CBLAS"], path: "bench/model"),
         .executableTarget(name: "bench-tokenizer", dependencies: ["Tokenizer"], path: "bench/tokenizer"),
-        .executableTarget(name: "bench-optim", dependencies: ["Optim", "SafeTensors"], path: "bench/optim"),
+        .executableTarget(name: "bench-optim", dependencies: ["Checksum", "Optim", "SafeTensors"], path: "bench/optim"),
         .executableTarget(name: "bench-parallel", path: "bench/parallel"),
         .executableTarget(name: "bench-dashboard", dependencies: ["CNcursesw", "Dashboard", "Telemetry", "Terminal"],
                           path: "bench/dashboard"),
@@ -79,6 +81,7 @@ let package = Package(
         .testTarget(name: "MeshTests", dependencies: ["Mesh", "Collectives"]),
         .testTarget(name: "CollectivesTests", dependencies: ["Collectives"]),
         .testTarget(name: "MemoryTests", dependencies: ["Memory"]),
+        .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Checksum", "Tokenizer", "TestSupport"]),
         .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Tokenizer", "TestSupport"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Memory"]),

@@ -1,3 +1,4 @@
+import Checksum
 import Collectives
 import Foundation
 import Mesh
@@ -105,9 +106,14 @@ public enum CheckpointWriter {
                 }
             }
             let path = tempURL.appendingPathComponent(file).path
-            try writer.write(to: path)
-            let (bytes, sha) = try fileChecksum(path)
-            let record = Written(file: .init(name: file, bytes: bytes, sha256: sha), pieces: pieces)
+            // The checksum of the bytes as they go out: no second read of the file.
+            var hasher = SHA256()
+            var bytes = 0
+            try writer.write(to: path) { chunk in
+                hasher.update(chunk.assumingMemoryBound(to: UInt8.self))
+                bytes += chunk.count
+            }
+            let record = Written(file: .init(name: file, bytes: bytes, sha256: hasher.hexDigest()), pieces: pieces)
             return Array(try JSONEncoder().encode(record))
         }
         let gathered = world.size > 1 ? try world.gatherBytes(written, root: 0) : [written]

@@ -1,6 +1,15 @@
+import CSHA256
+
 /// SHA-256 (FIPS 180-4), written out so fingerprints need no crypto library. Used for cache keys
-/// (the tokenizer's fingerprint, a data file's content hash) and checkpoint file checksums.
+/// (the tokenizer's fingerprint, a data file's content hash) and checkpoint file checksums. Whole
+/// blocks go through the CPU's SHA instructions where it has them (`useHardware`), ten times the
+/// speed of the portable compression, which a mesh switch feels: every checkpoint file is hashed
+/// when written and when read.
 public struct SHA256 {
+    /// Whether whole blocks use the SHA-NI instructions; true where the CPU has them. Tests set it
+    /// false to check the portable path against them.
+    nonisolated(unsafe) public static var useHardware = csha256_hardware_available() != 0
+
     private var h: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
     private var block = [UInt8](repeating: 0, count: 64)
@@ -29,7 +38,14 @@ public struct SHA256 {
             while blockCount < 64 && i < n { block[blockCount] = bytes[i]; blockCount += 1; i += 1 }
             if blockCount == 64 { let full = block; full.withUnsafeBufferPointer { compress($0.baseAddress!) }; blockCount = 0 }
         }
-        if let base = bytes.baseAddress {
+        if let base = bytes.baseAddress, n - i >= 64 {
+            if Self.useHardware {
+                let blocks = (n - i) / 64
+                withUnsafeMutableBytes(of: &h) { state in
+                    csha256_compress_blocks(state.baseAddress!.assumingMemoryBound(to: UInt32.self), base + i, blocks)
+                }
+                i += blocks * 64
+            }
             while n - i >= 64 { compress(base + i); i += 64 }
         }
         while i < n { block[blockCount] = bytes[i]; blockCount += 1; i += 1 }

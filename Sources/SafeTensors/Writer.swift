@@ -117,8 +117,9 @@ public struct SafeTensorsWriter {
     }
 
     /// Writes the file atomically; on failure the destination is untouched and the temporary
-    /// file removed.
-    public func write(to path: String) throws {
+    /// file removed. `observe` sees every byte of the file, in order, as it is written (a
+    /// checksum then needs no second read of the file).
+    public func write(to path: String, observe: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
         precondition(UInt32(1).littleEndian == 1, "safetensors writing assumes a little-endian machine")
         func ioError(_ what: String, _ code: Int32 = errno) -> SafeTensorsError {
             SafeTensorsError(.io, path: path, "\(what): \(String(cString: strerror(code)))")
@@ -139,14 +140,18 @@ public struct SafeTensorsWriter {
         _ = fchmod(fd, 0o644)
 
         var out = BufferedOutput(fd: fd, path: tempPath)
+        func emit(_ bytes: UnsafeRawBufferPointer) throws {
+            observe?(bytes)
+            try out.write(bytes)
+        }
         let header = header()
         var length = UInt64(header.count).littleEndian
-        try withUnsafeBytes(of: &length) { try out.write($0) }
-        try header.withUnsafeBytes { try out.write($0) }
+        try withUnsafeBytes(of: &length) { try emit($0) }
+        try header.withUnsafeBytes { try emit($0) }
         for e in entries {
             try e.withBytes { bytes in
                 precondition(bytes.count == e.byteCount, "\(e.name): buffer changed size")
-                try out.write(bytes)
+                try emit(bytes)
             }
         }
         try out.flush()

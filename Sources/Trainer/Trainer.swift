@@ -77,8 +77,6 @@ public final class Trainer {
         inputs = ledger.allocate(Int32.self, count: tokensPerMicroBatch, category: .activations, label: "batch.inputs")
         targets = ledger.allocate(Int32.self, count: tokensPerMicroBatch, category: .activations, label: "batch.targets")
 
-        try Self.initializeWeights(config: config, model: model, parallel: parallel)
-
         peak = try Self.agreePeak(config: config, world: mesh.world)
         flopsPerToken = config.model.flopsPerToken(seqLen: config.seqLen)
         if let policy = config.resume, let dir = config.checkpointDir {
@@ -91,6 +89,9 @@ public final class Trainer {
             }
             resumeLog = notes + resumeLines(dir: dir)
         }
+        // A resume has overwritten every parameter and moment: initialising first would only
+        // cost a relaunch (a mesh switch) a few hundred milliseconds.
+        if resumed == nil { try Self.initializeWeights(config: config, model: model, parallel: parallel) }
     }
 
     /// Every rank builds the same full weights (from the seed or a file) and keeps its part.

@@ -3,6 +3,7 @@
 // debugmodel's 57 named tensors (write with fsync, full read, an 1/8 slice read of each).
 // Usage: bench-optim [count] [repeats]     (the checkpoint part runs at the default count only)
 import Foundation
+import Checksum
 import Optim
 import SafeTensors
 
@@ -107,3 +108,13 @@ for _ in 0..<3 {
 let size = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
 print(String(format: "checkpoint (params + m + v, %d tensors, %.1f MB): write+fsync best %.1f ms, read all best %.1f ms, read 1/8 slice of each best %.1f ms (page cache warm)",
              writer.tensorNames.count, Double(size) / 1e6, writeMS.min()!, readMS.min()!, sliceMS.min()!))
+
+// The checksum every checkpoint file gets when written and when read: SHA-256 over the same
+// bytes, on the CPU's SHA instructions (where it has them) and on the portable compression.
+let hashed = UnsafeRawBufferPointer(UnsafeBufferPointer(p)).assumingMemoryBound(to: UInt8.self)
+for hardware in SHA256.useHardware ? [true, false] : [false] {
+    SHA256.useHardware = hardware
+    let t = time { _ = SHA256.hex(hashed) }
+    print(String(format: "SHA-256 of %.1f MB (%@): best %.1f ms = %.0f MB/s", Double(hashed.count) / 1e6,
+                 hardware ? "SHA-NI" : "portable", t.best, Double(hashed.count) / 1e3 / t.best))
+}

@@ -4,10 +4,14 @@ import Telemetry
 
 // bench-switch: the whole time of a mesh switch for the debugmodel, from the reconfigure request
 // (the key press) to the first step event of the new mesh, and where it goes.
-// Usage: bench-switch [MESH ...]   (default: 2x1 1x2 2x1 1x2; the first is the starting mesh)
-// Each generation runs 2 steps, then the next switch is asked for; after the last, the job stops.
+// Usage: bench-switch [--worst] [MESH ...]   (default: 2x1 1x2 2x1 1x2 2x1 1x2 2x1; the first is the
+// starting mesh). Each generation runs 2 steps; the next switch is asked for at a random moment of
+// the third (a key press at any time), or with --worst right as it starts, so the wait for the
+// step boundary is a whole step. After the last mesh the job stops.
 
-let meshes = (CommandLine.arguments.count > 1 ? Array(CommandLine.arguments.dropFirst()) : ["2x1", "1x2", "2x1", "1x2"])
+let worst = CommandLine.arguments.contains("--worst")
+let given = CommandLine.arguments.dropFirst().filter { $0 != "--worst" }
+let meshes = (given.isEmpty ? ["2x1", "1x2", "2x1", "1x2", "2x1", "1x2", "2x1"] : Array(given))
     .map { text -> MeshTarget in
         let p = text.split(separator: "x").compactMap { Int($0) }
         guard p.count == 2 else { fputs("bench-switch: \(text): not RxS\n", stderr); exit(2) }
@@ -57,9 +61,12 @@ job.onEvent = { record in
         guard count == 2 else { return }
         let next = generations.count
         if next < meshes.count {
-            do { try job.reconfigure(to: meshes[next], worldSize: meshes[next].replicate * meshes[next].shard) } catch {
-                fputs("bench-switch: \(error)\n", stderr)
-                receiver.send(.stop)
+            let delay = worst ? 0 : Double.random(in: 0 ..< (step.ranks.first?.seconds.total ?? 1))
+            DispatchQueue.global().asyncAfter(deadline: .now() + delay) {
+                do { try job.reconfigure(to: meshes[next], worldSize: meshes[next].replicate * meshes[next].shard) } catch {
+                    fputs("bench-switch: \(error)\n", stderr)
+                    receiver.send(.stop)
+                }
             }
         } else {
             receiver.send(.stop)
@@ -71,7 +78,8 @@ let status = try job.run()
 receiver.close()
 
 func f(_ x: Double?) -> String { x.map { String(format: "%6.2f", $0) } ?? "     ?" }
-print("debugmodel, seq_len 256, local batch 8, 1 BLAS thread per rank, \(ProcessInfo.processInfo.activeProcessorCount) cores; job status \(status)")
+print("debugmodel, seq_len 256, local batch 8, 1 BLAS thread per rank, \(ProcessInfo.processInfo.activeProcessorCount) cores; "
+      + "request \(worst ? "right after a step ended (worst case)" : "at a random moment of a step"); job status \(status)")
 print("seconds: total = to-boundary + ckpt-write + old-exit + relaunch + to-1st-step")
 print("switch      total  to-boundary  ckpt-write  old-exit  relaunch (of which read)  to-1st-step (of which the step)")
 for (index, s) in job.switches.enumerated() where index + 1 < generations.count {
@@ -85,4 +93,8 @@ for (index, s) in job.switches.enumerated() where index + 1 < generations.count 
     let exit = saved.flatMap { t in relaunchStart.map { $0 - t } }
     print("\(s.from.replicate)x\(s.from.shard) -> \(s.to.replicate)x\(s.to.shard)  \(f(s.seconds))  \(f(boundary))       "
           + "\(f(write))      \(f(exit))    \(f(phase[.relaunching]))  (\(f(new.loadSeconds)))         \(f(phase[.resharding]))  (\(f(new.firstStepSeconds)))")
+}
+let totals = job.switches.compactMap(\.seconds).sorted()
+if !totals.isEmpty {
+    print(String(format: "%d switches: median %.2f s, max %.2f s", totals.count, totals[totals.count / 2], totals.last!))
 }
