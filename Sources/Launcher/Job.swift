@@ -31,6 +31,8 @@ public final class Job: @unchecked Sendable {
     var currentState = State.notStarted
     private var mesh: MeshTarget
     var pending: (record: Switch, plan: LaunchPlan)?
+    /// The pending switch's next generation, started when it was asked for (`startStandby`).
+    var standby: Supervisor?
     var done: [Switch] = []
     var newestCheckpoint: Telemetry.Checkpoint?
 
@@ -86,6 +88,24 @@ public final class Job: @unchecked Sendable {
         }
         say("switching to mesh \(target.text) on \(worldSize) rank(s): checkpointing at the end of the step")
         onPhase?(started)
+        startStandby()
+    }
+
+    /// Starts the pending switch's mpirun now: its ranks pass mpirun's start and MPI_Init (mostly
+    /// waiting) while the old ones finish the step and checkpoint, then wait for `start`
+    /// (Supervisor+Gate). If it cannot start here, the relaunch starts it as it would anyway.
+    private func startStandby() {
+        guard let plan = lock.withLock({ pending?.plan }) else { return }
+        let supervisor = Supervisor(plan: plan.waitingForStart(), receiver: receiver, options: options)
+        supervisor.say = say
+        do { try supervisor.startGated(environment: environment) } catch { return }
+        let kept = lock.withLock { () -> Bool in
+            guard pending?.record.phase == .checkpointing, standby == nil else { return false }
+            standby = supervisor
+            pending?.record.startedAhead = true
+            return true
+        }
+        if !kept { supervisor.abandon() }
     }
 
     /// After a failed switch: starts again on the mesh the job ran on before it, resuming from
@@ -114,15 +134,18 @@ public final class Job: @unchecked Sendable {
 
     /// What follows a generation.
     private enum Next {
-        case relaunch(LaunchPlan, Switch)
+        /// The next generation: its plan, and its mpirun when it was started ahead.
+        case relaunch(LaunchPlan, Switch, Supervisor?)
         case finish(Int32, note: String?)
         case fail(Int32, String)
     }
 
     private func runGenerations(_ first: LaunchPlan) throws -> Int32 {
         var plan = first
+        var started: Supervisor?
         while true {
-            let supervisor = Supervisor(plan: plan, receiver: receiver, options: options)
+            let supervisor = started ?? Supervisor(plan: plan, receiver: receiver, options: options)
+            started = nil
             supervisor.say = say
             var ending: Done?
             var lastError: String?
@@ -135,15 +158,19 @@ public final class Job: @unchecked Sendable {
             let status: Int32
             do { status = try supervisor.run(environment: environment) } catch {
                 // mpirun itself could not be started: on a relaunch that is a failed switch.
+                abandonStandby()
                 guard lock.withLock({ pending != nil }) else { throw error }
                 fail("the relaunch could not start \(plan.mpirun): \(error); " + checkpointNote())
                 return 1
             }
-            switch next(status: status, ending: ending, stopped: supervisor.stopRequested) {
-            case .relaunch(let nextPlan, let record):
+            let after = next(status: status, ending: ending, stopped: supervisor.stopRequested)
+            if case .relaunch = after {} else { abandonStandby() }
+            switch after {
+            case .relaunch(let nextPlan, let record, let ahead):
                 say("mesh \(record.to.text): relaunching with --resume")
                 onPhase?(record)
                 plan = nextPlan
+                started = ahead
             case .finish(let status, let note):
                 if let note { say(note) }
                 return status
@@ -155,6 +182,14 @@ public final class Job: @unchecked Sendable {
                 return status == 0 ? 1 : status
             }
         }
+    }
+
+    /// Ends a generation started ahead for a switch that will not happen.
+    private func abandonStandby() {
+        lock.withLock { () -> Supervisor? in
+            defer { standby = nil }
+            return standby
+        }?.abandon()
     }
 
     /// Under the lock: moves a switch on after a generation ended with `status`.
@@ -172,7 +207,8 @@ public final class Job: @unchecked Sendable {
                     pending = current
                     mesh = current.record.to
                     currentState = .running(.relaunching)
-                    return .relaunch(current.plan, current.record)
+                    defer { standby = nil }
+                    return .relaunch(current.plan, current.record, standby)
                 }
                 if status == 0 || stopped {
                     // Completed or stopped before rank 0 took the request: nothing to switch.

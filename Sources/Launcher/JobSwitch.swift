@@ -47,6 +47,9 @@ extension Job {
         public var firstStep: Int?
         public var firstStepTime: Double?
         public var failure: String?
+        /// The new mpirun was started when the switch was asked for, its ranks waiting for the
+        /// old ones to end (Supervisor+Gate); false when it could only start after them.
+        public var startedAhead = false
 
         /// Request to the first step event of the new mesh; nil until then.
         public var seconds: Double? { firstStepTime.map { $0 - requested } }

@@ -54,6 +54,14 @@ public struct LaunchPlan: Equatable, Sendable {
 
     /// The command as a shell would take it.
     public var commandLine: String { arguments.map(Shell.quote).joined(separator: " ") }
+
+    /// The same job with its ranks waiting after MPI_Init for `start` on rank 0's stdin
+    /// (`meshtop-rank --wait-for-start`; Supervisor.startGated).
+    public func waitingForStart() -> LaunchPlan {
+        var plan = self
+        if !plan.rankArguments.contains("--wait-for-start") { plan.rankArguments.append("--wait-for-start") }
+        return plan
+    }
 }
 
 public enum Shell {

@@ -36,8 +36,8 @@ public final class Supervisor {
 
     private var ranks: [RankIdentity] = []
     private var done: Done?
-    private var process: Process?
-    private var capture: OutputCapture?
+    var process: Process?
+    var capture: OutputCapture?
 
     /// SIGINT or SIGTERM arrived while the job ran (the user wants it to end, not to go on elsewhere).
     public private(set) var stopRequested = false
@@ -45,28 +45,36 @@ public final class Supervisor {
     /// mpirun's last stderr lines (with `output: .lines` only; empty otherwise), oldest first.
     public var lastErrorLines: [String] { capture?.lastErrorLines ?? [] }
 
-    /// Runs the job to its end and returns its exit status. mpirun's output goes where
-    /// `options.output` says.
-    public func run(environment extra: [String: String] = [:]) throws -> Int32 {
+    /// mpirun's stdin while ranks started by `startGated` wait for `start` (Supervisor+Gate.swift).
+    var gate: Pipe?
+
+    func launch(environment extra: [String: String], stdin: Any) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = plan.arguments
         var environment = ProcessInfo.processInfo.environment
         environment.merge(extra) { $1 }
         process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        self.process = process
+        process.standardInput = stdin
         if case .lines(let handler) = options.output {
             let capture = OutputCapture(handler: handler)
             process.standardOutput = capture.stdout
             process.standardError = capture.stderr
             self.capture = capture
         }
+        try process.run()
+        self.process = process
+        capture?.start()
+    }
 
+    /// Runs the job to its end (starting mpirun unless `startGated` did) and returns its exit
+    /// status. mpirun's output goes where `options.output` says.
+    public func run(environment extra: [String: String] = [:]) throws -> Int32 {
         let signals = SignalFlags.install([SIGINT, SIGTERM])
         defer { signals.uninstall() }
-        try process.run()
-        capture?.start()
+        if self.process == nil { try launch(environment: extra, stdin: FileHandle.nullDevice) }
+        openGate()
+        guard let process else { throw LaunchError("mpirun was not started") }
         let pid = process.processIdentifier
 
         var stopDeadline: Double?

@@ -27,6 +27,11 @@ public struct RankCommand: ParsableCommand {
     @Option(name: .customLong("metrics-file"), help: "Rank 0 writes every step's figures here as JSON lines.")
     public var metricsFile: String?
 
+    @Flag(name: .customLong("wait-for-start"), help: ArgumentHelp(
+        "After MPI_Init, wait until rank 0 reads the line `start` on its stdin (mpirun passes its own stdin to rank 0).",
+        discussion: "meshtop uses it to start a mesh switch's new ranks while the old ones checkpoint; stdin closing without `start` ends the ranks quietly."))
+    public var waitForStart = false
+
     @OptionGroup(title: "Model") public var model: ModelOptions
     @OptionGroup(title: "Training") public var training: TrainingOptions
     @OptionGroup(title: "Checkpoints") public var checkpoints: CheckpointOptions
@@ -55,6 +60,10 @@ public struct RankCommand: ParsableCommand {
 
         let world = try MPIRuntime.world()
         defer { MPIRuntime.finalize() }
+        if waitForStart, try !StartGate.wait(world: world) {
+            if world.rank == 0 { printError("meshtop-rank: not started (stdin closed before `start`)") }
+            return
+        }
         // Rank 0 streams to the front end when `meshtop run` started the job (docs/telemetry.md).
         let telemetry = world.rank == 0 ? TelemetrySender.fromEnvironment(report: { printError("meshtop-rank: \($0)") }) : nil
         let log: (String) -> Void = { line in
