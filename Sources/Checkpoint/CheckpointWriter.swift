@@ -48,18 +48,39 @@ public struct SaveResult: Sendable {
 }
 
 public enum CheckpointWriter {
-    /// The data file written by the rank at shard index `s` of `S` (replicate index 0 only).
-    public static func fileName(shard s: Int, of count: Int) -> String {
-        String(format: "shard-%05d-of-%05d.safetensors", s, count)
+    /// The data file written by the rank at shard index `s` of `S` and replicate index `r` of `R`.
+    /// Replicas hold the same shard, so each writes a part of it: with R = 1 the whole.
+    public static func fileName(shard s: Int, of count: Int, part r: Int = 0, of parts: Int = 1) -> String {
+        parts == 1 ? String(format: "shard-%05d-of-%05d.safetensors", s, count)
+            : String(format: "shard-%05d-of-%05d-part-%d-of-%d.safetensors", s, count, r, parts)
+    }
+
+    /// Part `r` of `parts` of `pieces`: their elements, in order, cut into `parts` nearly equal
+    /// runs (pieces split where a run ends), so the replicas of a shard share its write.
+    public static func part(_ pieces: [CanonicalPiece], _ r: Int, of parts: Int) -> [CanonicalPiece] {
+        let total = pieces.reduce(0) { $0 + $1.full.count }
+        let lo = total * r / parts, hi = total * (r + 1) / parts
+        var out: [CanonicalPiece] = []
+        var offset = 0  // elements of the pieces before this one
+        for piece in pieces {
+            let from = max(lo, offset), to = min(hi, offset + piece.full.count)
+            if from < to {
+                let skip = from - offset
+                out.append(CanonicalPiece(local: piece.local + skip,
+                                          full: piece.full.lowerBound + skip ..< piece.full.lowerBound + skip + (to - from)))
+            }
+            offset += piece.full.count
+        }
+        return out
     }
 
     /// Collective over `world`: writes checkpoint `step` into `store` and returns on every rank
     /// once it is complete.
     ///
     /// 1. Rank 0 creates `step-NNNNNN.tmp-<pid>/`.
-    /// 2. Every rank with replicate index 0 writes its pieces of params, exp_avg and exp_avg_sq
-    ///    into `shard-s-of-S.safetensors` there (each file fsynced), and sends rank 0 its size,
-    ///    SHA-256 and pieces.
+    /// 2. Every rank writes its part (`part`: 1/R of its shard's elements) of params, exp_avg and
+    ///    exp_avg_sq into `fileName(shard:of:part:of:)` there (each file fsynced), and sends rank 0
+    ///    its size, SHA-256 and pieces.
     /// 3. Rank 0 writes and fsyncs `manifest.json`, renames the folder to `step-NNNNNN/`, fsyncs the
     ///    parent, then deletes checkpoints beyond the newest `keep`.
     /// Until the rename nothing looks complete; a failure on any rank fails the save on every rank.
@@ -89,15 +110,16 @@ public enum CheckpointWriter {
 
         // 2. The data files.
         let written = try agree(world) { () -> [UInt8] in
-            guard coordinates.replicate == 0 else { return [] }
-            let file = fileName(shard: coordinates.shard, of: mesh.shard)
+            let mine = part(state.pieces.filter { !$0.full.isEmpty }, coordinates.replicate, of: mesh.replicate)
+            guard !mine.isEmpty else { return [] }
+            let file = fileName(shard: coordinates.shard, of: mesh.shard, part: coordinates.replicate, of: mesh.replicate)
             var writer = SafeTensorsWriter()
             writer.setMetadata("format", CheckpointManifest.formatName)
             writer.setMetadata("step", String(step))
             var pieces: [CheckpointManifest.PieceRecord] = []
             for vector in CheckpointVector.allCases {
                 let buffer = state.buffer(vector)
-                for piece in state.pieces where !piece.full.isEmpty {
+                for piece in mine {
                     let tensor = "\(vector.rawValue).\(piece.full.lowerBound)-\(piece.full.upperBound)"
                     let local = UnsafeBufferPointer(rebasing: buffer[piece.local ..< piece.local + piece.full.count])
                     try writer.add(tensor, shape: [piece.full.count], borrowing: local)

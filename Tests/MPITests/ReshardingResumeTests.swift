@@ -66,13 +66,16 @@ final class ReshardingResumeTests: XCTestCase {
         XCTAssertEqual(reference.losses.count, Self.steps)
         XCTAssertLessThan(reference.losses[20]!, reference.losses[1]! - 0.1, "the reference run must learn")
 
-        // (2, 2) writes one file per shard index, from the ranks of replica 0.
+        // (2, 2): the two replicas of each shard each write half of it.
         let store = CheckpointStore(directory: checkpoints)
         XCTAssertEqual(store.complete().map(\.step), [10, 20])
         let manifest = try CheckpointReader(url: store.url(step: 10)).manifest
         XCTAssertEqual(manifest.mesh, .init(dpReplicate: 2, dpShard: 2))
         XCTAssertEqual(manifest.worldSize, 4)
-        XCTAssertEqual(manifest.files.map(\.name), [CheckpointWriter.fileName(shard: 0, of: 2), CheckpointWriter.fileName(shard: 1, of: 2)])
+        XCTAssertEqual(manifest.files.map(\.name), [
+            "shard-00000-of-00002-part-0-of-2.safetensors", "shard-00000-of-00002-part-1-of-2.safetensors",
+            "shard-00001-of-00002-part-0-of-2.safetensors", "shard-00001-of-00002-part-1-of-2.safetensors",
+        ])
         XCTAssertEqual(manifest.run.optimizerStepCount, 10)
         XCTAssertEqual(manifest.run.sequencesPerStep, 8)
 
