@@ -137,7 +137,9 @@ public final class Supervisor {
                 Self.killJob(pid: pid, ranks: localRanks(hostName), signal: SIGKILL)
                 killDeadline = .infinity
             }
-            Thread.sleep(forTimeInterval: options.tick)
+            // Once rank 0 has said how the run ends, only the exit is left to see: look often, as
+            // a mesh switch's next generation waits on it.
+            Thread.sleep(forTimeInterval: done == nil ? options.tick : min(options.tick, 0.01))
         }
         process.waitUntilExit()
         // What rank 0 sent last (its done) may still be on the way.
