@@ -70,6 +70,40 @@ extension Kernels {
         if blasThreads != 1 { openblas_set_num_threads(blasThreads) }
     }
 
+    /// One attention call over a fused qkv buffer, as the forward and the backward both walk it:
+    /// rows of W = C + 2 KV floats ([q | k | v]), per-worker scratch, per-head kept probabilities.
+    struct AttentionShape {
+        let batch, seqLen, heads, kvHeads, headDim: Int
+        /// Query heads per kv head (GQA), and the widths of q, of k (= of v) and of a qkv row.
+        let rep, C, KV, W: Int
+        let perWorker, perHead: Int
+        /// CKernels' AVX2 head kernels, not the portable ones.
+        let avx2: Bool
+
+        init(batch: Int, seqLen T: Int, heads: Int, kvHeads: Int, headDim hd: Int, blockRows: Int, kept: Bool) {
+            (self.batch, seqLen, self.heads, self.kvHeads, headDim) = (batch, T, heads, kvHeads, hd)
+            rep = heads / kvHeads
+            (C, KV) = (heads * hd, kvHeads * hd)
+            W = C + 2 * KV
+            perWorker = attentionScratchPerWorker(seqLen: T, headDim: hd, blockRows: blockRows)
+            perHead = attentionProbabilityPerHead(seqLen: T, blockRows: blockRows)
+            avx2 = avx2Attention(headDim: hd, kept: kept)
+        }
+
+        /// The query heads that read kv head `group`.
+        func heads(of group: Int) -> Range<Int> { (group * rep)..<((group + 1) * rep) }
+
+        /// Runs body(b, group, worker) for every (batch, kv-head group) on the workers, timed as the
+        /// attention core (GemmProfile).
+        func forEachGroup(_ body: (_ b: Int, _ group: Int, _ worker: Int) -> Void) {
+            let start = GemmProfile.enabled ? monotonicSeconds() : 0
+            GemmProfile.inAttention = true
+            parallelFor(batch * kvHeads) { unit, worker in body(unit / kvHeads, unit % kvHeads, worker) }
+            GemmProfile.inAttention = false
+            if GemmProfile.enabled { GemmProfile.attentionSeconds += monotonicSeconds() - start }
+        }
+    }
+
     /// qkv: rows of width (heads + 2 kvHeads) * headDim = [q | k | v], RoPE already applied to q and k.
     /// out: [n, heads * headDim]; lse: [batch, heads, seqLen] log-sum-exp of each query's scaled scores.
     /// Query head h reads kv head h / (heads / kvHeads) (torchtitan's repeat_kv).
@@ -84,32 +118,25 @@ extension Kernels {
                                         blockRows requestedBlockRows: Int = attentionBlockRows,
                                         probabilities: UnsafeMutablePointer<Float>? = nil,
                                         rowScale: UnsafeMutablePointer<Float>? = nil) {
-        let start = GemmProfile.enabled ? monotonicSeconds() : 0
-        GemmProfile.inAttention = true
-        let rep = heads / kvHeads
-        let perWorker = attentionScratchPerWorker(seqLen: T, headDim: hd, blockRows: requestedBlockRows)
-        let perHead = attentionProbabilityPerHead(seqLen: T, blockRows: requestedBlockRows)
-        let avx2 = avx2Attention(headDim: hd, kept: probabilities != nil)
-        let C = heads * hd, KV = kvHeads * hd, W = C + 2 * KV
-        parallelFor(batch * kvHeads) { unit, worker in
-            let b = unit / kvHeads, group = unit % kvHeads
-            for h in (group * rep)..<((group + 1) * rep) {
-                if avx2 {
+        let shape = AttentionShape(batch: batch, seqLen: T, heads: heads, kvHeads: kvHeads, headDim: hd,
+                                   blockRows: requestedBlockRows, kept: probabilities != nil)
+        shape.forEachGroup { b, group, worker in
+            let (C, KV, W) = (shape.C, shape.KV, shape.W)
+            let work = scratch + worker * shape.perWorker
+            for h in shape.heads(of: group) {
+                if shape.avx2 {
                     let base = qkv + b * T * W
                     ck_attention_forward_head(out + b * T * C + h * hd, Int32(C), lse + (b * heads + h) * T,
                                               base + h * hd, base + C + group * hd, base + C + KV + group * hd,
-                                              Int32(W), Int32(T), Int32(hd), scratch + worker * perWorker)
+                                              Int32(W), Int32(T), Int32(hd), work)
                     continue
                 }
                 attentionForwardHead(out: out, lse: lse, qkv: qkv, b: b, h: h, seqLen: T, heads: heads,
-                                     kvHeads: kvHeads, headDim: hd, scratch: scratch + worker * perWorker,
-                                     blockRows: requestedBlockRows,
-                                     probabilities: probabilities.map { $0 + (b * heads + h) * perHead },
+                                     kvHeads: kvHeads, headDim: hd, scratch: work, blockRows: requestedBlockRows,
+                                     probabilities: probabilities.map { $0 + (b * heads + h) * shape.perHead },
                                      rowScale: rowScale)
             }
         }
-        GemmProfile.inAttention = false
-        if GemmProfile.enabled { GemmProfile.attentionSeconds += monotonicSeconds() - start }
     }
 
     static func attentionForwardHead(out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,

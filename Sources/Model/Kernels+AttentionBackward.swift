@@ -17,39 +17,33 @@ extension Kernels {
                                          blockRows requestedBlockRows: Int = attentionBlockRows,
                                          probabilities: UnsafePointer<Float>? = nil,
                                          rowScale: UnsafePointer<Float>? = nil) {
-        let start = GemmProfile.enabled ? monotonicSeconds() : 0
-        GemmProfile.inAttention = true
-        let rep = heads / kvHeads
-        let perWorker = attentionScratchPerWorker(seqLen: T, headDim: hd, blockRows: requestedBlockRows)
-        let perHead = attentionProbabilityPerHead(seqLen: T, blockRows: requestedBlockRows)
-        let C = heads * hd, KV = kvHeads * hd, W = C + 2 * KV
-        let avx2 = avx2Attention(headDim: hd, kept: probabilities != nil)
-        parallelFor(batch * kvHeads) { unit, worker in
-            let b = unit / kvHeads, group = unit % kvHeads
+        let shape = AttentionShape(batch: batch, seqLen: T, heads: heads, kvHeads: kvHeads, headDim: hd,
+                                   blockRows: requestedBlockRows, kept: probabilities != nil)
+        shape.forEachGroup { b, group, worker in
+            let (C, KV, W) = (shape.C, shape.KV, shape.W)
+            let work = scratch + worker * shape.perWorker
             // dk and dv of this group are accumulated over query blocks and over the heads sharing them.
             for t in 0..<T {
                 let row = dqkv + (b * T + t) * W
                 (row + C + group * hd).update(repeating: 0, count: hd)
                 (row + C + KV + group * hd).update(repeating: 0, count: hd)
             }
-            for h in (group * rep)..<((group + 1) * rep) {
-                if avx2 {
+            for h in shape.heads(of: group) {
+                if shape.avx2 {
                     let base = qkv + b * T * W, dbase = dqkv + b * T * W, o = b * T * C + h * hd
                     ck_attention_backward_head(dbase + h * hd, dbase + C + group * hd, dbase + C + KV + group * hd,
                                                dOut + o, out + o, Int32(C), lse + (b * heads + h) * T,
                                                base + h * hd, base + C + group * hd, base + C + KV + group * hd,
-                                               Int32(W), Int32(T), Int32(hd), scratch + worker * perWorker)
+                                               Int32(W), Int32(T), Int32(hd), work)
                     continue
                 }
                 attentionBackwardHead(dqkv: dqkv, dOut: dOut, out: out, lse: lse, qkv: qkv, b: b, h: h, seqLen: T,
-                                      heads: heads, kvHeads: kvHeads, headDim: hd,
-                                      scratch: scratch + worker * perWorker, blockRows: requestedBlockRows,
-                                      probabilities: probabilities.map { $0 + (b * heads + h) * perHead },
+                                      heads: heads, kvHeads: kvHeads, headDim: hd, scratch: work,
+                                      blockRows: requestedBlockRows,
+                                      probabilities: probabilities.map { $0 + (b * heads + h) * shape.perHead },
                                       rowScale: rowScale)
             }
         }
-        GemmProfile.inAttention = false
-        if GemmProfile.enabled { GemmProfile.attentionSeconds += monotonicSeconds() - start }
     }
 
     static func attentionBackwardHead(dqkv: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>,
