@@ -16,12 +16,7 @@ final class CheckpointTests: XCTestCase {
     var folder: URL!
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-ckpt-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
+        folder = try makeTemporaryFolder(for: self, "ckpt")
     }
 
     var checkpoints: URL { folder.appendingPathComponent("checkpoints") }

@@ -74,10 +74,9 @@ final class ConfigFileTorchtitanTests: XCTestCase {
     }
 
     func testDatasetsAndTokenizerFolders() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-assets-\(UUID().uuidString)")
+        let folder = try makeTemporaryFolder(for: self, "assets")
         let assets = folder.appendingPathComponent("tokenizer").path
         try FileManager.default.createDirectory(atPath: assets, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
 
         let c4 = try ConfigFile(toml: "[training]\ndataset = \"c4\"\n", name: "x.toml")
         XCTAssertEqual(c4.arguments, [])

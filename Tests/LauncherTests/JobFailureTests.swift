@@ -8,8 +8,7 @@ import XCTest
 /// a retry on the old mesh completes the run. Requests a job cannot honour are refused in one line.
 final class JobFailureTests: XCTestCase {
     func testARelaunchThatCannotStartIsReportedAndTheRetryOnTheOldMeshCompletesTheRun() throws {
-        let helper = try JobFixture()
-        defer { helper.remove() }
+        let helper = try JobFixture(for: self)
         let receiver = try TelemetryReceiver()
         defer { receiver.close() }
         let checkpoints = helper.folder.appendingPathComponent("ckpt").path
@@ -81,8 +80,7 @@ final class JobFailureTests: XCTestCase {
     /// report names the earlier checkpoint, intact; once the folder is writable again the retry
     /// resumes from it and completes the run.
     func testACheckpointThatCannotBeWrittenFailsTheSwitchAndTheRetryResumesFromTheEarlierOne() throws {
-        let helper = try JobFixture()
-        defer { helper.remove() }
+        let helper = try JobFixture(for: self)
         let receiver = try TelemetryReceiver()
         defer { receiver.close() }
         let checkpoints = helper.folder.appendingPathComponent("ckpt").path
@@ -137,8 +135,7 @@ final class JobFailureTests: XCTestCase {
     }
 
     func testRequestsAJobCannotHonourAreRefusedInOneLine() throws {
-        let helper = try JobFixture()
-        defer { helper.remove() }
+        let helper = try JobFixture(for: self)
         let receiver = try TelemetryReceiver()
         defer { receiver.close() }
         let mesh = MeshTarget(replicate: 1, shard: 2)

@@ -1,0 +1,11 @@
+import Foundation
+import XCTest
+
+/// A fresh, empty folder `<tmp>/meshtop-<label>-<uuid>` for one test, removed (with all that the
+/// test wrote in it) when the test ends, whether it passed, failed or threw.
+public func makeTemporaryFolder(for test: XCTestCase, _ label: String) throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-\(label)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+    return folder
+}
