@@ -9,3 +9,9 @@ public func makeTemporaryFolder(for test: XCTestCase, _ label: String) throws ->
     test.addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
     return folder
 }
+
+/// `<tmp>/meshtop-<name>`: the same folder for every test and every run, never removed. For dump
+/// folders whose token cache later runs reuse instead of tokenizing the corpus again.
+public func sharedCacheFolder(_ name: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-\(name)").path
+}
