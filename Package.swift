@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Memory", "Mesh", "Model", "Parallel", "TestSupport"]),
         // Real runs on a real terminal (tmux): the dashboard end to end.
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
-        // Shared by tests: locating built products and the shared data, running processes.
+        // Shared by tests: locating built products and the shared data, running processes, temporary folders.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v5]
