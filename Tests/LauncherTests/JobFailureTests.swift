@@ -11,7 +11,7 @@ final class JobFailureTests: XCTestCase {
         let helper = try JobFixture(for: self)
         let receiver = try TelemetryReceiver()
         defer { receiver.close() }
-        let checkpoints = helper.folder.appendingPathComponent("ckpt").path
+        let checkpoints = helper.checkpoints
         let steps = 16
         let old = MeshTarget(replicate: 1, shard: 2), target = MeshTarget(replicate: 2, shard: 1)
         // The relaunch on (2, 1) is given a mesh its 2 ranks cannot form: meshtop-rank refuses it before MPI_Init.
@@ -83,7 +83,7 @@ final class JobFailureTests: XCTestCase {
         let helper = try JobFixture(for: self)
         let receiver = try TelemetryReceiver()
         defer { receiver.close() }
-        let checkpoints = helper.folder.appendingPathComponent("ckpt").path
+        let checkpoints = helper.checkpoints
         let steps = 12
         // Periodic checkpoints every 4 steps, in every generation.
         var first = try helper.plan(mesh: MeshTarget(replicate: 1, shard: 2), steps: steps, checkpoints: checkpoints, receiver: receiver)

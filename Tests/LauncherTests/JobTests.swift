@@ -30,7 +30,7 @@ final class JobTests: XCTestCase {
         let plan: [MeshTarget] = [MeshTarget(replicate: 4, shard: 1), MeshTarget(replicate: 1, shard: 4),
                                   MeshTarget(replicate: 1, shard: 2)]
         let switching = try job(mesh: MeshTarget(replicate: 2, shard: 2), steps: steps,
-                                checkpoints: fixture.folder.appendingPathComponent("ckpt").path, receiver: receiver)
+                                checkpoints: fixture.checkpoints, receiver: receiver)
         let events = Recorder()
         let failures = Recorder()
         var generationSteps = 0
@@ -97,6 +97,9 @@ struct JobFixture {
     init(for test: XCTestCase) throws {
         folder = try makeTemporaryFolder(for: test, "job")
     }
+
+    /// Where its runs keep their checkpoints, when they do.
+    var checkpoints: String { folder.appendingPathComponent("ckpt").path }
 
     /// The first plan of a run on `mesh`: tiny flavor, global batch local 8 x ranks.
     func plan(mesh: MeshTarget, steps: Int, checkpoints: String?, receiver: TelemetryReceiver) throws -> LaunchPlan {
