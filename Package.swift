@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "Memory"]),
         .testTarget(name: "OptimTests", dependencies: ["Optim", "TestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
-        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Model", "Mesh", "Collectives", "TestSupport"]),
         .testTarget(name: "MPITests", dependencies: ["TestSupport", "Mesh", "Model", "Trainer", "Checkpoint"]),
         .testTarget(name: "CheckpointTests", dependencies: [
@@ -95,7 +95,7 @@ let package = Package(
             "Trainer", "TestSupport",
         ]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "RankCLI", "FrontendCLI"]),
-        .testTarget(name: "TerminalTests", dependencies: ["CNcursesw", "Terminal"]),
+        .testTarget(name: "TerminalTests", dependencies: ["CNcursesw", "Terminal", "TestSupport"]),
         .testTarget(name: "DashboardTests", dependencies: ["CNcursesw", "Dashboard", "Telemetry", "Terminal", "FrontendCLI", "Planner", "Model", "TestSupport"],
                     exclude: ["Snapshots"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TestSupport"]),
@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Memory", "Mesh", "Model", "Parallel", "TestSupport"]),
         // Real runs on a real terminal (tmux): the dashboard end to end.
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
-        // Shared by tests: locating built products and the shared data, running processes.
+        // Shared by tests: locating built products and the shared data, running processes, temporary folders.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v5]

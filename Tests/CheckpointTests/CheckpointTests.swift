@@ -16,12 +16,7 @@ final class CheckpointTests: XCTestCase {
     var folder: URL!
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-ckpt-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
+        folder = try makeTemporaryFolder(for: self, "ckpt")
     }
 
     var checkpoints: URL { folder.appendingPathComponent("checkpoints") }
@@ -36,7 +31,7 @@ final class CheckpointTests: XCTestCase {
         config.gradAccum = 2
         config.steps = steps
         config.peakTFLOPS = 0.1
-        config.dumpFolder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-ckpt-tests").path
+        config.dumpFolder = sharedCacheFolder("ckpt-tests")
         config.checkpointDir = checkpoints.path
         config.checkpointEvery = every
         config.resume = resume

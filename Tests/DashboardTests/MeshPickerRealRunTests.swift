@@ -12,9 +12,7 @@ import TestSupport
 /// the two rows alike.
 final class MeshPickerRealRunTests: XCTestCase {
     func testPredictionOfTheRunningMeshEqualsItsMeasuredFigures() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-picker-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try makeTemporaryFolder(for: self, "picker")
         let receiver = try TelemetryReceiver()
         defer { receiver.close() }
         let result = try ProcessRunner.run(

@@ -11,9 +11,7 @@ import TestSupport
 final class RecordedRunTests: XCTestCase {
     func testTwoMeshesAndAResumeFromRealRecordings() throws {
         let meshtop = try Products.executable("meshtop")
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-dashboard-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try makeTemporaryFolder(for: self, "dashboard")
         let environment = ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"]
         func run(_ arguments: [String], metrics: String) throws -> [TelemetryRecord] {
             let path = folder.appendingPathComponent(metrics).path

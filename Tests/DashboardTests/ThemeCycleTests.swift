@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import Dashboard
 import Terminal
+import TestSupport
 
 /// `t`'s list from the shipped themes/ folder: the chosen theme first in line, broken files
 /// skipped with a warning naming them, NO_COLOR leaving only the monochrome theme.
@@ -10,15 +11,10 @@ final class ThemeCycleTests: XCTestCase {
 
     override func setUpWithError() throws {
         let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../themes").standardized
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-themes-\(getpid())-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try makeTemporaryFolder(for: self, "themes")
         for name in try FileManager.default.contentsOfDirectory(atPath: shipped.path) where name.hasSuffix(".theme") {
             try FileManager.default.copyItem(at: shipped.appendingPathComponent(name), to: folder.appendingPathComponent(name))
         }
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
     }
 
     func testChosenThemeStartsAndEveryShippedThemeCycles() {

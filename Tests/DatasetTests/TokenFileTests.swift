@@ -1,10 +1,11 @@
 import Dataset
 import Foundation
+import TestSupport
 import XCTest
 
 final class TokenFileTests: XCTestCase {
     func testWritesTheLlmcLayoutAndReadsItBack() throws {
-        let dir = try temporaryDirectory(self)
+        let dir = try makeTemporaryFolder(for: self, "data").path
         let path = dir + "/t.bin"
         let tokens: [Int32] = [0, 1, 2, 255, 256, 1000, 65535]
         try TokenFile.write(tokens, to: path)
@@ -21,14 +22,14 @@ final class TokenFileTests: XCTestCase {
     }
 
     func testRefusesTokensThatDoNotFitUInt16() throws {
-        let dir = try temporaryDirectory(self)
+        let dir = try makeTemporaryFolder(for: self, "data").path
         assertThrows(try TokenFile.write([1, 65536], to: dir + "/big.bin"), containing: ["65536", "big.bin"])
         assertThrows(try TokenFile.write([-1], to: dir + "/neg.bin"), containing: ["-1"])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [])
     }
 
     func testReadingABadFileNamesTheFileAndTheProblem() throws {
-        let dir = try temporaryDirectory(self)
+        let dir = try makeTemporaryFolder(for: self, "data").path
         let path = dir + "/t.bin"
         try TokenFile.write([5, 6, 7], to: path)
         let good = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -8,7 +8,7 @@ final class TokenSourceTests: XCTestCase {
     let tokenizer = try! BPETokenizer(contentsOf: Products.dataFile("tokenizer.json"))
 
     func testTextIsTokenizedOnceAndThenReadFromTheCache() throws {
-        let cache = try temporaryDirectory(self) + "/cache"
+        let cache = try makeTemporaryFolder(for: self, "data").path + "/cache"
         let corpus = Products.dataFile("tinyshakespeare.txt")
         let first = try TokenSource.load(path: corpus, tokenizer: tokenizer, cacheDirectory: cache)
         XCTAssertFalse(first.loadedFromCache)
@@ -27,7 +27,7 @@ final class TokenSourceTests: XCTestCase {
         second.withTokens { XCTAssertEqual($0.count, expected.count) }
 
         // Other content: another cache file.
-        let other = try temporaryDirectory(self) + "/other.txt"
+        let other = try makeTemporaryFolder(for: self, "data").path + "/other.txt"
         try "To be, or not to be".write(toFile: other, atomically: true, encoding: .utf8)
         let third = try TokenSource.load(path: other, tokenizer: tokenizer, cacheDirectory: cache)
         XCTAssertFalse(third.loadedFromCache)
@@ -48,7 +48,7 @@ final class TokenSourceTests: XCTestCase {
     }
 
     func testJSONLinesAreJoinedWithEndOfText() throws {
-        let dir = try temporaryDirectory(self)
+        let dir = try makeTemporaryFolder(for: self, "data").path
         let path = dir + "/docs.jsonl"
         try """
         {"text": "First document.", "id": 1}
@@ -67,7 +67,7 @@ final class TokenSourceTests: XCTestCase {
     }
 
     func testABadJSONLineIsNamedByItsNumber() throws {
-        let dir = try temporaryDirectory(self)
+        let dir = try makeTemporaryFolder(for: self, "data").path
         let path = dir + "/bad.jsonl"
         try "{\"text\": \"ok\"}\n{\"text\": \"ok\"}\n{\"text\": oops}\n".write(toFile: path, atomically: true, encoding: .utf8)
         assertThrows(try TokenSource.load(path: path, tokenizer: tokenizer, cacheDirectory: nil), containing: [path + ":3", "JSON"])
@@ -78,7 +78,7 @@ final class TokenSourceTests: XCTestCase {
     }
 
     func testTokenFilesAreUsedAsIs() throws {
-        let dir = try temporaryDirectory(self)
+        let dir = try makeTemporaryFolder(for: self, "data").path
         try TokenFile.write([3, 1, 4, 1, 5, 9], to: dir + "/t.bin")
         XCTAssertEqual(try TokenSource.load(path: dir + "/t.bin", tokenizer: tokenizer, cacheDirectory: dir).tokens, [3, 1, 4, 1, 5, 9])
         try TokenFile.write([3, 2000], to: dir + "/big.bin")
@@ -87,7 +87,7 @@ final class TokenSourceTests: XCTestCase {
     }
 
     func testRefusesMissingFilesAndUnknownKinds() throws {
-        let dir = try temporaryDirectory(self)
+        let dir = try makeTemporaryFolder(for: self, "data").path
         assertThrows(try TokenSource.load(path: dir + "/none.txt", tokenizer: tokenizer, cacheDirectory: nil), containing: [dir + "/none.txt", "not found"])
         assertThrows(try TokenSource.load(path: dir + "/data.csv", tokenizer: tokenizer, cacheDirectory: nil), containing: [dir + "/data.csv", "csv"])
         try Data([0x61, 0xFF, 0x62]).write(to: URL(fileURLWithPath: dir + "/latin1.txt"))

@@ -7,7 +7,7 @@ import XCTest
 /// `meshtop tokenize`, through the built binary.
 final class TokenizeCommandTests: XCTestCase {
     func testWritesTheCorpusAsATokenFile() throws {
-        let out = try temporaryDirectory(self) + "/shakespeare.bin"
+        let out = try makeTemporaryFolder(for: self, "data").path + "/shakespeare.bin"
         let result = try ProcessRunner.run([try Products.executable("meshtop"), "tokenize",
                                             "--tokenizer", Products.dataFile("tokenizer.json"),
                                             Products.dataFile("tinyshakespeare.txt"), "-o", out])
@@ -20,7 +20,7 @@ final class TokenizeCommandTests: XCTestCase {
     }
 
     func testErrorsNameTheBadFile() throws {
-        let dir = try temporaryDirectory(self)
+        let dir = try makeTemporaryFolder(for: self, "data").path
         let meshtop = try Products.executable("meshtop")
         let missingTokenizer = try ProcessRunner.run([meshtop, "tokenize", "--tokenizer", dir + "/nope.json",
                                                       Products.dataFile("tinyshakespeare.txt"), "-o", dir + "/o.bin"])

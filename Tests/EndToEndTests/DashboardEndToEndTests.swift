@@ -6,8 +6,7 @@ import XCTest
 final class DashboardEndToEndTests: XCTestCase {
     func testLiveRunOnTwoByTwo() throws {
         let meshtop = try Products.executable("meshtop")
-        let folder = try EndToEndRun.folder("meshtop-e2e")
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try makeTemporaryFolder(for: self, "e2e")
         let metrics = folder.appendingPathComponent("metrics.jsonl").path
         let exitFile = folder.appendingPathComponent("exit").path
 
@@ -80,8 +79,7 @@ final class DashboardEndToEndTests: XCTestCase {
     /// Ctrl-C stops the job (as headless) and then the dashboard; the terminal is as it was.
     func testCtrlCStopsTheRunAndRestoresTheTerminal() throws {
         let meshtop = try Products.executable("meshtop")
-        let folder = try EndToEndRun.folder("meshtop-e2e")
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try makeTemporaryFolder(for: self, "e2e")
         let metrics = folder.appendingPathComponent("metrics.jsonl").path
         let exitFile = folder.appendingPathComponent("exit").path
         let tmux = try TmuxSession(width: 100, height: 30, environment: EndToEndRun.rankEnvironment)

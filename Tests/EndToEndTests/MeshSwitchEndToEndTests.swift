@@ -11,8 +11,7 @@ final class MeshSwitchEndToEndTests: XCTestCase {
 
     func testKeyboardSwitchesKeepTheLossCurve() throws {
         let meshtop = try Products.executable("meshtop")
-        let folder = try EndToEndRun.folder("meshtop-switch")
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try makeTemporaryFolder(for: self, "switch")
         let metrics = folder.appendingPathComponent("switched.jsonl").path
         let exitFile = folder.appendingPathComponent("exit").path
         let common = ["--flavor", "tiny", "--steps", String(Self.steps)]

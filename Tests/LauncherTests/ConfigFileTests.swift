@@ -56,9 +56,7 @@ final class ConfigFileTests: XCTestCase {
     }
 
     func testCommandLineOptionsOverrideTheFile() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-config-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try makeTemporaryFolder(for: self, "config")
         let path = folder.appendingPathComponent("run.toml").path
         try "[training]\nsteps = 7\nseq_len = 64\n[model]\nflavor = \"tiny\"\n[parallelism]\ndata_parallel_shard_degree = 2\n"
             .write(toFile: path, atomically: true, encoding: .utf8)

@@ -12,13 +12,15 @@ final class ConfigFileTorchtitanTests: XCTestCase {
 
     static let october = fixture("torchtitan_debug_model.toml")
     static let april = fixture("torchtitan_debug_model_2025_04.toml")
+    /// What both versions' keys become: their training settings did not change between them.
+    static let debugModelArguments = ["--dump-folder", "./outputs", "--flavor", "debugmodel", "--lr", "0.0008",
+                                      "--warmup-steps", "2", "--decay-ratio", "0.8", "--min-lr-factor", "0.0",
+                                      "--local-batch-size", "8", "--seq-len", "2048", "--steps", "10", "--max-norm", "1.0",
+                                      "--log-freq", "1"]
 
     func testTheOctober2025FileLoadsWithOneWarningAndItsKeysHonoured() throws {
         let file = try ConfigFile(path: Self.october)
-        XCTAssertEqual(file.arguments, ["--dump-folder", "./outputs", "--flavor", "debugmodel", "--lr", "0.0008",
-                                        "--warmup-steps", "2", "--decay-ratio", "0.8", "--min-lr-factor", "0.0",
-                                        "--local-batch-size", "8", "--seq-len", "2048", "--steps", "10", "--max-norm", "1.0",
-                                        "--log-freq", "1"])
+        XCTAssertEqual(file.arguments, Self.debugModelArguments)
         XCTAssertEqual(file.warnings, [
             "\(Self.october): ignored: [activation_checkpoint], [compile], [profiling], [quantize.linear.float8], [validation], "
                 + "checkpoint.async_mode, checkpoint.export_dtype, checkpoint.last_save_model_only, job.print_config, "
@@ -34,10 +36,7 @@ final class ConfigFileTorchtitanTests: XCTestCase {
 
     func testTheApril2025FileWithTheOlderNamesLoadsToo() throws {
         let file = try ConfigFile(path: Self.april)
-        XCTAssertEqual(file.arguments, ["--dump-folder", "./outputs", "--flavor", "debugmodel", "--lr", "0.0008",
-                                        "--warmup-steps", "2", "--decay-ratio", "0.8", "--min-lr-factor", "0.0",
-                                        "--local-batch-size", "8", "--seq-len", "2048", "--steps", "10", "--max-norm", "1.0",
-                                        "--log-freq", "1"])
+        XCTAssertEqual(file.arguments, Self.debugModelArguments)
         XCTAssertEqual(file.warnings.count, 1)
         let warning = try XCTUnwrap(file.warnings.first)
         for part in ["[float8]", "[activation_checkpoint]", "[profiling]", "model.norm_type", "training.compile",
@@ -74,10 +73,9 @@ final class ConfigFileTorchtitanTests: XCTestCase {
     }
 
     func testDatasetsAndTokenizerFolders() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-assets-\(UUID().uuidString)")
+        let folder = try makeTemporaryFolder(for: self, "assets")
         let assets = folder.appendingPathComponent("tokenizer").path
         try FileManager.default.createDirectory(atPath: assets, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
 
         let c4 = try ConfigFile(toml: "[training]\ndataset = \"c4\"\n", name: "x.toml")
         XCTAssertEqual(c4.arguments, [])

@@ -24,9 +24,7 @@ final class ConfigRunTests: XCTestCase {
     }
 
     func testTheShippedExampleTrainsTheDebugmodelPrintingTorchtitansLinesInOrder() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-example-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try makeTemporaryFolder(for: self, "example")
         let example = Products.packageRoot.appendingPathComponent("examples/debug_model.toml").path
         let result = try ProcessRunner.run([try Products.executable("meshtop"), "run", "--no-tui", "--config", example,
                                             "--steps", "2", "--mesh", "1x2", "--dump-folder", folder.path], timeout: 300)
@@ -51,9 +49,7 @@ final class ConfigRunTests: XCTestCase {
     }
 
     func testLogFreqPrintsStepOneAndEveryNthWhileTheTelemetryHasEveryStep() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-logfreq-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try makeTemporaryFolder(for: self, "logfreq")
         let config = folder.appendingPathComponent("run.toml").path
         let metrics = folder.appendingPathComponent("metrics.jsonl").path
         try "[model]\nflavor = \"tiny\"\n[training]\nseq_len = 32\nsteps = 5\n[metrics]\nlog_freq = 2\n"
@@ -70,9 +66,7 @@ final class ConfigRunTests: XCTestCase {
     /// torchtitan's own test tokenizer folder (2002 tokens, hence vocab_size) is what the ranks
     /// load; a folder that is not there trains with the shipped tokenizer, saying so.
     func testHFAssetsPathSelectsTheFoldersTokenizer() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-hfassets-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try makeTemporaryFolder(for: self, "hfassets")
         let assets = ConfigFileTorchtitanTests.fixture("torchtitan_tokenizer")
         let config = folder.appendingPathComponent("run.toml").path
         let metrics = folder.appendingPathComponent("metrics.jsonl").path

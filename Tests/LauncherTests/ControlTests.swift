@@ -8,9 +8,7 @@ import XCTest
 /// while the test plays the front end on the receiver.
 final class ControlTests: XCTestCase {
     func testCheckpointPauseResumeAndReconfigure() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-control-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try makeTemporaryFolder(for: self, "control")
         let checkpoints = folder.appendingPathComponent("ckpt").path
 
         let receiver = try TelemetryReceiver()
@@ -58,9 +56,7 @@ final class ControlTests: XCTestCase {
 /// signals sent at once to a real job coalesce into one, and a real job stops within a step).
 final class SignalTests: XCTestCase {
     func testASecondSignalKillsAtOnceAndAnIgnoredTerminationIsFollowedByAKill() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-signal-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try makeTemporaryFolder(for: self, "signal")
         let script = folder.appendingPathComponent("stubborn-mpirun").path
         let started = folder.appendingPathComponent("started").path
         try "#!/bin/sh\ntrap '' TERM INT\necho $$ > \(started)\nwhile :; do sleep 0.05; done\n"

@@ -57,9 +57,7 @@ final class HeadlessPrinterTests: XCTestCase {
 
     /// The real thing on a terminal (a pty from script(1)) and on pipes.
     func testMeshtopRunDrawsTheProgressLineOnATerminalOnlyAndPrintsTheSameLogLines() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-printer-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try makeTemporaryFolder(for: self, "printer")
         let command = [try Products.executable("meshtop"), "run", "--no-tui", "--mesh", "1x2", "--flavor", "tiny", "--seq-len", "32",
                        "--steps", "40", "--peak-tflops", "0.1", "--dump-folder", folder.appendingPathComponent("out").path]
         let onPipes = try ProcessRunner.run(command, timeout: 120)

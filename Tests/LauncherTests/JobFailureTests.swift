@@ -8,11 +8,10 @@ import XCTest
 /// a retry on the old mesh completes the run. Requests a job cannot honour are refused in one line.
 final class JobFailureTests: XCTestCase {
     func testARelaunchThatCannotStartIsReportedAndTheRetryOnTheOldMeshCompletesTheRun() throws {
-        let helper = try JobFixture()
-        defer { helper.remove() }
+        let helper = try JobFixture(for: self)
         let receiver = try TelemetryReceiver()
         defer { receiver.close() }
-        let checkpoints = helper.folder.appendingPathComponent("ckpt").path
+        let checkpoints = helper.checkpoints
         let steps = 16
         let old = MeshTarget(replicate: 1, shard: 2), target = MeshTarget(replicate: 2, shard: 1)
         // The relaunch on (2, 1) is given a mesh its 2 ranks cannot form: meshtop-rank refuses it before MPI_Init.
@@ -81,11 +80,10 @@ final class JobFailureTests: XCTestCase {
     /// report names the earlier checkpoint, intact; once the folder is writable again the retry
     /// resumes from it and completes the run.
     func testACheckpointThatCannotBeWrittenFailsTheSwitchAndTheRetryResumesFromTheEarlierOne() throws {
-        let helper = try JobFixture()
-        defer { helper.remove() }
+        let helper = try JobFixture(for: self)
         let receiver = try TelemetryReceiver()
         defer { receiver.close() }
-        let checkpoints = helper.folder.appendingPathComponent("ckpt").path
+        let checkpoints = helper.checkpoints
         let steps = 12
         // Periodic checkpoints every 4 steps, in every generation.
         var first = try helper.plan(mesh: MeshTarget(replicate: 1, shard: 2), steps: steps, checkpoints: checkpoints, receiver: receiver)
@@ -137,8 +135,7 @@ final class JobFailureTests: XCTestCase {
     }
 
     func testRequestsAJobCannotHonourAreRefusedInOneLine() throws {
-        let helper = try JobFixture()
-        defer { helper.remove() }
+        let helper = try JobFixture(for: self)
         let receiver = try TelemetryReceiver()
         defer { receiver.close() }
         let mesh = MeshTarget(replicate: 1, shard: 2)

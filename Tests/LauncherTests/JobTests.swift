@@ -8,8 +8,7 @@ import XCTest
 final class JobTests: XCTestCase {
     var fixture: JobFixture!
 
-    override func setUpWithError() throws { fixture = try JobFixture() }
-    override func tearDownWithError() throws { fixture.remove() }
+    override func setUpWithError() throws { fixture = try JobFixture(for: self) }
 
     func job(mesh: MeshTarget, steps: Int, checkpoints: String?, receiver: TelemetryReceiver) throws -> Launcher.Job {
         try fixture.job(mesh: mesh, steps: steps, checkpoints: checkpoints, receiver: receiver)
@@ -31,7 +30,7 @@ final class JobTests: XCTestCase {
         let plan: [MeshTarget] = [MeshTarget(replicate: 4, shard: 1), MeshTarget(replicate: 1, shard: 4),
                                   MeshTarget(replicate: 1, shard: 2)]
         let switching = try job(mesh: MeshTarget(replicate: 2, shard: 2), steps: steps,
-                                checkpoints: fixture.folder.appendingPathComponent("ckpt").path, receiver: receiver)
+                                checkpoints: fixture.checkpoints, receiver: receiver)
         let events = Recorder()
         let failures = Recorder()
         var generationSteps = 0
@@ -94,12 +93,13 @@ final class JobTests: XCTestCase {
 struct JobFixture {
     let folder: URL
 
-    init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-job-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    /// The folder is removed when `test` ends.
+    init(for test: XCTestCase) throws {
+        folder = try makeTemporaryFolder(for: test, "job")
     }
 
-    func remove() { try? FileManager.default.removeItem(at: folder) }
+    /// Where its runs keep their checkpoints, when they do.
+    var checkpoints: String { folder.appendingPathComponent("ckpt").path }
 
     /// The first plan of a run on `mesh`: tiny flavor, global batch local 8 x ranks.
     func plan(mesh: MeshTarget, steps: Int, checkpoints: String?, receiver: TelemetryReceiver) throws -> LaunchPlan {

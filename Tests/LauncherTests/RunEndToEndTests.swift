@@ -8,12 +8,7 @@ final class RunEndToEndTests: XCTestCase {
     var folder: URL!
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-launch-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
+        folder = try makeTemporaryFolder(for: self, "launch")
     }
 
     /// The options of a small run; `--dump-folder` inside `folder` marks this test's processes.

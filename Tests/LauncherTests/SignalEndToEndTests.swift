@@ -11,12 +11,7 @@ final class SignalEndToEndTests: XCTestCase {
     var checkpoints: String { folder.appendingPathComponent("ckpt").path }
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-sigterm-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
+        folder = try makeTemporaryFolder(for: self, "sigterm")
     }
 
     func start() throws -> Job {

@@ -9,8 +9,7 @@ import XCTest
 final class StandbyTests: XCTestCase {
     var fixture: JobFixture!
 
-    override func setUpWithError() throws { fixture = try JobFixture() }
-    override func tearDownWithError() throws { fixture.remove() }
+    override func setUpWithError() throws { fixture = try JobFixture(for: self) }
 
     /// Lines mpirun printed, from the capture's threads.
     final class Lines: @unchecked Sendable {
@@ -56,7 +55,7 @@ final class StandbyTests: XCTestCase {
         let receiver = try TelemetryReceiver()
         defer { receiver.close() }
         let job = try fixture.job(mesh: MeshTarget(replicate: 1, shard: 2), steps: steps,
-                                  checkpoints: fixture.folder.appendingPathComponent("ckpt").path, receiver: receiver)
+                                  checkpoints: fixture.checkpoints, receiver: receiver)
         let done = Lines(), refusals = Lines()
         job.onEvent = { record in
             guard case .step(let step) = record.event else { return }

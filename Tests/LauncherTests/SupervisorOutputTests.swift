@@ -8,8 +8,7 @@ import XCTest
 /// has mpirun's last stderr lines in its report.
 final class SupervisorOutputTests: XCTestCase {
     func testCapturedLinesReachTheCallbackAndADeadRanksLastStderrLinesJoinItsReport() throws {
-        let fixture = try JobFixture()
-        defer { fixture.remove() }
+        let fixture = try JobFixture(for: self)
         let receiver = try TelemetryReceiver()
         defer { receiver.close() }
         var plan = try fixture.plan(mesh: MeshTarget(replicate: 1, shard: 2), steps: 100_000, checkpoints: nil, receiver: receiver)

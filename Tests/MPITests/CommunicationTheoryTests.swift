@@ -41,9 +41,7 @@ final class CommunicationTheoryTests: XCTestCase {
     /// Runs meshtop-rank with Open MPI's monitoring and returns, per rank, the recorded bytes by
     /// collective kind summed over the steps, and the bytes collectives sent on the wire.
     private func run(mesh: String, ranks: Int) throws -> (recorded: [[String: Int]], measured: [Int]) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-comm-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try makeTemporaryFolder(for: self, "comm")
         let metrics = folder.appendingPathComponent("metrics.jsonl").path
         let profile = folder.appendingPathComponent("wire").path
         let result = try MPIRun.run(ranks: ranks, quiet: true, options: [

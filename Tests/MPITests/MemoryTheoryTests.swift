@@ -8,9 +8,7 @@ final class MemoryTheoryTests: XCTestCase {
     typealias Ledger = [String: Int]
 
     func ledgers(mesh: String, extra: [String] = []) throws -> [Ledger] {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-memory-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try makeTemporaryFolder(for: self, "memory")
         let metrics = folder.appendingPathComponent("metrics.jsonl").path
         let result = try MPIRun.run(ranks: 4, quiet: true, [
             try Products.executable("meshtop-rank"), "--mesh", mesh, "--steps", "1", "--seq-len", "32",

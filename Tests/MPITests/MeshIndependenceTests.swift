@@ -15,9 +15,7 @@ final class MeshIndependenceTests: XCTestCase {
     static let steps = 30
 
     func run(mesh: String, ranks: Int, gradAccum: Int, extra: [String] = []) throws -> Run {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-mesh-\(mesh)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try makeTemporaryFolder(for: self, "mesh-\(mesh)")
         let metrics = folder.appendingPathComponent("metrics.jsonl").path
         let weights = folder.appendingPathComponent("final.safetensors").path
         let result = try MPIRun.run(ranks: ranks, quiet: true, [

@@ -1,4 +1,5 @@
 import Metrics
+import TestSupport
 import XCTest
 
 /// The expected strings are what Python's format specs in torchtitan's logger produce.
@@ -43,8 +44,8 @@ final class ThroughputTests: XCTestCase {
 
 final class PeakFlopsTests: XCTestCase {
     func testMeasuresOnceThenReadsTheCache() throws {
-        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-peak-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: cache) }
+        // A folder that does not exist yet: the first call makes it.
+        let cache = try makeTemporaryFolder(for: self, "peak").appendingPathComponent("cache")
         let first = PeakFlops.measuredOrCached(threads: 1, cacheDirectory: cache)
         XCTAssertEqual(first.source, .measured)
         // A single core of anything this runs on does more than 1 GFLOP/s and less than 10 TFLOP/s.

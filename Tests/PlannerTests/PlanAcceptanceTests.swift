@@ -65,9 +65,7 @@ final class PlanAcceptanceTests: XCTestCase {
 
     /// One step of the debugmodel on `mesh` with 4 ranks; every rank's figures of that step.
     private func run(mesh: String, options: [String]) throws -> [[String: Any]] {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-plan-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try makeTemporaryFolder(for: self, "plan")
         let metrics = folder.appendingPathComponent("metrics.jsonl").path
         let result = try MPIRun.run(ranks: 4, quiet: true, [
             try Products.executable("meshtop-rank"), "--mesh", mesh, "--steps", "1", "--peak-tflops", "0.1",

@@ -1,19 +1,14 @@
 import Foundation
 import SafeTensors
+import TestSupport
 import XCTest
 
-/// A fresh folder under the system's temporary directory, removed by `tearDown`.
+/// A fresh folder for each test, removed when the test ends.
 class TemporaryFolderTestCase: XCTestCase {
     var folder: URL!
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory
-            .appendingPathComponent("safetensors-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        if let folder { try? FileManager.default.removeItem(at: folder) }
+        folder = try makeTemporaryFolder(for: self, "safetensors")
     }
 
     func path(_ name: String) -> String { folder.appendingPathComponent(name).path }

@@ -1,5 +1,6 @@
 import Foundation
 import Telemetry
+import TestSupport
 import XCTest
 
 final class WireTests: XCTestCase {
@@ -137,8 +138,7 @@ final class WireTests: XCTestCase {
     }
 
     func testTheFileHoldsTheEventsWithoutTheTokenAndSkipsGarbage() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("telemetry-\(getpid())-\(UUID()).jsonl").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = try makeTemporaryFolder(for: self, "telemetry").appendingPathComponent("metrics.jsonl").path
         let writer = try TelemetryFileWriter(path: path)
         for record in Samples.records { try writer.write(record) }
         try writer.close()
@@ -158,8 +158,7 @@ final class WireTests: XCTestCase {
     }
 
     func testTheFileCanBeFollowedWhileItIsWritten() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("telemetry-follow-\(getpid())-\(UUID()).jsonl").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = try makeTemporaryFolder(for: self, "telemetry").appendingPathComponent("metrics.jsonl").path
         let writer = try TelemetryFileWriter(path: path)
         let reader = try TelemetryFileReader(path: path)
         XCTAssertEqual(try reader.readAvailable(), [])

@@ -1,5 +1,6 @@
 import Foundation
 import Terminal
+import TestSupport
 import XCTest
 
 /// The colours each kind of terminal gets, on a pseudo-terminal: 24-bit on a direct-colour
@@ -29,9 +30,7 @@ final class TerminalKindsTests: XCTestCase {
     /// A direct-colour entry (xterm-256color with `RGB` and 2^24 colours, as ncurses' own
     /// xterm-direct), compiled with tic into a scratch terminfo folder.
     func testDirectColourTerminalGetsTheExactValues() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-terminfo-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try makeTemporaryFolder(for: self, "terminfo")
         let source = folder.appendingPathComponent("direct.src")
         let setColour = "%?%p1%{8}%<%t_%p1%d%e_8:2::%p1%{65536}%/%d:%p1%{256}%/%{255}%&%d:%p1%{255}%&%d%;m"
         try """

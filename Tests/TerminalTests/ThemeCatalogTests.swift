@@ -1,5 +1,6 @@
 import Foundation
 import Terminal
+import TestSupport
 import XCTest
 
 /// The shipped themes/ folder, `--theme NAME|PATH`, NO_COLOR and the cycling order.
@@ -10,12 +11,7 @@ final class ThemeCatalogTests: XCTestCase {
     private var scratch: URL!
 
     override func setUpWithError() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-catalog-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: scratch)
+        scratch = try makeTemporaryFolder(for: self, "catalog")
     }
 
     func testEveryShippedThemeLoadsCleanly() throws {

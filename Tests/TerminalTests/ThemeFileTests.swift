@@ -1,5 +1,6 @@
 import Foundation
 import Terminal
+import TestSupport
 import XCTest
 
 /// btop-format theme files, parsed from real files in a temporary folder.
@@ -7,12 +8,7 @@ final class ThemeFileTests: XCTestCase {
     private var folder: URL!
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-themes-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
+        folder = try makeTemporaryFolder(for: self, "themes")
     }
 
     private func write(_ name: String, _ text: String) throws -> String {

@@ -27,7 +27,7 @@ final class BPETokenizerTests: XCTestCase {
 
     /// GPT-2's spelling of the end-of-text token is accepted too.
     func testAcceptsEndoftextSpelling() throws {
-        let path = try HuggingFaceReference.variant { root in
+        let path = try HuggingFaceReference.variant(for: self) { root in
             var added = root["added_tokens"] as! [[String: Any]]
             added[1]["content"] = "<|endoftext|>"
             root["added_tokens"] = added
@@ -37,7 +37,6 @@ final class BPETokenizerTests: XCTestCase {
             model["vocab"] = vocab
             root["model"] = model
         }
-        defer { try? FileManager.default.removeItem(atPath: path) }
         let tok = try BPETokenizer(contentsOf: path)
         XCTAssertEqual(tok.endOfText, 1)
         XCTAssertEqual(tok.encode("a<|endoftext|>b"), [tok.encode("a")[0], 1, tok.encode("b")[0]])
@@ -58,7 +57,7 @@ final class BPETokenizerTests: XCTestCase {
     /// The whole corpus, id for id, against Hugging Face `tokenizers`.
     func testMatchesHuggingFaceOnTheWholeCorpus() throws {
         let text = try String(contentsOfFile: Products.dataFile("tinyshakespeare.txt"), encoding: .utf8)
-        let reference = try HuggingFaceReference.encode([text], tokenizer: Self.path)[0]
+        let reference = try HuggingFaceReference.encode([text], tokenizer: Self.path, for: self)[0]
         let ids = try BPETokenizer(contentsOf: Self.path).encode(text)
         XCTAssertEqual(ids.count, reference.count)
         if let first = zip(ids, reference).enumerated().first(where: { $0.element.0 != $0.element.1 }) {
@@ -89,32 +88,29 @@ final class BPETokenizerTests: XCTestCase {
 
     /// The "a b" merge format gives the same tokenizer as ["a", "b"].
     func testStringMergesFormat() throws {
-        let path = try HuggingFaceReference.variant { root in
+        let path = try HuggingFaceReference.variant(for: self) { root in
             var model = root["model"] as! [String: Any]
             model["merges"] = (model["merges"] as! [[String]]).map { $0.joined(separator: " ") }
             root["model"] = model
         }
-        defer { try? FileManager.default.removeItem(atPath: path) }
         let a = try BPETokenizer(contentsOf: path), b = try BPETokenizer(contentsOf: Self.path)
         for s in trickyStrings { XCTAssertEqual(a.encode(s), b.encode(s)) }
         try assertMatchesReference(path)
     }
 
     func testAddPrefixSpaceMatchesHuggingFace() throws {
-        let path = try HuggingFaceReference.variant { root in
+        let path = try HuggingFaceReference.variant(for: self) { root in
             var pre = root["pre_tokenizer"] as! [String: Any]
             pre["add_prefix_space"] = true
             root["pre_tokenizer"] = pre
         }
-        defer { try? FileManager.default.removeItem(atPath: path) }
         try assertMatchesReference(path)
     }
 
     func testByteLevelWithoutRegexMatchesHuggingFace() throws {
-        let path = try HuggingFaceReference.variant { root in
+        let path = try HuggingFaceReference.variant(for: self) { root in
             root["pre_tokenizer"] = ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false]
         }
-        defer { try? FileManager.default.removeItem(atPath: path) }
         try assertMatchesReference(path, strings: trickyStrings.filter { $0.utf8.count < 200 })
     }
 
@@ -122,20 +118,18 @@ final class BPETokenizerTests: XCTestCase {
     func testLlama3PreTokenizerMatchesHuggingFace() throws {
         for prefix in [false, true] {
             for ignoreMerges in [false, true] {
-                let path = try Self.llama3Variant(prefix: prefix, ignoreMerges: ignoreMerges)
-                defer { try? FileManager.default.removeItem(atPath: path) }
+                let path = try Self.llama3Variant(for: self, prefix: prefix, ignoreMerges: ignoreMerges)
                 try assertMatchesReference(path)
             }
         }
-        let path = try Self.llama3Variant(prefix: false, ignoreMerges: true)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = try Self.llama3Variant(for: self, prefix: false, ignoreMerges: true)
         let text = try String(contentsOfFile: Products.dataFile("tinyshakespeare.txt"), encoding: .utf8)
-        let reference = try HuggingFaceReference.encode([text], tokenizer: path)[0]
+        let reference = try HuggingFaceReference.encode([text], tokenizer: path, for: self)[0]
         XCTAssertTrue(try BPETokenizer(contentsOf: path).encode(text) == reference)
     }
 
-    static func llama3Variant(prefix: Bool, ignoreMerges: Bool) throws -> String {
-        try HuggingFaceReference.variant { root in
+    static func llama3Variant(for test: XCTestCase, prefix: Bool, ignoreMerges: Bool) throws -> String {
+        try HuggingFaceReference.variant(for: test) { root in
             root["pre_tokenizer"] = ["type": "Sequence", "pretokenizers": [
                 ["type": "Split", "pattern": ["Regex": #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#],
                  "behavior": "Isolated", "invert": false],
@@ -149,7 +143,7 @@ final class BPETokenizerTests: XCTestCase {
 
     private func assertMatchesReference(_ path: String, strings: [String] = trickyStrings,
                                         file: StaticString = #filePath, line: UInt = #line) throws {
-        let reference = try HuggingFaceReference.encode(strings, tokenizer: path)
+        let reference = try HuggingFaceReference.encode(strings, tokenizer: path, for: self)
         let tok = try BPETokenizer(contentsOf: path)
         for (s, expected) in zip(strings, reference) {
             XCTAssertEqual(tok.encode(s), expected, "\(s.debugDescription) with \(path)", file: file, line: line)
@@ -165,9 +159,8 @@ final class BPETokenizerTests: XCTestCase {
     }
 
     func testRefusesMalformedJSON() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-bad-\(UUID().uuidString).json").path
+        let path = try makeTemporaryFolder(for: self, "bad").appendingPathComponent("tokenizer.json").path
         try "{\"model\": ".write(toFile: path, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: path) }
         XCTAssertThrowsError(try BPETokenizer(contentsOf: path)) { error in
             XCTAssertTrue("\(error)".contains(path) && "\(error)".contains("malformed JSON"), "\(error)")
         }
@@ -185,8 +178,7 @@ final class BPETokenizerTests: XCTestCase {
                 ["type": "ByteLevel", "add_prefix_space": false, "use_regex": false]]] }),
         ]
         for (name, change) in cases {
-            let path = try HuggingFaceReference.variant(change)
-            defer { try? FileManager.default.removeItem(atPath: path) }
+            let path = try HuggingFaceReference.variant(for: self, change)
             XCTAssertThrowsError(try BPETokenizer(contentsOf: path), name) { error in
                 XCTAssertTrue("\(error)".contains(name) && "\(error)".contains(path), "\(name): \(error)")
             }

@@ -5,8 +5,8 @@ import XCTest
 /// Runs Hugging Face `tokenizers` (through `$MESHTOP_PYTHON`) as the reference encoder.
 enum HuggingFaceReference {
     /// The ids `tokenizers.Tokenizer.from_file(tokenizer).encode(text).ids` gives for each text.
-    /// Skips the calling test when `MESHTOP_PYTHON` is unset or lacks the `tokenizers` package.
-    static func encode(_ texts: [String], tokenizer: String) throws -> [[Int32]] {
+    /// Skips `test` when `MESHTOP_PYTHON` is unset or lacks the `tokenizers` package.
+    static func encode(_ texts: [String], tokenizer: String, for test: XCTestCase) throws -> [[Int32]] {
         guard let python = ProcessInfo.processInfo.environment["MESHTOP_PYTHON"], !python.isEmpty else {
             throw XCTSkip("MESHTOP_PYTHON is not set: the Hugging Face cross-check needs a python with `tokenizers` (scripts/test.sh sets it)")
         }
@@ -14,9 +14,7 @@ enum HuggingFaceReference {
         guard probe.status == 0 else {
             throw XCTSkip("\(python) cannot import tokenizers: \(probe.stderr.suffix(300))")
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-hf-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try makeTemporaryFolder(for: test, "hf")
         let input = dir.appendingPathComponent("texts.json"), output = dir.appendingPathComponent("ids.bin")
         try JSONSerialization.data(withJSONObject: texts).write(to: input)
         // Output: for each text, its id count then its ids, all little-endian int32.
@@ -46,12 +44,12 @@ enum HuggingFaceReference {
         return lists
     }
 
-    /// The shipped tokenizer.json with some of its JSON changed, written to a temporary file.
-    static func variant(_ change: (inout [String: Any]) -> Void) throws -> String {
+    /// The shipped tokenizer.json with some of its JSON changed, written to a folder of `test`'s.
+    static func variant(for test: XCTestCase, _ change: (inout [String: Any]) -> Void) throws -> String {
         let data = try Data(contentsOf: URL(fileURLWithPath: Products.dataFile("tokenizer.json")))
         var root = try JSONSerialization.jsonObject(with: data) as! [String: Any]
         change(&root)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-tok-\(UUID().uuidString).json").path
+        let path = try makeTemporaryFolder(for: test, "tok").appendingPathComponent("tokenizer.json").path
         try JSONSerialization.data(withJSONObject: root).write(to: URL(fileURLWithPath: path))
         return path
     }

@@ -32,30 +32,29 @@ final class RandomStringTests: XCTestCase {
     func testGPT2PreTokenizerOnRandomStrings() throws {
         let path = Products.dataFile("tokenizer.json")
         let strings = Self.strings(count: 3000, seed: 1)
-        let reference = try HuggingFaceReference.encode(strings, tokenizer: path)
-        let tok = try BPETokenizer(contentsOf: path)
-        var failures = 0
-        for (s, expected) in zip(strings, reference) where tok.encode(s) != expected {
-            failures += 1
-            if failures <= 5 { XCTFail("\(s.debugDescription): \(tok.encode(s)) vs Hugging Face \(expected)") }
-        }
-        XCTAssertEqual(failures, 0)
+        let tok = try assertMatchesHuggingFace(path, strings, "GPT-2")
         for s in strings { XCTAssertEqual(tok.decode(tok.encode(s)), s) }
     }
 
     func testLlama3PreTokenizerOnRandomStrings() throws {
         for (prefix, ignoreMerges) in [(false, true), (true, false)] {
-            let path = try BPETokenizerTests.llama3Variant(prefix: prefix, ignoreMerges: ignoreMerges)
-            defer { try? FileManager.default.removeItem(atPath: path) }
-            let strings = Self.strings(count: 3000, seed: 2)
-            let reference = try HuggingFaceReference.encode(strings, tokenizer: path)
-            let tok = try BPETokenizer(contentsOf: path)
-            var failures = 0
-            for (s, expected) in zip(strings, reference) where tok.encode(s) != expected {
-                failures += 1
-                if failures <= 5 { XCTFail("prefix \(prefix): \(s.debugDescription): \(tok.encode(s)) vs Hugging Face \(expected)") }
-            }
-            XCTAssertEqual(failures, 0)
+            let path = try BPETokenizerTests.llama3Variant(for: self, prefix: prefix, ignoreMerges: ignoreMerges)
+            try assertMatchesHuggingFace(path, Self.strings(count: 3000, seed: 2), "Llama 3, prefix \(prefix)")
         }
+    }
+
+    /// The tokenizer at `path` encodes every string as Hugging Face does; only the first few
+    /// differences are reported (thousands of strings). Returns the tokenizer.
+    @discardableResult
+    private func assertMatchesHuggingFace(_ path: String, _ strings: [String], _ name: String) throws -> BPETokenizer {
+        let reference = try HuggingFaceReference.encode(strings, tokenizer: path, for: self)
+        let tok = try BPETokenizer(contentsOf: path)
+        var failures = 0
+        for (s, expected) in zip(strings, reference) where tok.encode(s) != expected {
+            failures += 1
+            if failures <= 5 { XCTFail("\(name): \(s.debugDescription): \(tok.encode(s)) vs Hugging Face \(expected)") }
+        }
+        XCTAssertEqual(failures, 0, name)
+        return tok
     }
 }

@@ -8,7 +8,7 @@ import XCTest
 final class DebugmodelConvergenceTests: XCTestCase {
     func testThreeHundredStepsMatchPyTorch() throws {
         let rank = try Products.executable("meshtop-rank")
-        let dump = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-convergence").path
+        let dump = sharedCacheFolder("convergence")
         let result = try ProcessRunner.run(
             [rank, "--steps", "300", "--seq-len", "256", "--local-batch-size", "8", "--seed", "0",
              "--threads", "2", "--peak-tflops", "0.2", "--dump-folder", dump],

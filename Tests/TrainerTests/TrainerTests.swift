@@ -17,7 +17,7 @@ final class TrainerTests: XCTestCase {
         config.steps = steps
         config.seed = seed
         config.peakTFLOPS = 0.1
-        config.dumpFolder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-trainer-tests").path
+        config.dumpFolder = sharedCacheFolder("trainer-tests")
         return config
     }
 
