@@ -108,7 +108,7 @@ def main():
     rank_tokens = a.local_batch_size * a.seq_len
     rates = []
     for step in range(a.steps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         inputs, labels = plan.batch(tokens, step, rank)
         loss = cross_entropy(model(inputs), labels)
         loss.backward()
@@ -117,15 +117,17 @@ def main():
         scheduler.step()
         optimizer.zero_grad()
         local_loss = loss.item()
-        dt = time.perf_counter() - t0
-        # Outside the timed step: the slowest rank's time and the global mean loss.
+        dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+        # cpu is this process's CPU time (rank 0's): at 1 thread, well under the wall time means
+        # the core was shared with something else. Outside the timed step: the slowest rank's
+        # time and the global mean loss.
         dt = parallel.max_over_ranks(dt, world)
         mean_loss = parallel.mean_over_ranks(local_loss, world)
         per_rank, total = rank_tokens / dt, rank_tokens * world / dt
         if step >= WARMUP_STEPS:
             rates.append((per_rank, total))
         say(f"step: {step + 1:2}  loss: {mean_loss:8.5f}  grad_norm: {parallel.full_value(grad_norm):7.4f}  "
-            f"time: {dt * 1000:7.1f} ms  tok/s per rank: {per_rank:7,.0f}  in all: {total:7,.0f}", flush=True)
+            f"time: {dt * 1000:7.1f} ms  cpu: {cpu * 1000:7.1f} ms  tok/s per rank: {per_rank:7,.0f}  in all: {total:7,.0f}", flush=True)
 
     rss_mib = parallel.gather(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, world)
     if rates:
