@@ -133,6 +133,9 @@ def main():
     if rates:
         say(f"mean tokens/s over steps {WARMUP_STEPS + 1}..{a.steps}: "
             f"per rank {statistics.mean(r for r, _ in rates):,.0f}, in all {statistics.mean(t for _, t in rates):,.0f}")
+        # The fastest step: on a shared machine, the closest to what an idle one would give.
+        say(f"best step of {WARMUP_STEPS + 1}..{a.steps}: per rank {max(r for r, _ in rates):,.0f}, "
+            f"in all {max(t for _, t in rates):,.0f}")
     say("peak RSS per rank (MiB): " + ", ".join(f"{m:.0f}" for m in rss_mib))
     if world > 1:
         torch.distributed.destroy_process_group()

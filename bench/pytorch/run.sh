@@ -4,7 +4,9 @@
 # 4 oversubscribed ranks (torchrun, gloo, 1 thread a rank). Not a test: figures for bench/README.md.
 # Usage: bash bench/pytorch/run.sh [steps]   (default 12; the first 2 are warm-up, not averaged)
 # Env: TORCHREF_VENV (default .venv-torch at the repo root, git-ignored), SEQ_LEN (256),
-#      LOCAL_BATCH (8), TORCHREF_LOGS (where each run's log goes; default a fresh temp folder).
+#      LOCAL_BATCH (8), TORCHREF_LOGS (where each run's log goes; default a fresh temp folder),
+#      TORCHREF_CUDA_WHEELS=1 (allow PyPI's 2.15.0 with its CUDA packages, ~5 GB, when no
+#      CPU-only 2.15.0 imports). An existing venv whose torch imports is used as it is.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 steps="${1:-12}"
@@ -28,7 +30,12 @@ install_torch() {
   if "$py" -m pip install -q --no-deps torch==2.15.0 >>"$logs/install.log" 2>&1 && torch_works; then
     return
   fi
-  echo "torch 2.15.0 does not import here without its CUDA packages: falling back to the local wheel"
+  # 2b. only when asked (TORCHREF_CUDA_WHEELS=1): 2.15.0 with its CUDA packages, about 5 GB;
+  if [ "${TORCHREF_CUDA_WHEELS:-0}" = 1 ]; then
+    "$py" -m pip install -q torch==2.15.0 >>"$logs/install.log" 2>&1 && torch_works && return
+  fi
+  echo "no torch 2.15.0 that imports without CUDA packages could be installed" \
+       "(TORCHREF_CUDA_WHEELS=1 allows them, about 5 GB): falling back to the local wheel"
   "$py" -m pip uninstall -q -y torch >>"$logs/install.log" 2>&1 || true
   # 3. the machine's local CPU wheel (an older version: the output says which).
   local wheel
@@ -65,11 +72,12 @@ run "HSDP (2,2)" "$venv/bin/torchrun" --standalone --nproc-per-node 4 bench/pyto
 echo "load after: $(uptime)"
 
 echo
-printf "%-20s %12s %12s %16s\n" run "tok/s rank" "tok/s all" "peak RSS MiB"
+printf "%-20s %12s %12s %14s %16s\n" run "tok/s rank" "tok/s all" "best step all" "peak RSS MiB"
 for name in "1 thread" "2 threads" "replicate (2,1)" "fully_shard (1,2)" "HSDP (2,2)"; do
   awk -v name="$name" '
     /^mean tokens\/s/ { gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "rank") r = $(i+1); if ($i == "all") a = $(i+1) } }
+    /^best step/ { gsub(",", ""); b = $NF }
     /^peak RSS per rank/ { sub(/.*: /, ""); gsub(", ", "/"); rss = $0 }
-    END { printf "%-20s %12s %12s %16s\n", name, r, a, rss }' "$logs/$name.log"
+    END { printf "%-20s %12s %12s %14s %16s\n", name, r, a, b, rss }' "$logs/$name.log"
 done
 echo "logs: $logs"
