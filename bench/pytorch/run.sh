@@ -21,16 +21,11 @@ pure_deps=(filelock typing-extensions sympy networkx jinja2 fsspec "setuptools>=
 torch_works() { "$py" -c "import torch; assert not torch.cuda.is_available(); torch.ones(2) @ torch.ones(2)" >/dev/null 2>&1; }
 
 install_torch() {
-  # 1. the CPU-only build of 2.15.0 from PyTorch's own index (often unreachable here);
-  if "$py" -m pip install -q --timeout 15 --retries 0 torch==2.15.0 \
-       --index-url https://download.pytorch.org/whl/cpu >>"$logs/install.log" 2>&1 && torch_works; then
-    return
-  fi
-  # 2. PyPI's 2.15.0 without its CUDA packages: usable only if it imports without them;
+  # 1. PyPI's 2.15.0 without its CUDA packages: usable only if it imports without them;
   if "$py" -m pip install -q --no-deps torch==2.15.0 >>"$logs/install.log" 2>&1 && torch_works; then
     return
   fi
-  # 2b. only when asked (TORCHREF_CUDA_WHEELS=1): 2.15.0 with its CUDA packages, about 5 GB;
+  # 2. only when asked (TORCHREF_CUDA_WHEELS=1): 2.15.0 with its CUDA packages, about 5 GB;
   if [ "${TORCHREF_CUDA_WHEELS:-0}" = 1 ]; then
     "$py" -m pip install -q torch==2.15.0 >>"$logs/install.log" 2>&1 && torch_works && return
   fi
