@@ -63,7 +63,7 @@ let package = Package(
 
         // Executables: thin entry points.
         .executableTarget(name: "meshtop", dependencies: ["FrontendCLI"]),
-        .executableTarget(name: "meshtop-rank", dependencies: ["RankCLI"]),
+        .executableTarget(name: "meshtop-rank", dependencies: ["Model", "RankCLI"]),
 
         // Benchmarks (bench/): figures for the notes, not tests.
         .executableTarget(name: "bench-model", dependencies: ["Model", "Memory", "CBLAS"], path: "bench/model"),

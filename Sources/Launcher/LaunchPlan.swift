@@ -47,7 +47,9 @@ public struct LaunchPlan: Equatable, Sendable {
         if oversubscribe { a.append("--oversubscribe") }
         if isRoot { a.append("--allow-run-as-root") }
         a.append("-q")
-        a += ["-x", "OPENBLAS_NUM_THREADS=\(threads)"]
+        // OpenBLAS's idle threads sleep at once instead of spinning on the cores the ranks'
+        // own kernel workers need (Model.BLASThreadTimeout, which a rank sets itself otherwise).
+        a += ["-x", "OPENBLAS_NUM_THREADS=\(threads)", "-x", "OPENBLAS_THREAD_TIMEOUT=4"]
         for name in exportedVariables { a += ["-x", name] }
         return a + [rankExecutable] + rankArguments
     }

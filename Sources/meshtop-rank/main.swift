@@ -1,3 +1,5 @@
+import Model
 import RankCLI
 
+BLASThreadTimeout.applyByReexecuting()
 RankCommand.main()

@@ -10,13 +10,13 @@ final class LaunchPlanTests: XCTestCase {
         var plan = LaunchPlan(ranks: 4, rankExecutable: "/bin/meshtop-rank", rankArguments: ["--mesh", "2x2"],
                               threads: 1, cores: 2, isRoot: true, exportedVariables: ["MESHTOP_TELEMETRY"])
         XCTAssertEqual(plan.arguments, ["mpirun", "-np", "4", "--oversubscribe", "--allow-run-as-root", "-q",
-                                        "-x", "OPENBLAS_NUM_THREADS=1", "-x", "MESHTOP_TELEMETRY",
+                                        "-x", "OPENBLAS_NUM_THREADS=1", "-x", "OPENBLAS_THREAD_TIMEOUT=4", "-x", "MESHTOP_TELEMETRY",
                                         "/bin/meshtop-rank", "--mesh", "2x2"])
         plan.ranks = 2
         plan.isRoot = false
         plan.threads = 2
         XCTAssertEqual(plan.arguments, ["mpirun", "-np", "2", "-q", "-x", "OPENBLAS_NUM_THREADS=2",
-                                        "-x", "MESHTOP_TELEMETRY", "/bin/meshtop-rank", "--mesh", "2x2"])
+                                        "-x", "OPENBLAS_THREAD_TIMEOUT=4", "-x", "MESHTOP_TELEMETRY", "/bin/meshtop-rank", "--mesh", "2x2"])
         plan.hostfile = "hosts"
         plan.ranks = 8
         XCTAssertEqual(Array(plan.arguments.prefix(5)), ["mpirun", "-np", "8", "--hostfile", "hosts"])

@@ -142,7 +142,7 @@ final class RunEndToEndTests: XCTestCase {
         XCTAssertEqual(result.stdoutLines.count, 1)
         let line = result.stdoutLines[0]
         XCTAssertTrue(line.hasPrefix("mpirun -np 4 "), line)
-        XCTAssertTrue(line.contains("-x OPENBLAS_NUM_THREADS=1 -x MESHTOP_TELEMETRY -x MESHTOP_TELEMETRY_TOKEN "), line)
+        XCTAssertTrue(line.contains("-x OPENBLAS_NUM_THREADS=1 -x OPENBLAS_THREAD_TIMEOUT=4 -x MESHTOP_TELEMETRY -x MESHTOP_TELEMETRY_TOKEN "), line)
         XCTAssertTrue(line.hasSuffix("/meshtop-rank --mesh 4x1 --flavor tiny"), line)
     }
 

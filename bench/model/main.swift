@@ -21,6 +21,7 @@ func cpuSeconds() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
+BLASThreadTimeout.applyByReexecuting()  // as meshtop-rank does
 let args = CommandLine.arguments
 if getenv("NO_AVX2") != nil { Kernels.useAVX2 = false }
 if args.count > 1 && args[1] == "kernels" {
