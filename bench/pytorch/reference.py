@@ -19,6 +19,9 @@ import parallel  # noqa: E402
 from data import BatchPlan, load_tokens  # noqa: E402
 from model import ModelArgs, Transformer, cross_entropy  # noqa: E402
 
+# The project's shipped copies of the shared corpus and tokenizer.
+REPO_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data")
+
 WARMUP_STEPS = 2  # torchtitan's LR warm-up, and the steps left out of the mean
 
 
@@ -30,8 +33,8 @@ def parse_args():
     p.add_argument("--threads", type=int, default=1, help="torch.set_num_threads (default 1)")
     p.add_argument("--mesh", default="1x1", help="RxS = [dp_replicate, dp_shard] (default 1x1)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--data", default=os.environ.get("TORCHREF_DATA", "/work/shared/data/tinyshakespeare.txt"))
-    p.add_argument("--tokenizer", default=os.environ.get("TORCHREF_TOKENIZER", "/work/shared/data/tokenizer.json"))
+    p.add_argument("--data", default=os.environ.get("TORCHREF_DATA", os.path.join(REPO_DATA, "tinyshakespeare.txt")))
+    p.add_argument("--tokenizer", default=os.environ.get("TORCHREF_TOKENIZER", os.path.join(REPO_DATA, "tokenizer.json")))
     p.add_argument("--gemm-probe", action="store_true", help="time torch.mm at the model's shapes first")
     a = p.parse_args()
     for name in ("seq_len", "local_batch_size", "steps", "threads"):
