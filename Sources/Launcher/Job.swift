@@ -33,6 +33,7 @@ public final class Job: @unchecked Sendable {
     var pending: (record: Switch, plan: LaunchPlan)?
     /// The pending switch's next generation, started when it was asked for (`startStandby`).
     var standby: Supervisor?
+    private let outputLock = NSLock()
     var done: [Switch] = []
     var newestCheckpoint: Telemetry.Checkpoint?
 
@@ -96,7 +97,7 @@ public final class Job: @unchecked Sendable {
     /// (Supervisor+Gate). If it cannot start here, the relaunch starts it as it would anyway.
     private func startStandby() {
         guard let plan = lock.withLock({ pending?.plan }) else { return }
-        let supervisor = Supervisor(plan: plan.waitingForStart(), receiver: receiver, options: options)
+        let supervisor = Supervisor(plan: plan.waitingForStart(), receiver: receiver, options: generationOptions)
         supervisor.say = say
         do { try supervisor.startGated(environment: environment) } catch { return }
         let kept = lock.withLock { () -> Bool in
@@ -144,7 +145,7 @@ public final class Job: @unchecked Sendable {
         var plan = first
         var started: Supervisor?
         while true {
-            let supervisor = started ?? Supervisor(plan: plan, receiver: receiver, options: options)
+            let supervisor = started ?? Supervisor(plan: plan, receiver: receiver, options: generationOptions)
             started = nil
             supervisor.say = say
             var ending: Done?
@@ -182,6 +183,17 @@ public final class Job: @unchecked Sendable {
                 return status == 0 ? 1 : status
             }
         }
+    }
+
+    /// The supervisors' options with their line handler serialised: a switch's next mpirun starts
+    /// while the old one still prints, and `OutputMode.lines` promises one call at a time.
+    private var generationOptions: Supervisor.Options {
+        var serialised = options
+        if case .lines(let handler) = options.output {
+            let lock = outputLock
+            serialised.output = .lines { line, isError in lock.withLock { handler(line, isError) } }
+        }
+        return serialised
     }
 
     /// Ends a generation started ahead for a switch that will not happen.
