@@ -93,12 +93,15 @@ extension Kernels {
         /// The query heads that read kv head `group`.
         func heads(of group: Int) -> Range<Int> { (group * rep)..<((group + 1) * rep) }
 
-        /// Runs body(b, group, worker) for every (batch, kv-head group) on the workers, timed as the
-        /// attention core (GemmProfile).
-        func forEachGroup(_ body: (_ b: Int, _ group: Int, _ worker: Int) -> Void) {
+        /// Runs body(b, group, work) for every (batch, kv-head group) on the workers, `work` being
+        /// the running worker's slice of `scratch`; timed as the attention core (GemmProfile).
+        func forEachGroup(scratch: UnsafeMutablePointer<Float>,
+                          _ body: (_ b: Int, _ group: Int, _ work: UnsafeMutablePointer<Float>) -> Void) {
             let start = GemmProfile.enabled ? monotonicSeconds() : 0
             GemmProfile.inAttention = true
-            parallelFor(batch * kvHeads) { unit, worker in body(unit / kvHeads, unit % kvHeads, worker) }
+            parallelFor(batch * kvHeads) { unit, worker in
+                body(unit / kvHeads, unit % kvHeads, scratch + worker * perWorker)
+            }
             GemmProfile.inAttention = false
             if GemmProfile.enabled { GemmProfile.attentionSeconds += monotonicSeconds() - start }
         }
@@ -120,9 +123,8 @@ extension Kernels {
                                         rowScale: UnsafeMutablePointer<Float>? = nil) {
         let shape = AttentionShape(batch: batch, seqLen: T, heads: heads, kvHeads: kvHeads, headDim: hd,
                                    blockRows: requestedBlockRows, kept: probabilities != nil)
-        shape.forEachGroup { b, group, worker in
+        shape.forEachGroup(scratch: scratch) { b, group, work in
             let (C, KV, W) = (shape.C, shape.KV, shape.W)
-            let work = scratch + worker * shape.perWorker
             for h in shape.heads(of: group) {
                 if shape.avx2 {
                     let base = qkv + b * T * W

@@ -19,9 +19,8 @@ extension Kernels {
                                          rowScale: UnsafePointer<Float>? = nil) {
         let shape = AttentionShape(batch: batch, seqLen: T, heads: heads, kvHeads: kvHeads, headDim: hd,
                                    blockRows: requestedBlockRows, kept: probabilities != nil)
-        shape.forEachGroup { b, group, worker in
+        shape.forEachGroup(scratch: scratch) { b, group, work in
             let (C, KV, W) = (shape.C, shape.KV, shape.W)
-            let work = scratch + worker * shape.perWorker
             // dk and dv of this group are accumulated over query blocks and over the heads sharing them.
             for t in 0..<T {
                 let row = dqkv + (b * T + t) * W
