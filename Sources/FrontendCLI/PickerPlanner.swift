@@ -54,7 +54,8 @@ public enum PickerPlanner {
         let split = try GlobalBatch(localBatchSize: hello.config.globalBatchSize, gradAccum: 1, ranks: 1)
             .split(ranks: worldSize, keepingLocalBatch: hello.config.localBatchSize)
         let workload = Workload(model: model, localBatchSize: split.localBatchSize, seqLen: hello.config.seqLen, gradAccum: split.gradAccum,
-                                bucketMB: options.bucketMB, reshardAfterForward: !options.noReshardAfterForward)
+                                bucketMB: options.bucketMB, reshardAfterForward: !options.noReshardAfterForward,
+                                threads: hello.config.threads)
         try workload.validate()
         return workload
     }

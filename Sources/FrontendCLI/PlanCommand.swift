@@ -51,7 +51,7 @@ public struct PlanCommand: ParsableCommand {
         let (flavor, config) = try model.resolve()
         let workload = Workload(model: config, localBatchSize: training.localBatchSize, seqLen: training.seqLen,
                                 gradAccum: training.gradAccum, bucketMB: training.bucketMB,
-                                reshardAfterForward: !training.noReshardAfterForward)
+                                reshardAfterForward: !training.noReshardAfterForward, threads: training.threads)
         try workload.validate()
         let runtime = runtimeMiB.map { Int($0 * 1_048_576) } ?? Plan.defaultRuntimeBytes
         let candidates = Plan.candidates(worldSize: worldSize, workload: workload, runtimeBytes: runtime)

@@ -9,8 +9,9 @@ public struct LaunchPlan: Equatable, Sendable {
     public var rankExecutable: String
     /// Everything after the executable (the mesh and the trainer's options).
     public var rankArguments: [String]
-    /// BLAS threads per rank, exported as OPENBLAS_NUM_THREADS (mpirun does not bind
-    /// oversubscribed ranks, and OpenBLAS would start one thread per core in each).
+    /// Compute threads per rank (the model's lanes), also exported as OPENBLAS_NUM_THREADS for a
+    /// batch of one sequence (mpirun does not bind oversubscribed ranks, and OpenBLAS would
+    /// otherwise start one thread per core in each).
     public var threads: Int
     /// A hostfile for mpirun (multi-node jobs).
     public var hostfile: String?

@@ -18,30 +18,44 @@ public struct PeakFlops: Codable, Equatable, Sendable {
         PeakFlops(flops: tflops * 1e12, source: .given, detail: "--peak-tflops \(tflops)")
     }
 
-    /// The cached measurement for this machine and thread count, or a new one (then cached).
+    /// `threads` cores' worth of the cached measurement of one core on this machine, or of a new
+    /// one (then cached). One core's best, not a run on all of them at once: a single-threaded
+    /// loop needs only one quiet core to find its ceiling, and a step uses its threads as
+    /// independent single-threaded lanes (Llama), so N of them can at best do N times as much.
     public static func measuredOrCached(threads: Int, cacheDirectory: URL?) -> PeakFlops {
-        let key = MachineKey.current(threads: threads)
+        let key = MachineKey.current()
         let file = cacheDirectory?.appendingPathComponent("peak-flops.json")
         var table: [String: Double] = [:]
         if let file, let data = try? Data(contentsOf: file),
            let decoded = try? JSONDecoder().decode([String: Double].self, from: data) {
             table = decoded
-            if let flops = table[key] {
-                return PeakFlops(flops: flops, source: .cached, detail: "sgemm, \(threads) thread(s), cached in \(file.path)")
+            if let core = table[key] {
+                return PeakFlops(flops: Double(threads) * core, source: .cached,
+                                 detail: "sgemm on one core x \(threads) thread(s), cached in \(file.path)")
             }
         }
-        let flops = measure(threads: threads)
+        let core = measureOneCore()
         if let file {
-            table[key] = flops
+            table[key] = core
             try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             if let data = try? JSONEncoder().encode(table) { try? data.write(to: file, options: .atomic) }
         }
-        return PeakFlops(flops: flops, source: .measured, detail: "sgemm 2048x768x256, \(threads) thread(s)")
+        return PeakFlops(flops: Double(threads) * core, source: .measured,
+                         detail: "sgemm 2048x768x256 on one core x \(threads) thread(s)")
     }
 
-    /// Best of several timed sgemm calls (M=2048 tokens, N=768, K=256: the FFN's shape), about 0.3 s.
-    public static func measure(threads: Int, seconds: Double = 0.3) -> Double {
-        openblas_set_num_threads(Int32(threads))
+    /// One core's ceiling: the fastest of the single-threaded sgemm calls (M=2048 tokens, N=768,
+    /// K=256: the FFN's shape) made in `seconds`. Best of many, so a moment of contention on a busy
+    /// machine does not lower it.
+    public static func measureOneCore(seconds: Double = 1) -> Double {
+        let saved = openblas_get_num_threads()
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(saved) }
+        return bestSgemm(seconds: seconds)
+    }
+
+    /// FLOP/s of the fastest of the sgemm calls made in `seconds` on the calling thread.
+    static func bestSgemm(seconds: Double) -> Double {
         let m = 2048, n = 768, k = 256
         var a = [Float](repeating: 0, count: m * k), b = [Float](repeating: 0, count: k * n)
         var c = [Float](repeating: 0, count: m * n)
@@ -61,13 +75,14 @@ public struct PeakFlops: Codable, Equatable, Sendable {
     }
 }
 
-/// Identifies a machine's BLAS set-up: the CPU model, the OpenBLAS build and the thread count.
+/// Identifies a machine's BLAS set-up: the CPU model and the OpenBLAS build.
 enum MachineKey {
-    static func current(threads: Int) -> String {
+    static func current() -> String {
         let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("model name") }
             .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" } ?? "unknown cpu"
         let blas = openblas_get_config().map { String(cString: $0) } ?? "unknown blas"
-        return "\(cpu) | \(blas) | threads \(threads)"
+        // "one core": older entries, keyed by thread count, measured OpenBLAS's own threading
+        return "\(cpu) | \(blas) | one core"
     }
 }

@@ -158,6 +158,14 @@ public enum Kernels {
         while i < n { p[i] *= factor; i += 1 }
     }
 
+    /// into[i] += from[i]; from[i] = 0, for i < n.
+    static func addAndClear(into: UnsafeMutablePointer<Float>, from: UnsafeMutablePointer<Float>, count n: Int) {
+        let zero = Vec16(repeating: 0)
+        var i = 0
+        while i + 16 <= n { store16(load16(into + i) + load16(from + i), into + i); store16(zero, from + i); i += 16 }
+        while i < n { into[i] += from[i]; from[i] = 0; i += 1 }
+    }
+
 }
 
 @inline(__always) func Foundation_pow(_ a: Double, _ b: Double) -> Double { pow(a, b) }

@@ -27,14 +27,27 @@ public enum MemoryPrediction {
             bytes[.communication] = mesh.replicate > 1 ? float * local : 0
         }
         bytes[.parameters] = float * local
-        bytes[.gradients] = float * local
+        // lanes after the first hold the gradients of the unit being differentiated (Llama.init)
+        bytes[.gradients] = float * (local + (workload.laneBatchSizes.count - 1) * units.layout.units.map(\.range.count).max()!)
         bytes[.optimizer] = 2 * float * local  // AdamW's exp_avg and exp_avg_sq
         return bytes
     }
 
-    /// What the model keeps from forward for backward (Llama.init), plus the trainer's batch buffers.
+    /// What the model keeps from forward for backward (every lane's, DecoderLane.init), plus the
+    /// trainer's batch buffers.
     public static func activations(_ workload: Workload) -> Int {
-        let c = workload.model, n = workload.tokensPerMicroBatch, b = workload.localBatchSize, t = workload.seqLen
+        let c = workload.model, t = workload.seqLen, n = workload.tokensPerMicroBatch
+        let probabilities = Kernels.attentionProbabilityCount(batch: workload.localBatchSize, seqLen: t, heads: c.nHeads,
+                                                              blockRows: Kernels.attentionBlockRows)
+        let keep = c.nLayers * probabilities * float <= Llama.attentionProbabilityBudgetBytes
+        let lanes = workload.laneBatchSizes.map { laneActivations(c, batch: $0, seqLen: t, keepProbabilities: keep) }
+        // the per-token loss (the model's, shared by the lanes) and the trainer's two batch buffers
+        return lanes.reduce(0, +) + float * n + 2 * token * n
+    }
+
+    /// One lane's kept activations and its input and target ids.
+    static func laneActivations(_ c: ModelConfig, batch b: Int, seqLen t: Int, keepProbabilities: Bool) -> Int {
+        let n = b * t
         let d = c.dim, layers = c.nLayers, hidden = c.ffnHidden, qkvWidth = d + 2 * c.kvDim
         var floats = (layers + 1) * n * d   // residual stream: each layer's input and the last output
         floats += layers * n                // attention_norm rstd
@@ -45,19 +58,21 @@ public enum MemoryPrediction {
         floats += 2 * layers * n * hidden   // w1 and w3 outputs
         floats += n                         // final norm rstd
         floats += n * d + c.vocabSize * d   // output layer's gradients, computed in the forward
-        floats += n                         // per-token loss
-        let probabilities = Kernels.attentionProbabilityCount(batch: b, seqLen: t, heads: c.nHeads,
-                                                              blockRows: Kernels.attentionBlockRows)
-        if layers * probabilities * float <= Llama.attentionProbabilityBudgetBytes {
+        if keepProbabilities {
+            let probabilities = Kernels.attentionProbabilityCount(batch: b, seqLen: t, heads: c.nHeads,
+                                                                  blockRows: Kernels.attentionBlockRows)
             floats += layers * probabilities + layers * b * c.nHeads * t  // kept probabilities and row scales
         }
-        // The model's input and target ids, and the trainer's batch buffers it fills them from.
-        return float * floats + 4 * token * n
+        return float * floats + 2 * token * n
     }
 
-    /// The model's work space, shared by every layer (Llama.init).
+    /// The model's work space, shared by every layer of a lane (DecoderLane.init), for every lane.
     public static func scratch(_ workload: Workload) -> Int {
-        let c = workload.model, n = workload.tokensPerMicroBatch, t = workload.seqLen
+        workload.laneBatchSizes.map { laneScratch(workload.model, batch: $0, seqLen: workload.seqLen) }.reduce(0, +)
+    }
+
+    static func laneScratch(_ c: ModelConfig, batch: Int, seqLen t: Int) -> Int {
+        let n = batch * t
         let d = c.dim, hidden = c.ffnHidden, qkvWidth = d + 2 * c.kvDim
         let logitRows = min(n, max(64, n * max(hidden, qkvWidth) / c.vocabSize / 64 * 64))
         var floats = 3 * n * d                                           // d_residual, normed, h

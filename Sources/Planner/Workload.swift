@@ -14,15 +14,24 @@ public struct Workload: Equatable, Sendable {
     public var bucketBytes: Int
     /// FSDP/HSDP: drop a unit's gathered parameters after its forward (--no-reshard-after-forward is false).
     public var reshardAfterForward: Bool
+    /// Compute threads per rank (--threads): the model runs that many lanes, each with its own buffers.
+    public var threads: Int
 
     public init(model: ModelConfig, localBatchSize: Int = 8, seqLen: Int = 256, gradAccum: Int = 1,
-                bucketMB: Double = 4, reshardAfterForward: Bool = true) {
+                bucketMB: Double = 4, reshardAfterForward: Bool = true, threads: Int = 1) {
         self.model = model
         self.localBatchSize = localBatchSize
         self.seqLen = seqLen
         self.gradAccum = gradAccum
         self.bucketBytes = Int(bucketMB * 1_048_576)
         self.reshardAfterForward = reshardAfterForward
+        self.threads = threads
+    }
+
+    /// The model's lanes (Llama.laneCount) and the sequences of each.
+    public var laneBatchSizes: [Int] {
+        let lanes = Llama.laneCount(threads: threads, batchSize: localBatchSize)
+        return (0..<lanes).map { localBatchSize * ($0 + 1) / lanes - localBatchSize * $0 / lanes }
     }
 
     /// Tokens of one micro-batch on one rank.
@@ -39,6 +48,7 @@ public struct Workload: Equatable, Sendable {
         try require(seqLen <= model.maxSeqLen, "--seq-len \(seqLen): exceeds the model's max_seq_len \(model.maxSeqLen)")
         try require(gradAccum >= 1, "--grad-accum \(gradAccum): must be at least 1")
         try require(bucketBytes > 0, "--bucket-mb: must be positive")
+        try require(threads >= 1, "--threads \(threads): must be at least 1")
     }
 }
 

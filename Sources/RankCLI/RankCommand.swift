@@ -167,7 +167,10 @@ public struct TrainingOptions: ParsableArguments {
     public var initWeights: String?
     @Option(name: .customLong("save-weights"), help: "Write the final weights here (.safetensors, torchtitan's names).")
     public var saveWeights: String?
-    @Option(help: "BLAS threads per rank.") public var threads = 1
+    @Option(help: ArgumentHelp("Compute threads per rank.", discussion: """
+        The local batch is cut into that many slices (lanes) that run at once, each on its own \
+        thread with single-threaded BLAS; with --local-batch-size 1 the threads go to OpenBLAS instead.
+        """)) public var threads = 1
     @Option(name: .customLong("log-freq"), help: "Print the step line of step 1 and every N-th step (torchtitan's log_freq).")
     public var logFreq = 1
     @Option(name: .customLong("bucket-mb"), help: "Replicate: gradient all-reduce bucket size in MiB.") public var bucketMB = 4.0

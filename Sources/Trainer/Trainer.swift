@@ -47,7 +47,10 @@ public final class Trainer {
         self.config = config
         self.mesh = mesh
         self.log = log
-        openblas_set_num_threads(Int32(config.threads))
+        // The batch is split over the threads (one lane each, single-threaded BLAS); a batch of one
+        // sequence leaves them to OpenBLAS.
+        let lanes = Llama.laneCount(threads: config.threads, batchSize: config.localBatchSize)
+        openblas_set_num_threads(Int32(lanes > 1 ? 1 : config.threads))
 
         let tokenizer = try BPETokenizer(contentsOf: config.tokenizerPath)
         guard tokenizer.vocabSize <= config.model.vocabSize else {
@@ -60,7 +63,7 @@ public final class Trainer {
 
         let sharded = mesh.shape.shard > 1
         model = try Llama(config: config.model, batchSize: config.localBatchSize, seqLen: config.seqLen, ledger: ledger,
-                          allocateParameters: !sharded)
+                          allocateParameters: !sharded, lanes: lanes)
         if sharded {
             parallel = FullyShard(model: model, shardGroup: mesh.shardGroup, replicateGroup: mesh.replicateGroup,
                                   ledger: ledger, reshardAfterForward: config.reshardAfterForward)

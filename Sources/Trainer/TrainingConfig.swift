@@ -27,7 +27,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var bucketMB = 4.0
     /// FSDP: drop a unit's gathered parameters after its forward (gather again for backward).
     public var reshardAfterForward = true
-    /// BLAS threads per rank.
+    /// Compute threads per rank: the model's lanes (Llama.laneCount), or OpenBLAS's for one sequence.
     public var threads = 1
     /// The per-rank peak in TFLOP/s; nil measures it.
     public var peakTFLOPS: Double?

@@ -36,24 +36,37 @@ final class MeshIndependenceTests: XCTestCase {
         XCTAssertEqual(reference.losses.count, Self.steps)
         XCTAssertLessThan(reference.losses.last!, reference.losses.first! - 1, "the reference run must learn")
         for (mesh, ranks, accum) in [("2x1", 2, 2), ("1x2", 2, 2), ("4x1", 4, 1), ("2x2", 4, 1), ("1x4", 4, 1)] {
-            let other = try run(mesh: mesh, ranks: ranks, gradAccum: accum)
-            XCTAssertEqual(other.losses.count, Self.steps, mesh)
-            for (step, (a, b)) in zip(reference.losses, other.losses).enumerated() {
-                XCTAssertEqual(b, a, accuracy: 1e-5 * abs(a), "\(mesh) step \(step + 1)")
-            }
-            XCTAssertEqual(Set(other.weights.keys), Set(reference.weights.keys), mesh)
-            // Relative difference of the whole parameter vector (AdamW's normalised update makes
-            // elements with near-zero gradients sensitive to rounding one by one).
-            var difference = 0.0, norm = 0.0
-            for (name, a) in reference.weights {
-                let b = try XCTUnwrap(other.weights[name])
-                XCTAssertEqual(a.count, b.count, name)
-                for (x, y) in zip(a, b) { difference += Double(x - y) * Double(x - y); norm += Double(x) * Double(x) }
-            }
-            let worstLoss = zip(reference.losses, other.losses).map { abs($0 - $1) / abs($0) }.max() ?? 0
-            print("mesh \(mesh): largest relative loss difference \(worstLoss), parameters \((difference / norm).squareRoot())")
-            XCTAssertLessThan((difference / norm).squareRoot(), 1e-5, "\(mesh): final parameters differ")
+            try assertSameRun(reference, try run(mesh: mesh, ranks: ranks, gradAccum: accum), mesh)
         }
+    }
+
+    /// Two threads per rank cut each rank's batch of 2 into two lanes, whose gradients meet at
+    /// every unit's end before replicate's all-reduce or FSDP's reduce-scatter takes them.
+    func testTwoLanesPerRankComputeTheSameRun() throws {
+        let reference = try run(mesh: "1x1", ranks: 1, gradAccum: 4)
+        for (mesh, ranks, accum) in [("1x1", 1, 4), ("2x1", 2, 2), ("1x2", 2, 2), ("2x2", 4, 1)] {
+            try assertSameRun(reference, try run(mesh: mesh, ranks: ranks, gradAccum: accum, extra: ["--threads", "2"]),
+                              "\(mesh), 2 threads")
+        }
+    }
+
+    private func assertSameRun(_ reference: Run, _ other: Run, _ label: String) throws {
+        XCTAssertEqual(other.losses.count, Self.steps, label)
+        for (step, (a, b)) in zip(reference.losses, other.losses).enumerated() {
+            XCTAssertEqual(b, a, accuracy: 1e-5 * abs(a), "\(label) step \(step + 1)")
+        }
+        XCTAssertEqual(Set(other.weights.keys), Set(reference.weights.keys), label)
+        // Relative difference of the whole parameter vector (AdamW's normalised update makes
+        // elements with near-zero gradients sensitive to rounding one by one).
+        var difference = 0.0, norm = 0.0
+        for (name, a) in reference.weights {
+            let b = try XCTUnwrap(other.weights[name])
+            XCTAssertEqual(a.count, b.count, name)
+            for (x, y) in zip(a, b) { difference += Double(x - y) * Double(x - y); norm += Double(x) * Double(x) }
+        }
+        let worstLoss = zip(reference.losses, other.losses).map { abs($0 - $1) / abs($0) }.max() ?? 0
+        print("\(label): largest relative loss difference \(worstLoss), parameters \((difference / norm).squareRoot())")
+        XCTAssertLessThan((difference / norm).squareRoot(), 1e-5, "\(label): final parameters differ")
     }
 
     func testFSDPWithoutReshardingMatchesToo() throws {

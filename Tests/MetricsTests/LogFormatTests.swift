@@ -54,6 +54,10 @@ final class PeakFlopsTests: XCTestCase {
         let second = PeakFlops.measuredOrCached(threads: 1, cacheDirectory: cache)
         XCTAssertEqual(second.source, .cached)
         XCTAssertEqual(second.flops, first.flops)
+        // two threads are two cores' worth of the one measurement
+        let two = PeakFlops.measuredOrCached(threads: 2, cacheDirectory: cache)
+        XCTAssertEqual(two.source, .cached)
+        XCTAssertEqual(two.flops, 2 * first.flops)
         XCTAssertEqual(PeakFlops.given(tflops: 0.104).flops, 1.04e11, accuracy: 1)
     }
 }
