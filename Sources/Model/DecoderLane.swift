@@ -36,16 +36,16 @@ final class DecoderLane {
     let tokenLoss: UnsafeMutablePointer<Float>    // [n], a slice of the Llama's
 
     // Scratch (reused by every layer). The feed-forward and the attention backward never run at once, so
-    // their [n, hidden]-sized buffers are shared (dQKV is dHiddenA, dAttnOut is dHiddenB).
+    // they share their [n, hidden]-sized buffer (dQKV is dHiddenA); the feed-forward's backward writes dh3
+    // over h1, and the attention's dAttnOut goes where h was (its last reader, ffn_norm's backward, is done).
     let dResidual: UnsafeMutablePointer<Float>    // [n, dim]
     // [n, dim]: an RMSNorm output (forward, or recomputed in the backward), then the gradient that flows into
     // that norm: the products that read the output run before the ones that write the gradient.
     let normed: UnsafeMutablePointer<Float>
     let hScratch: UnsafeMutablePointer<Float>     // [n, dim]: h of the layer being differentiated
-    let dAttnOut: UnsafeMutablePointer<Float>     // [n, dim]
-    let dQKV: UnsafeMutablePointer<Float>         // [n, qkvWidth]
-    let dHiddenA: UnsafeMutablePointer<Float>     // [n, hidden]
-    let dHiddenB: UnsafeMutablePointer<Float>     // [n, hidden]
+    let dAttnOut: UnsafeMutablePointer<Float>     // [n, dim], hScratch
+    let dQKV: UnsafeMutablePointer<Float>         // [n, qkvWidth], dHiddenA
+    let dHiddenA: UnsafeMutablePointer<Float>     // [n, hidden]: the FFN's g, then dg and dh1
     let attentionScratch: UnsafeMutablePointer<Float>
     let outputChunkRows: Int                      // logits rows per chunk, in dHiddenA during the forward
     let ropeTable: UnsafeMutablePointer<Float>    // [seqLen, headDim/2, 2]
@@ -98,9 +98,8 @@ final class DecoderLane {
         let logitRows = min(n, max(64, n * max(hid, w) / config.vocabSize / 64 * 64))
         outputChunkRows = logitRows
         dHiddenA = scratch(max(n * max(hid, w), logitRows * config.vocabSize), "d_hidden_a+d_qkv+logits")
-        dHiddenB = scratch(n * max(hid, d), "d_hidden_b+d_attention")
         dQKV = dHiddenA
-        dAttnOut = dHiddenB
+        dAttnOut = hScratch
         attentionBlockRows = Kernels.attentionBlockRows
         attentionScratch = scratch(Kernels.attentionScratchCount(seqLen: seqLen, headDim: config.headDim,
                                                                  blockRows: attentionBlockRows), "attention_scratch")

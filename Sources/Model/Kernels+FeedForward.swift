@@ -45,7 +45,8 @@ extension Kernels {
         }
     }
 
-    /// dh1 = dg * h3 * silu'(h1), dh3 = dg * silu(h1). dh1 may be the same buffer as dg.
+    /// dh1 = dg * h3 * silu'(h1), dh3 = dg * silu(h1). dh1 may be the same buffer as dg, and dh3 as h1
+    /// (each element's h1 and dg are read before its dh3 and dh1 are written).
     public static func swigluBackward(dh1: UnsafeMutablePointer<Float>, dh3: UnsafeMutablePointer<Float>,
                                       dg: UnsafePointer<Float>, h1: UnsafePointer<Float>,
                                       h3: UnsafePointer<Float>, count: Int) {
@@ -93,17 +94,17 @@ extension Kernels {
              beta: accumulate ? 1 : 0, c: out, ldc: dim)
     }
 
-    /// Backward of feedForwardForward: dx written; dW1, dW2, dW3 added to. scratchA, scratchB: [n, hidden].
-    /// g may be scratchB (it is read only before dh3 overwrites scratchB); dx may be x (x is last read
-    /// before dx is written).
+    /// Backward of feedForwardForward: dx written; dW1, dW2, dW3 added to. `scratch`: [n, hidden], which
+    /// `g` may be (it is read only before dg overwrites it); h1 is overwritten (by dh3: each element of
+    /// h1 is read before its dh3 is written), so the model needs no second [n, hidden] buffer; dx may
+    /// be x (x is last read before dx is written).
     public static func feedForwardBackward(dx: UnsafeMutablePointer<Float>, dW1: UnsafeMutablePointer<Float>,
                                            dW2: UnsafeMutablePointer<Float>, dW3: UnsafeMutablePointer<Float>,
                                            dOut: UnsafePointer<Float>, x: UnsafePointer<Float>,
-                                           h1: UnsafePointer<Float>, h3: UnsafePointer<Float>, g: UnsafePointer<Float>,
+                                           h1: UnsafeMutablePointer<Float>, h3: UnsafePointer<Float>, g: UnsafePointer<Float>,
                                            w1: UnsafePointer<Float>, w2: UnsafePointer<Float>, w3: UnsafePointer<Float>,
-                                           n: Int, dim: Int, hidden: Int,
-                                           scratchA: UnsafeMutablePointer<Float>, scratchB: UnsafeMutablePointer<Float>) {
-        let dg = scratchA, dh3 = scratchB
+                                           n: Int, dim: Int, hidden: Int, scratch: UnsafeMutablePointer<Float>) {
+        let dg = scratch, dh3 = h1
         // dW2 += dOut^T g; dg = dOut w2
         gemm(transA: true, transB: false, m: dim, n: hidden, k: n, alpha: 1, a: dOut, lda: dim, b: g, ldb: hidden,
              beta: 1, c: dW2, ldc: hidden)

@@ -174,9 +174,10 @@ public final class Llama {
     }
 
     /// Gradients of (lossScale * the last forward's loss), added into the bound gradient buffers.
-    /// Does not modify the saved activations, so it may be called more than once per forward.
+    /// Once per forward: it overwrites saved activations once it is done with them.
     public func backward(lossScale: Float, hooks: StepHooks?) {
-        precondition(hasForward, "backward before forward")
+        precondition(hasForward, "backward before forward (or twice after one)")
+        hasForward = false
         guard let threads else {
             Kernels.workers = kernelThreads ?? Int(openblas_get_num_threads())
             return lanes[0].backward(lossScale: lossScale, hooks: hooks)

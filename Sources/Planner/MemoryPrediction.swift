@@ -75,9 +75,8 @@ public enum MemoryPrediction {
         let n = batch * t
         let d = c.dim, hidden = c.ffnHidden, qkvWidth = d + 2 * c.kvDim
         let logitRows = min(n, max(64, n * max(hidden, qkvWidth) / c.vocabSize / 64 * 64))
-        var floats = 3 * n * d                                           // d_residual, normed, h
+        var floats = 3 * n * d                                           // d_residual, normed, h / d_attention
         floats += max(n * max(hidden, qkvWidth), logitRows * c.vocabSize) // d_hidden_a, d_qkv, logits
-        floats += n * max(hidden, d)                                      // d_hidden_b, d_attention
         floats += Kernels.attentionScratchCount(seqLen: t, headDim: c.headDim, blockRows: Kernels.attentionBlockRows)
         floats += t * c.headDim                                           // RoPE table
         return float * floats

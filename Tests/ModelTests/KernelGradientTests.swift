@@ -168,9 +168,9 @@ final class KernelGradientTests: XCTestCase {
         let r = rng.floats(n * dim)
         var dx = [Float](repeating: 0, count: n * dim)
         var dW1 = [Float](repeating: 0, count: hidden * dim), dW2 = dW1, dW3 = dW1
-        var sa = [Float](repeating: 0, count: n * hidden), sb = sa
-        Kernels.feedForwardBackward(dx: &dx, dW1: &dW1, dW2: &dW2, dW3: &dW3, dOut: r, x: x, h1: h1, h3: h3, g: g,
-                                    w1: w1, w2: w2, w3: w3, n: n, dim: dim, hidden: hidden, scratchA: &sa, scratchB: &sb)
+        var scratch = [Float](repeating: 0, count: n * hidden)
+        Kernels.feedForwardBackward(dx: &dx, dW1: &dW1, dW2: &dW2, dW3: &dW3, dOut: r, x: x, h1: &h1, h3: h3, g: g,
+                                    w1: w1, w2: w2, w3: w3, n: n, dim: dim, hidden: hidden, scratch: &scratch)
         func f(_ x: [Double], _ w1: [Double], _ w2: [Double], _ w3: [Double]) -> Double {
             Ref.dot(Ref.feedForward(x, w1: w1, w2: w2, w3: w3, dim: dim, hidden: hidden), r.doubles)
         }

@@ -33,11 +33,17 @@ final class LaneTests: XCTestCase {
 
     private func step(_ model: Llama, hooks: StepHooks? = nil, backwards: Int = 1) -> (Float, [Float], [Float]) {
         let inputs = Array(tokens[0..<24]), targets = Array(tokens[1...24])
-        let loss = inputs.withUnsafeBufferPointer { i in
-            targets.withUnsafeBufferPointer { model.forward(inputs: i, targets: $0, hooks: hooks) }
+        func forward() -> Float {
+            inputs.withUnsafeBufferPointer { i in
+                targets.withUnsafeBufferPointer { model.forward(inputs: i, targets: $0, hooks: hooks) }
+            }
         }
         model.zeroGradients()
-        for _ in 0..<backwards { model.backward(lossScale: 1 / Float(backwards), hooks: hooks) }
+        var loss: Float = 0
+        for _ in 0..<backwards {   // micro-batches of the same data, accumulated
+            loss = forward()
+            model.backward(lossScale: 1 / Float(backwards), hooks: hooks)
+        }
         return (loss, Array(model.tokenLosses), Array(model.gradients))
     }
 
