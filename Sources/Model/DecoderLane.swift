@@ -55,9 +55,10 @@ final class DecoderLane {
     let attentionProbabilityCount: Int
     var hasForward = false
 
-    /// `label` prefixes the ledger labels ("model." for lane 0, "model.lane1." ...).
+    /// `label` prefixes the ledger labels ("model." for lane 0, "model.lane1." ...). `attentionWorkers`:
+    /// the most Kernels.workers the lane runs with (1 when lanes run at once).
     init(config: ModelConfig, batchSize: Int, seqLen: Int, tokenLoss: UnsafeMutablePointer<Float>,
-         keepProbabilities: Bool, ledger: MemoryLedger, label: String) {
+         keepProbabilities: Bool, attentionWorkers: Int, ledger: MemoryLedger, label: String) {
         self.config = config
         self.offsets = ParameterLayout.LayerOffsets(config: config)
         self.batchSize = batchSize
@@ -102,7 +103,8 @@ final class DecoderLane {
         dAttnOut = hScratch
         attentionBlockRows = Kernels.attentionBlockRows
         attentionScratch = scratch(Kernels.attentionScratchCount(seqLen: seqLen, headDim: config.headDim,
-                                                                 blockRows: attentionBlockRows), "attention_scratch")
+                                                                 blockRows: attentionBlockRows, workers: attentionWorkers),
+                                   "attention_scratch")
         let probCount = Kernels.attentionProbabilityCount(batch: batchSize, seqLen: seqLen, heads: config.nHeads,
                                                           blockRows: attentionBlockRows)
         if keepProbabilities {

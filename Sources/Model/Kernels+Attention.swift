@@ -19,9 +19,10 @@ extension Kernels {
     /// Upper bound of `workers` that scratch is sized for.
     public static let maxWorkers = 8
 
-    /// Floats of scratch attentionForward/attentionBackward need (for up to maxWorkers threads).
-    public static func attentionScratchCount(seqLen: Int, headDim: Int, blockRows: Int = attentionBlockRows) -> Int {
-        maxWorkers * attentionScratchPerWorker(seqLen: seqLen, headDim: headDim, blockRows: blockRows)
+    /// Floats of scratch attentionForward/attentionBackward need (for up to `workers` threads).
+    public static func attentionScratchCount(seqLen: Int, headDim: Int, blockRows: Int = attentionBlockRows,
+                                             workers: Int = maxWorkers) -> Int {
+        workers * attentionScratchPerWorker(seqLen: seqLen, headDim: headDim, blockRows: blockRows)
     }
 
     static func attentionScratchPerWorker(seqLen: Int, headDim: Int, blockRows: Int) -> Int {

@@ -70,6 +70,10 @@ public final class Llama {
     /// most one per sequence. One lane leaves the threads to OpenBLAS (the trainer's rule).
     public static func laneCount(threads: Int, batchSize: Int) -> Int { max(1, min(threads, batchSize)) }
 
+    /// The most attention workers a lane runs with: lanes that run at once are single-threaded each;
+    /// a lone lane follows Kernels.workers (up to Kernels.maxWorkers).
+    public static func attentionWorkers(lanes: Int) -> Int { lanes > 1 ? 1 : Kernels.maxWorkers }
+
     public init(config: ModelConfig, batchSize: Int, seqLen: Int, ledger: MemoryLedger,
                 allocateParameters: Bool = true, lanes laneCount: Int = 1) throws {
         try config.validate()
@@ -103,7 +107,8 @@ public final class Llama {
         let keep = config.nLayers * probabilities * 4 <= Llama.attentionProbabilityBudgetBytes
         lanes = (0..<laneCount).map { k in
             DecoderLane(config: config, batchSize: starts[k + 1] - starts[k], seqLen: seqLen,
-                        tokenLoss: tokenLoss + starts[k] * seqLen, keepProbabilities: keep, ledger: ledger,
+                        tokenLoss: tokenLoss + starts[k] * seqLen, keepProbabilities: keep,
+                        attentionWorkers: Llama.attentionWorkers(lanes: laneCount), ledger: ledger,
                         label: k == 0 ? "model." : "model.lane\(k).")
         }
         let largestUnit = layout.units.map(\.range.count).max() ?? 0

@@ -68,16 +68,19 @@ public enum MemoryPrediction {
 
     /// The model's work space, shared by every layer of a lane (DecoderLane.init), for every lane.
     public static func scratch(_ workload: Workload) -> Int {
-        workload.laneBatchSizes.map { laneScratch(workload.model, batch: $0, seqLen: workload.seqLen) }.reduce(0, +)
+        let lanes = workload.laneBatchSizes, workers = Llama.attentionWorkers(lanes: lanes.count)
+        return lanes.map { laneScratch(workload.model, batch: $0, seqLen: workload.seqLen, attentionWorkers: workers) }
+            .reduce(0, +)
     }
 
-    static func laneScratch(_ c: ModelConfig, batch: Int, seqLen t: Int) -> Int {
+    static func laneScratch(_ c: ModelConfig, batch: Int, seqLen t: Int, attentionWorkers: Int) -> Int {
         let n = batch * t
         let d = c.dim, hidden = c.ffnHidden, qkvWidth = d + 2 * c.kvDim
         let logitRows = min(n, max(64, n * max(hidden, qkvWidth) / c.vocabSize / 64 * 64))
         var floats = 3 * n * d                                           // d_residual, normed, h / d_attention
         floats += max(n * max(hidden, qkvWidth), logitRows * c.vocabSize) // d_hidden_a, d_qkv, logits
-        floats += Kernels.attentionScratchCount(seqLen: t, headDim: c.headDim, blockRows: Kernels.attentionBlockRows)
+        floats += Kernels.attentionScratchCount(seqLen: t, headDim: c.headDim, blockRows: Kernels.attentionBlockRows,
+                                                workers: attentionWorkers)
         floats += t * c.headDim                                           // RoPE table
         return float * floats
     }
