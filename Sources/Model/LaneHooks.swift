@@ -1,7 +1,7 @@
-/// A lane's view of the step's hooks when several lanes run at once. At every unit boundary the
-/// lanes meet; lane 0 (the caller's thread) alone calls the data-parallel hooks, which gather
-/// parameters or start collectives, while the others wait for it. After a unit's backward the lanes
-/// first add their gradients of that unit into lane 0's, so the hooks see the whole batch's.
+/// A lane's view of the step's hooks when several lanes run at once. Lane 0 (the caller's thread)
+/// alone calls the data-parallel hooks; when they change bindings (FSDP's gathers) every lane
+/// stops at each unit boundary while it does. After a unit's backward the lanes first add their
+/// gradients of that unit into lane 0's, so the hooks see the whole batch's.
 final class LaneHooks: StepHooks {
     private let lane: Int
     private let threads: LaneThreads
@@ -23,16 +23,16 @@ final class LaneHooks: StepHooks {
         threads.barrier()
         reduce(unit)
         threads.barrier()   // no lane writes its gradients again before every slice is added
-        if lane == 0, let target { target.didBackward(unit: unit) }
-        if target != nil { threads.barrier() }
+        meet(waitingBefore: false) { target?.didBackward(unit: unit) }
     }
 
-    /// Everyone arrives (done with what came before), lane 0 runs `hook`, everyone goes on. Without
-    /// hooks the lanes need not meet here.
-    private func meet(_ hook: () -> Void) {
-        guard target != nil else { return }
-        threads.barrier()
+    /// Lane 0 runs `hook`. When the hooks change bindings every lane first arrives (done with what
+    /// came before, unless `waitingBefore` is false because it just did) and waits for the hook.
+    private func meet(waitingBefore: Bool = true, _ hook: () -> Void) {
+        guard let target else { return }
+        let wait = target.changesBindings
+        if wait && waitingBefore { threads.barrier() }
         if lane == 0 { hook() }
-        threads.barrier()
+        if wait { threads.barrier() }
     }
 }

@@ -9,9 +9,14 @@ public protocol StepHooks: AnyObject {
     func willBackward(unit: Int)
     /// Backward visits units from last to first.
     func didBackward(unit: Int)
+    /// Whether the hooks change what the model reads or writes at a unit boundary (FSDP gathers
+    /// parameters and rebinds): then lanes that run at once all stop while lane 0 runs each hook.
+    /// Otherwise lane 0 calls them as it passes (default true).
+    var changesBindings: Bool { get }
 }
 
 public extension StepHooks {
+    var changesBindings: Bool { true }
     func willForward(unit: Int) {}
     func didForward(unit: Int) {}
     func willBackward(unit: Int) {}

@@ -59,6 +59,8 @@ public final class Replicate: DataParallel {
         isLastMicroBatch = index == microBatches - 1
     }
 
+    /// Its hooks only start and poll all-reduces of finished gradients: lanes need not wait for them.
+    public var changesBindings: Bool { false }
     public func willForward(unit: Int) {}
     public func didForward(unit: Int) {}
 
