@@ -1,7 +1,9 @@
 // Causal attention of one head, AVX2/FMA, for small head dimensions (8, 16, 32: the debugmodel's is 16).
 // Queries go ROWS at a time; a block's scores are taken only against keys 0...last row (rounded up to 16),
 // so the masked half of the score work is skipped. k and v are first packed into dense per-head copies:
-// their rows in qkv are qkvStride floats apart, which maps them onto a handful of L1 sets.
+// their rows in qkv are qkvStride floats apart, which maps them onto a handful of L1 sets. Each 16-key tile
+// of scores goes through exp in registers (shift 0 where a bound allows it, see block_shifts) and is stored
+// once, as the unnormalised probabilities the PV product reads.
 #include "CKernels.h"
 #include "attention_parts.h"
 #include <math.h>
@@ -18,36 +20,82 @@ long ck_attention_scratch_floats(int seqLen, int headDim) {
     return 3 * headDim * Tp + 2 * (long)seqLen * headDim + 2 * ROWS * Tp + seqLen + 16;
 }
 
+/// Largest squared norm of the T rows of x (hd floats each, `stride` apart).
+CK_INLINE float max_squared_norm(const float *x, int stride, int T, int hd) {
+    float best = 0;
+    for (int j = 0; j < T; j++) {
+        float s = 0;
+        for (int d = 0; d < hd; d++) s += x[(long)j * stride + d] * x[(long)j * stride + d];
+        best = s > best ? s : best;
+    }
+    return best;
+}
+
+/// The block rows' softmax shifts. |score| <= scale |q| max|k|: where that bound is <= 64 for every row,
+/// exp(score) can neither overflow nor make a row's sum underflow, so the shift is 0 and no pass over the
+/// scores is needed; otherwise one sweep of the tiles finds each row's maximum over its valid keys.
+CK_AVX2 CK_INLINE void block_shifts(float shift[ROWS], const float *const a[ROWS], const float *KT, int Tp,
+                                    int width, int HD, float scale, float maxKey2, int i0, int rows) {
+    int bounded = 1;
+    for (int r = 0; r < ROWS; r++) {
+        float q2 = 0;
+        for (int d = 0; d < HD; d++) q2 += a[r][d] * a[r][d];
+        bounded &= scale * scale * q2 * maxKey2 <= 64.0f * 64.0f;
+        shift[r] = 0;
+    }
+    if (bounded) return;
+    const int maskFrom = rows < ROWS ? 0 : i0 + 1;
+    __m256 m[ROWS];
+    for (int r = 0; r < ROWS; r++) m[r] = _mm256_set1_ps(-INFINITY);
+    for (int j0 = 0; j0 < width; j0 += 16) {
+        __m256 c[ROWS][2];
+        tile_products(c, a, KT, Tp, j0, HD);
+        for (int r = 0; r < ROWS; r++)
+            for (int h = 0; h < 2; h++) {
+                __m256 s = c[r][h];
+                if (tile_masked(j0, maskFrom))
+                    s = _mm256_blendv_ps(m[r], s, ck_lanes_below(j0 + 8 * h, r < rows ? i0 + r + 1 : 0));
+                m[r] = _mm256_max_ps(m[r], s);
+            }
+    }
+    for (int r = 0; r < rows; r++) shift[r] = ck_hmax(m[r]) * scale;
+}
+
 CK_AVX2 CK_INLINE void forward_head(float *out, int C, float *lse, const float *q, const float *k,
                                     const float *v, int W, int T, const int HD, float *scratch) {
     const int Tp = padded(T);
     float *KT = scratch, *Vp = KT + HD * Tp, *S = Vp + (long)Tp * HD;
     const float scale = 1.0f / sqrtf((float)HD);
+    const float maxKey2 = max_squared_norm(k, W, T, HD);
     pack_transposed(KT, k, W, T, Tp, HD);
     pack_rows(Vp, v, W, T, HD);
+    const __m256 sc = _mm256_set1_ps(scale);
     for (int i0 = 0; i0 < T; i0 += ROWS) {
         const int rows = T - i0 < ROWS ? T - i0 : ROWS, nk = i0 + rows, width = (nk + 15) / 16 * 16;
+        const int maskFrom = rows < ROWS ? 0 : i0 + 1;
         const float *a[ROWS];
         for (int r = 0; r < ROWS; r++) a[r] = q + (long)(r < rows ? i0 + r : T - 1) * W;
-        products(S, Tp, a, KT, width, HD, scale);
+        float shift[ROWS];
+        block_shifts(shift, a, KT, Tp, width, HD, scale, maxKey2, i0, rows);
+        // E = exp(scale s - shift) straight from the tile's registers, masked keys 0, row sums kept
+        __m256 sum[ROWS];
+        for (int r = 0; r < ROWS; r++) sum[r] = _mm256_setzero_ps();
+        for (int j0 = 0; j0 < width; j0 += 16) {
+            __m256 c[ROWS][2];
+            tile_products(c, a, KT, Tp, j0, HD);
+            for (int r = 0; r < ROWS; r++)
+                for (int h = 0; h < 2; h++) {
+                    __m256 e = ck_exp8_softmax(_mm256_fmsub_ps(c[r][h], sc, _mm256_set1_ps(shift[r])));
+                    if (tile_masked(j0, maskFrom))
+                        e = _mm256_and_ps(e, ck_lanes_below(j0 + 8 * h, r < rows ? i0 + r + 1 : 0));
+                    _mm256_storeu_ps(S + (long)r * Tp + j0 + 8 * h, e);
+                    sum[r] = _mm256_add_ps(sum[r], e);
+                }
+        }
         float inv[ROWS];
         for (int r = 0; r < ROWS; r++) {
-            float *s = S + (long)r * Tp;
-            const int valid = r < rows ? i0 + r + 1 : 0;
-            __m256 m = _mm256_set1_ps(-INFINITY), sum = _mm256_setzero_ps();
-            for (int j0 = 0; j0 < valid; j0 += 8)
-                m = _mm256_max_ps(m, _mm256_blendv_ps(m, _mm256_loadu_ps(s + j0), ck_lanes_below(j0, valid)));
-            const __m256 mx = _mm256_set1_ps(valid ? ck_hmax(m) : 0);
-            int j0 = 0;
-            for (; j0 < valid; j0 += 8) {
-                __m256 e = _mm256_and_ps(ck_exp8(_mm256_sub_ps(_mm256_loadu_ps(s + j0), mx)),
-                                         ck_lanes_below(j0, valid));
-                _mm256_storeu_ps(s + j0, e);
-                sum = _mm256_add_ps(sum, e);
-            }
-            for (; j0 < width; j0 += 8) _mm256_storeu_ps(s + j0, _mm256_setzero_ps());   // masked: no exp
-            const float total = ck_hsum(sum);
-            if (r < rows) lse[i0 + r] = _mm256_cvtss_f32(mx) + logf(total);
+            const float total = ck_hsum(sum[r]);
+            if (r < rows) lse[i0 + r] = shift[r] + logf(total);
             inv[r] = r < rows ? 1.0f / total : 0;
         }
         __m256 acc[ROWS][HD / 8];

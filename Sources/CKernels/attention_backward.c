@@ -1,5 +1,6 @@
 // Backward of ck_attention_forward_head (see attention.c), probabilities recomputed from the saved lse:
-// per block of ROWS queries, P = exp(S - lse) and dP = dO V^T over the unmasked keys, dS = P (dP - D) scale,
+// per block of ROWS queries and 16-key tile, P = exp(S - lse) and then dS = P (dP - D) scale straight from
+// the products' registers (dP = dO V^T), over the unmasked keys;
 // then dQ = dS K (written), dK += dS^T Q and dV += P^T dO into dense per-head sums added to dk, dv at the end.
 #include "CKernels.h"
 #include "attention_parts.h"
@@ -25,22 +26,33 @@ CK_AVX2 CK_INLINE void backward_head(float *dq, float *dk, float *dv, const floa
     const __m256 sc = _mm256_set1_ps(scale);
     for (int i0 = 0; i0 < T; i0 += ROWS) {
         const int rows = T - i0 < ROWS ? T - i0 : ROWS, nk = i0 + rows, width = (nk + 15) / 16 * 16;
+        const int maskFrom = rows < ROWS ? 0 : i0 + 1;
         const float *a[ROWS], *g[ROWS];
+        __m256 l[ROWS], dd[ROWS];
         for (int r = 0; r < ROWS; r++) {
-            const long row = r < rows ? i0 + r : T - 1;
+            const long row = r < rows ? i0 + r : T - 1;   // rows past the end get P = dS = 0
             a[r] = q + row * W; g[r] = dOut + row * C;
+            l[r] = _mm256_set1_ps(r < rows ? lse[i0 + r] : 0);
+            dd[r] = _mm256_set1_ps(r < rows ? D[i0 + r] : 0);
         }
-        products(P, Tp, a, KT, width, HD, scale);
-        products(dS, Tp, g, VT, width, HD, 1.0f);
-        for (int r = 0; r < ROWS; r++) {
-            const int valid = r < rows ? i0 + r + 1 : 0;   // rows past the end get P = dS = 0
-            const __m256 l = _mm256_set1_ps(valid ? lse[i0 + r] : 0), dd = _mm256_set1_ps(valid ? D[i0 + r] : 0);
-            float *p = P + (long)r * Tp, *ds = dS + (long)r * Tp;
-            for (int j0 = 0; j0 < width; j0 += 8) {
-                __m256 pv = _mm256_and_ps(ck_exp8(_mm256_sub_ps(_mm256_loadu_ps(p + j0), l)), ck_lanes_below(j0, valid));
-                _mm256_storeu_ps(p + j0, pv);
-                _mm256_storeu_ps(ds + j0, _mm256_mul_ps(_mm256_mul_ps(pv, _mm256_sub_ps(_mm256_loadu_ps(ds + j0), dd)), sc));
-            }
+        // per 16-key tile, from the products' registers: P = exp(scale s - lse), then dS = P (dP - D) scale
+        for (int j0 = 0; j0 < width; j0 += 16) {
+            __m256 c[ROWS][2];
+            tile_products(c, a, KT, Tp, j0, HD);
+            for (int r = 0; r < ROWS; r++)
+                for (int h = 0; h < 2; h++) {
+                    __m256 pv = ck_exp8_softmax(_mm256_fmsub_ps(c[r][h], sc, l[r]));
+                    if (tile_masked(j0, maskFrom))
+                        pv = _mm256_and_ps(pv, ck_lanes_below(j0 + 8 * h, r < rows ? i0 + r + 1 : 0));
+                    _mm256_storeu_ps(P + (long)r * Tp + j0 + 8 * h, pv);
+                }
+            tile_products(c, g, VT, Tp, j0, HD);
+            for (int r = 0; r < ROWS; r++)
+                for (int h = 0; h < 2; h++) {
+                    const long at = (long)r * Tp + j0 + 8 * h;
+                    __m256 pv = _mm256_loadu_ps(P + at);
+                    _mm256_storeu_ps(dS + at, _mm256_mul_ps(_mm256_mul_ps(pv, _mm256_sub_ps(c[r][h], dd[r])), sc));
+                }
         }
         __m256 acc[ROWS][HD / 8];
         WEIGHTED_ROWS(HD, acc, dS, Tp, Kp, nk)

@@ -22,28 +22,25 @@ CK_INLINE void pack_rows(float *dst, const float *src, int stride, int T, int hd
     for (int j = 0; j < T; j++) memcpy(dst + (long)j * hd, src + (long)j * stride, sizeof(float) * hd);
 }
 
-/// S[r * Tp + j] = scale * (a[r] . bT[:, j]) for the ROWS rows a[r] and j < width (a multiple of 16).
-CK_AVX2 CK_INLINE void products(float *S, int Tp, const float *const a[ROWS], const float *bT, int width,
-                                int hd, float scale) {
-    const __m256 sc = _mm256_set1_ps(scale);
-    for (int j0 = 0; j0 < width; j0 += 16) {
-        __m256 c[ROWS][2];
-        for (int r = 0; r < ROWS; r++) c[r][0] = c[r][1] = _mm256_setzero_ps();
-        for (int d = 0; d < hd; d++) {
-            const float *b = bT + (long)d * Tp + j0;
-            __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
-            for (int r = 0; r < ROWS; r++) {
-                __m256 x = _mm256_broadcast_ss(a[r] + d);
-                c[r][0] = _mm256_fmadd_ps(x, b0, c[r][0]);
-                c[r][1] = _mm256_fmadd_ps(x, b1, c[r][1]);
-            }
-        }
+/// c[r][h] = a[r] . bT[:, j0 + 8h ..< j0 + 8h + 8]: one ROWS x 16 tile of products, left in registers
+/// for the caller's epilogue (exp, mask, store) so the scores make no extra trip through memory.
+CK_AVX2 CK_INLINE void tile_products(__m256 c[ROWS][2], const float *const a[ROWS], const float *bT, int Tp,
+                                     int j0, int hd) {
+    for (int r = 0; r < ROWS; r++) c[r][0] = c[r][1] = _mm256_setzero_ps();
+    for (int d = 0; d < hd; d++) {
+        const float *b = bT + (long)d * Tp + j0;
+        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
         for (int r = 0; r < ROWS; r++) {
-            _mm256_storeu_ps(S + (long)r * Tp + j0, _mm256_mul_ps(c[r][0], sc));
-            _mm256_storeu_ps(S + (long)r * Tp + j0 + 8, _mm256_mul_ps(c[r][1], sc));
+            __m256 x = _mm256_broadcast_ss(a[r] + d);
+            c[r][0] = _mm256_fmadd_ps(x, b0, c[r][0]);
+            c[r][1] = _mm256_fmadd_ps(x, b1, c[r][1]);
         }
     }
 }
+
+/// The 16-key tile from j0 holds a masked key of some block row: from `maskFrom` = the first row's
+/// count of valid keys (0 when the block runs past the sequence and has rows with none).
+CK_INLINE int tile_masked(int j0, int maskFrom) { return j0 + 16 > maskFrom; }
 
 /// acc[r] = sum over j < nk of w[r * Tp + j] * rows[j * HD ...]: ROWS weighted sums of dense rows.
 #define WEIGHTED_ROWS(HD, acc, w, Tp, rows, nk)                                                  \

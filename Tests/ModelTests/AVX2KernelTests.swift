@@ -24,9 +24,13 @@ final class AVX2KernelTests: XCTestCase {
 
     func testAttentionMatchesSwiftKernels() {
         var rng = TestRandom(11)
-        for (T, inputScale) in [(37, Float(1)), (70, 6), (1, 1)] {
+        // The AVX2 forward shifts the scores by 0 where the bound scale |q| max|k| is at most 64, else by each
+        // row's maximum: input scale 1 keeps every row under the bound, 10 puts most rows over it, 6 some.
+        for (T, inputScale, overBound) in [(37, Float(1), false), (70, 6, true), (70, 10, true), (1, 1, false)] {
             let batch = 2, heads = 4, kvHeads = 2, hd = 16, W = (heads + 2 * kvHeads) * hd, C = heads * hd
             let qkv = rng.floats(batch * T * W, scale: inputScale), dOut = rng.floats(batch * T * C)
+            XCTAssertEqual(largestScoreBound(qkv, rows: batch * T, width: W, queries: C, keys: kvHeads * hd, headDim: hd) > 64,
+                           overBound, "input scale \(inputScale) does not test the shift it is meant to")
             var scratch = [Float](repeating: .nan, count: Kernels.attentionScratchCount(seqLen: T, headDim: hd))
             func run(_ avx2: Bool) -> [[Float]] {
                 Kernels.useAVX2 = avx2
@@ -44,6 +48,18 @@ final class AVX2KernelTests: XCTestCase {
                 assertClose(fast[i], portable[i], "attention \(name) (seqLen \(T), input scale \(inputScale))")
             }
         }
+    }
+
+    /// The largest scale |q| |k| over the query and key heads of a qkv buffer ([q | k | v] rows of `width`).
+    func largestScoreBound(_ qkv: [Float], rows: Int, width: Int, queries: Int, keys: Int, headDim hd: Int) -> Float {
+        var (q, k): (Float, Float) = (0, 0)
+        for row in 0..<rows {
+            for h in 0..<((queries + keys) / hd) {
+                let norm = (0..<hd).map { qkv[row * width + h * hd + $0] }.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                if h * hd < queries { q = max(q, norm) } else { k = max(k, norm) }
+            }
+        }
+        return q * k / Float(hd).squareRoot()
     }
 
     func testRoPEMatchesSwiftKernels() {
