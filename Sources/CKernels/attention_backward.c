@@ -6,6 +6,33 @@
 #include "attention_parts.h"
 #include <math.h>
 
+/// acc[j * HD + c] += sum over the ROWS rows r of w[r * Tp + j] x[r][c] for j < nk and the NC (8 or 16)
+/// columns c from c0: the x columns stay in registers and each weight is broadcast once for all of them.
+CK_AVX2 CK_INLINE void outer_columns(float *acc, const float *w, int Tp, const float *const x[ROWS], int nk,
+                                     int HD, int c0, const int NC) {
+    __m256 xr[ROWS][2];
+    for (int r = 0; r < ROWS; r++)
+        for (int c = 0; c < NC / 8; c++) xr[r][c] = _mm256_loadu_ps(x[r] + c0 + 8 * c);
+    for (int j = 0; j < nk; j++) {
+        float *row = acc + (long)j * HD + c0;
+        __m256 t[2];
+        for (int c = 0; c < NC / 8; c++) t[c] = _mm256_loadu_ps(row + 8 * c);
+        for (int r = 0; r < ROWS; r++) {
+            const __m256 b = _mm256_broadcast_ss(w + (long)r * Tp + j);
+            for (int c = 0; c < NC / 8; c++) t[c] = _mm256_fmadd_ps(b, xr[r][c], t[c]);
+        }
+        for (int c = 0; c < NC / 8; c++) _mm256_storeu_ps(row + 8 * c, t[c]);
+    }
+}
+
+/// acc[j] += sum over the ROWS rows r of w[r * Tp + j] x[r] for j < nk (acc: dense rows of HD floats),
+/// 16 columns at a time so that the x rows fit in registers.
+CK_AVX2 CK_INLINE void accumulate_outer(float *acc, const float *w, int Tp, const float *const x[ROWS], int nk,
+                                        int HD) {
+    if (HD == 8) { outer_columns(acc, w, Tp, x, nk, HD, 0, 8); return; }
+    for (int c0 = 0; c0 < HD; c0 += 16) outer_columns(acc, w, Tp, x, nk, HD, c0, 16);
+}
+
 CK_AVX2 CK_INLINE void backward_head(float *dq, float *dk, float *dv, const float *dOut, const float *out, int C,
                                      const float *lse, const float *q, const float *k, const float *v, int W,
                                      int T, const int HD, float *scratch) {
@@ -58,25 +85,8 @@ CK_AVX2 CK_INLINE void backward_head(float *dq, float *dk, float *dv, const floa
         WEIGHTED_ROWS(HD, acc, dS, Tp, Kp, nk)
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < HD / 8; c++) _mm256_storeu_ps(dq + (long)(i0 + r) * W + 8 * c, acc[r][c]);
-        // dK[j] += sum_r dS[r][j] q_r;  dV[j] += sum_r P[r][j] dO_r   (j < nk)
-        for (int c = 0; c < HD / 8; c++) {
-            __m256 qa[ROWS], ga[ROWS];
-            for (int r = 0; r < ROWS; r++) {
-                qa[r] = _mm256_loadu_ps(a[r] + 8 * c);
-                ga[r] = _mm256_loadu_ps(g[r] + 8 * c);
-            }
-            for (int j = 0; j < nk; j++) {
-                float *dkj = dKh + (long)j * HD + 8 * c, *dvj = dVh + (long)j * HD + 8 * c;
-                __m256 tk = _mm256_mul_ps(_mm256_broadcast_ss(dS + j), qa[0]);
-                __m256 tv = _mm256_mul_ps(_mm256_broadcast_ss(P + j), ga[0]);
-                for (int r = 1; r < ROWS; r++) {
-                    tk = _mm256_fmadd_ps(_mm256_broadcast_ss(dS + (long)r * Tp + j), qa[r], tk);
-                    tv = _mm256_fmadd_ps(_mm256_broadcast_ss(P + (long)r * Tp + j), ga[r], tv);
-                }
-                _mm256_storeu_ps(dkj, _mm256_add_ps(_mm256_loadu_ps(dkj), tk));
-                _mm256_storeu_ps(dvj, _mm256_add_ps(_mm256_loadu_ps(dvj), tv));
-            }
-        }
+        accumulate_outer(dKh, dS, Tp, a, nk, HD);   // dK[j] += sum_r dS[r][j] q_r
+        accumulate_outer(dVh, P, Tp, g, nk, HD);    // dV[j] += sum_r P[r][j] dO_r
     }
     for (int j = 0; j < T; j++)
         for (int c = 0; c < HD / 8; c++) {
