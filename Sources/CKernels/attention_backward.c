@@ -1,41 +1,47 @@
 // Backward of ck_attention_forward_head (see attention.c), probabilities recomputed from the saved lse:
 // per block of ROWS queries and 16-key tile, P = exp(S - lse) and then dS = P (dP - D) scale straight from
 // the products' registers (dP = dO V^T), over the unmasked keys;
-// then dQ = dS K (written), dK += dS^T Q and dV += P^T dO into dense per-head sums added to dk, dv at the end.
+// then dQ = dS K (written), dK += dS^T Q and dV += P^T dO into dense per-head sums written or added to dk, dv at
+// the end.
 #include "CKernels.h"
 #include "attention_parts.h"
 #include <math.h>
 
+/// row[c] (+)= sum over the ROWS rows r of w[r * Tp] x[r][c] for the NC (8 or 16) columns in registers.
+CK_AVX2 CK_INLINE void outer_row(float *row, int load, const float *w, int Tp, __m256 xr[ROWS][2], const int NC) {
+    __m256 t[2];
+    for (int c = 0; c < NC / 8; c++) t[c] = load ? _mm256_loadu_ps(row + 8 * c) : _mm256_setzero_ps();
+    for (int r = 0; r < ROWS; r++) {
+        const __m256 b = _mm256_broadcast_ss(w + (long)r * Tp);
+        for (int c = 0; c < NC / 8; c++) t[c] = _mm256_fmadd_ps(b, xr[r][c], t[c]);
+    }
+    for (int c = 0; c < NC / 8; c++) _mm256_storeu_ps(row + 8 * c, t[c]);
+}
+
 /// acc[j * HD + c] += sum over the ROWS rows r of w[r * Tp + j] x[r][c] for j < nk and the NC (8 or 16)
-/// columns c from c0: the x columns stay in registers and each weight is broadcast once for all of them.
-CK_AVX2 CK_INLINE void outer_columns(float *acc, const float *w, int Tp, const float *const x[ROWS], int nk,
-                                     int HD, int c0, const int NC) {
+/// columns c from c0 (acc[j] starting from 0 for j >= fresh, the keys no earlier block reached): the x
+/// columns stay in registers and each weight is broadcast once for all of them.
+CK_AVX2 CK_INLINE void outer_columns(float *acc, const float *w, int Tp, const float *const x[ROWS], int fresh,
+                                     int nk, int HD, int c0, const int NC) {
     __m256 xr[ROWS][2];
     for (int r = 0; r < ROWS; r++)
         for (int c = 0; c < NC / 8; c++) xr[r][c] = _mm256_loadu_ps(x[r] + c0 + 8 * c);
-    for (int j = 0; j < nk; j++) {
-        float *row = acc + (long)j * HD + c0;
-        __m256 t[2];
-        for (int c = 0; c < NC / 8; c++) t[c] = _mm256_loadu_ps(row + 8 * c);
-        for (int r = 0; r < ROWS; r++) {
-            const __m256 b = _mm256_broadcast_ss(w + (long)r * Tp + j);
-            for (int c = 0; c < NC / 8; c++) t[c] = _mm256_fmadd_ps(b, xr[r][c], t[c]);
-        }
-        for (int c = 0; c < NC / 8; c++) _mm256_storeu_ps(row + 8 * c, t[c]);
-    }
+    int j = 0;
+    for (; j < fresh; j++) outer_row(acc + (long)j * HD + c0, 1, w + j, Tp, xr, NC);
+    for (; j < nk; j++) outer_row(acc + (long)j * HD + c0, 0, w + j, Tp, xr, NC);
 }
 
-/// acc[j] += sum over the ROWS rows r of w[r * Tp + j] x[r] for j < nk (acc: dense rows of HD floats),
-/// 16 columns at a time so that the x rows fit in registers.
-CK_AVX2 CK_INLINE void accumulate_outer(float *acc, const float *w, int Tp, const float *const x[ROWS], int nk,
-                                        int HD) {
-    if (HD == 8) { outer_columns(acc, w, Tp, x, nk, HD, 0, 8); return; }
-    for (int c0 = 0; c0 < HD; c0 += 16) outer_columns(acc, w, Tp, x, nk, HD, c0, 16);
+/// acc[j] += sum over the ROWS rows r of w[r * Tp + j] x[r] for j < nk (acc: dense rows of HD floats; rows
+/// from `fresh` on start from 0), 16 columns at a time so that the x rows fit in registers.
+CK_AVX2 CK_INLINE void accumulate_outer(float *acc, const float *w, int Tp, const float *const x[ROWS], int fresh,
+                                        int nk, int HD) {
+    if (HD == 8) { outer_columns(acc, w, Tp, x, fresh, nk, HD, 0, 8); return; }
+    for (int c0 = 0; c0 < HD; c0 += 16) outer_columns(acc, w, Tp, x, fresh, nk, HD, c0, 16);
 }
 
 CK_AVX2 CK_INLINE void backward_head(float *dq, float *dk, float *dv, const float *dOut, const float *out, int C,
                                      const float *lse, const float *q, const float *k, const float *v, int W,
-                                     int T, const int HD, float *scratch) {
+                                     int T, const int HD, int accumulate, float *scratch) {
     const int Tp = padded(T);
     float *KT = scratch, *VT = KT + HD * Tp, *Kp = VT + HD * Tp, *dKh = Kp + (long)Tp * HD;
     float *dVh = dKh + (long)T * HD, *P = dVh + (long)T * HD, *dS = P + ROWS * Tp, *D = dS + ROWS * Tp;
@@ -43,7 +49,6 @@ CK_AVX2 CK_INLINE void backward_head(float *dq, float *dk, float *dv, const floa
     pack_transposed(KT, k, W, T, Tp, HD);
     pack_transposed(VT, v, W, T, Tp, HD);
     pack_rows(Kp, k, W, T, HD);
-    memset(dKh, 0, sizeof(float) * 2 * T * HD);   // dKh and dVh
     for (int i = 0; i < T; i++) {
         __m256 s = _mm256_setzero_ps();
         for (int c = 0; c < HD / 8; c++)
@@ -85,24 +90,28 @@ CK_AVX2 CK_INLINE void backward_head(float *dq, float *dk, float *dv, const floa
         WEIGHTED_ROWS(HD, acc, dS, Tp, Kp, nk)
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < HD / 8; c++) _mm256_storeu_ps(dq + (long)(i0 + r) * W + 8 * c, acc[r][c]);
-        accumulate_outer(dKh, dS, Tp, a, nk, HD);   // dK[j] += sum_r dS[r][j] q_r
-        accumulate_outer(dVh, P, Tp, g, nk, HD);    // dV[j] += sum_r P[r][j] dO_r
+        // keys i0 ..< nk are new in this block (the first to reach them), so they start from 0
+        accumulate_outer(dKh, dS, Tp, a, i0, nk, HD);   // dK[j] += sum_r dS[r][j] q_r
+        accumulate_outer(dVh, P, Tp, g, i0, nk, HD);    // dV[j] += sum_r P[r][j] dO_r
     }
     for (int j = 0; j < T; j++)
         for (int c = 0; c < HD / 8; c++) {
             float *kr = dk + (long)j * W + 8 * c, *vr = dv + (long)j * W + 8 * c;
-            _mm256_storeu_ps(kr, _mm256_add_ps(_mm256_loadu_ps(kr), _mm256_loadu_ps(dKh + (long)j * HD + 8 * c)));
-            _mm256_storeu_ps(vr, _mm256_add_ps(_mm256_loadu_ps(vr), _mm256_loadu_ps(dVh + (long)j * HD + 8 * c)));
+            __m256 hk = _mm256_loadu_ps(dKh + (long)j * HD + 8 * c), hv = _mm256_loadu_ps(dVh + (long)j * HD + 8 * c);
+            if (accumulate) { hk = _mm256_add_ps(_mm256_loadu_ps(kr), hk); hv = _mm256_add_ps(_mm256_loadu_ps(vr), hv); }
+            _mm256_storeu_ps(kr, hk);
+            _mm256_storeu_ps(vr, hv);
         }
 }
 
 CK_AVX2 void ck_attention_backward_head(float *dq, float *dk, float *dv, const float *dOut, const float *out,
                                         int outStride, const float *lse, const float *q, const float *k,
-                                        const float *v, int qkvStride, int seqLen, int headDim, float *scratch) {
+                                        const float *v, int qkvStride, int seqLen, int headDim, int accumulate,
+                                        float *scratch) {
     switch (headDim) {
-    case 8: backward_head(dq, dk, dv, dOut, out, outStride, lse, q, k, v, qkvStride, seqLen, 8, scratch); break;
-    case 16: backward_head(dq, dk, dv, dOut, out, outStride, lse, q, k, v, qkvStride, seqLen, 16, scratch); break;
-    case 32: backward_head(dq, dk, dv, dOut, out, outStride, lse, q, k, v, qkvStride, seqLen, 32, scratch); break;
+    case 8: backward_head(dq, dk, dv, dOut, out, outStride, lse, q, k, v, qkvStride, seqLen, 8, accumulate, scratch); break;
+    case 16: backward_head(dq, dk, dv, dOut, out, outStride, lse, q, k, v, qkvStride, seqLen, 16, accumulate, scratch); break;
+    case 32: backward_head(dq, dk, dv, dOut, out, outStride, lse, q, k, v, qkvStride, seqLen, 32, accumulate, scratch); break;
     default: break;
     }
 }
