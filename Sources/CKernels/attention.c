@@ -20,27 +20,16 @@ long ck_attention_scratch_floats(int seqLen, int headDim) {
     return 3 * headDim * Tp + 2 * (long)seqLen * headDim + 2 * ROWS * Tp + seqLen + 16;
 }
 
-/// Largest squared norm of the T rows of x (hd floats each, `stride` apart).
-CK_INLINE float max_squared_norm(const float *x, int stride, int T, int hd) {
-    float best = 0;
-    for (int j = 0; j < T; j++) {
-        float s = 0;
-        for (int d = 0; d < hd; d++) s += x[(long)j * stride + d] * x[(long)j * stride + d];
-        best = s > best ? s : best;
-    }
-    return best;
-}
-
-/// The block rows' softmax shifts. |score| <= scale |q| max|k|: where that bound is <= 64 for every row,
-/// exp(score) can neither overflow nor make a row's sum underflow, so the shift is 0 and no pass over the
-/// scores is needed; otherwise one sweep of the tiles finds each row's maximum over its valid keys.
-CK_AVX2 CK_INLINE void block_shifts(float shift[ROWS], const float *const a[ROWS], const float *KT, int Tp,
-                                    int width, int HD, float scale, float maxKey2, int i0, int rows) {
+/// The block rows' softmax shifts, in base 2 (`a`: the queries scaled by scale * log2 e, `q2` their squared
+/// norms). |score| <= |a| max|k|: where that bound is <= 64 log2 e for every row, exp(score) can neither
+/// overflow nor make a row's sum underflow, so the shift is 0 and no pass over the scores is needed;
+/// otherwise one sweep of the tiles finds each row's maximum over its valid keys.
+CK_AVX2 CK_INLINE void block_shifts(float shift[ROWS], const float *const a[ROWS], const float q2[ROWS],
+                                    const float *KT, int Tp, int width, int HD, float maxKey2, int i0, int rows) {
+    const float limit = 64.0f * CK_LOG2E;
     int bounded = 1;
     for (int r = 0; r < ROWS; r++) {
-        float q2 = 0;
-        for (int d = 0; d < HD; d++) q2 += a[r][d] * a[r][d];
-        bounded &= scale * scale * q2 * maxKey2 <= 64.0f * 64.0f;
+        bounded &= q2[r] * maxKey2 <= limit * limit;
         shift[r] = 0;
     }
     if (bounded) return;
@@ -58,7 +47,7 @@ CK_AVX2 CK_INLINE void block_shifts(float shift[ROWS], const float *const a[ROWS
                 m[r] = _mm256_max_ps(m[r], s);
             }
     }
-    for (int r = 0; r < rows; r++) shift[r] = ck_hmax(m[r]) * scale;
+    for (int r = 0; r < rows; r++) shift[r] = ck_hmax(m[r]);
 }
 
 CK_AVX2 CK_INLINE void forward_head(float *out, int C, float *lse, const float *q, const float *k,
@@ -66,18 +55,20 @@ CK_AVX2 CK_INLINE void forward_head(float *out, int C, float *lse, const float *
     const int Tp = padded(T);
     float *KT = scratch, *Vp = KT + HD * Tp, *S = Vp + (long)Tp * HD;
     const float scale = 1.0f / sqrtf((float)HD);
-    const float maxKey2 = max_squared_norm(k, W, T, HD);
     pack_transposed(KT, k, W, T, Tp, HD);
     pack_rows(Vp, v, W, T, HD);
-    const __m256 sc = _mm256_set1_ps(scale);
+    const float maxKey2 = max_key_norm2(KT, Tp, HD);
     for (int i0 = 0; i0 < T; i0 += ROWS) {
         const int rows = T - i0 < ROWS ? T - i0 : ROWS, nk = i0 + rows, width = (nk + 15) / 16 * 16;
         const int maskFrom = rows < ROWS ? 0 : i0 + 1;
-        const float *a[ROWS];
-        for (int r = 0; r < ROWS; r++) a[r] = q + (long)(r < rows ? i0 + r : T - 1) * W;
-        float shift[ROWS];
-        block_shifts(shift, a, KT, Tp, width, HD, scale, maxKey2, i0, rows);
-        // E = exp(scale s - shift) straight from the tile's registers, masked keys 0, row sums kept
+        const float *rowsOfQ[ROWS], *a[ROWS];
+        for (int r = 0; r < ROWS; r++) rowsOfQ[r] = q + (long)(r < rows ? i0 + r : T - 1) * W;
+        float qs[ROWS][32], q2[ROWS], shift[ROWS];
+        scale_rows(qs, q2, rowsOfQ, scale * CK_LOG2E, HD);
+        for (int r = 0; r < ROWS; r++) a[r] = qs[r];
+        block_shifts(shift, a, q2, KT, Tp, width, HD, maxKey2, i0, rows);
+        // E = 2^(s - shift) (s: scaled score in base 2) straight from the tile's registers, masked keys 0,
+        // row sums kept
         __m256 sum[ROWS];
         for (int r = 0; r < ROWS; r++) sum[r] = _mm256_setzero_ps();
         for (int j0 = 0; j0 < width; j0 += 16) {
@@ -85,7 +76,7 @@ CK_AVX2 CK_INLINE void forward_head(float *out, int C, float *lse, const float *
             tile_products(c, a, KT, Tp, j0, HD);
             for (int r = 0; r < ROWS; r++)
                 for (int h = 0; h < 2; h++) {
-                    __m256 e = ck_exp8_softmax(_mm256_fmsub_ps(c[r][h], sc, _mm256_set1_ps(shift[r])));
+                    __m256 e = ck_exp2_softmax(_mm256_sub_ps(c[r][h], _mm256_set1_ps(shift[r])));
                     if (tile_masked(j0, maskFrom))
                         e = _mm256_and_ps(e, ck_lanes_below(j0 + 8 * h, r < rows ? i0 + r + 1 : 0));
                     _mm256_storeu_ps(S + (long)r * Tp + j0 + 8 * h, e);
@@ -95,7 +86,7 @@ CK_AVX2 CK_INLINE void forward_head(float *out, int C, float *lse, const float *
         float inv[ROWS];
         for (int r = 0; r < ROWS; r++) {
             const float total = ck_hsum(sum[r]);
-            if (r < rows) lse[i0 + r] = shift[r] + logf(total);
+            if (r < rows) lse[i0 + r] = shift[r] * (float)M_LN2 + logf(total);
             inv[r] = r < rows ? 1.0f / total : 0;
         }
         __m256 acc[ROWS][HD / 8];

@@ -59,21 +59,25 @@ CK_AVX2 CK_INLINE void backward_head(float *dq, float *dk, float *dv, const floa
     for (int i0 = 0; i0 < T; i0 += ROWS) {
         const int rows = T - i0 < ROWS ? T - i0 : ROWS, nk = i0 + rows, width = (nk + 15) / 16 * 16;
         const int maskFrom = rows < ROWS ? 0 : i0 + 1;
-        const float *a[ROWS], *g[ROWS];
+        const float *a[ROWS], *g[ROWS], *as[ROWS];
         __m256 l[ROWS], dd[ROWS];
         for (int r = 0; r < ROWS; r++) {
             const long row = r < rows ? i0 + r : T - 1;   // rows past the end get P = dS = 0
             a[r] = q + row * W; g[r] = dOut + row * C;
-            l[r] = _mm256_set1_ps(r < rows ? lse[i0 + r] : 0);
+            l[r] = _mm256_set1_ps(r < rows ? lse[i0 + r] * CK_LOG2E : 0);
             dd[r] = _mm256_set1_ps(r < rows ? D[i0 + r] : 0);
         }
-        // per 16-key tile, from the products' registers: P = exp(scale s - lse), then dS = P (dP - D) scale
+        float qs[ROWS][32], q2[ROWS];
+        scale_rows(qs, q2, a, scale * CK_LOG2E, HD);
+        for (int r = 0; r < ROWS; r++) as[r] = qs[r];
+        // per 16-key tile, from the products' registers: P = 2^(s - lse log2 e) (s: scaled score in base 2),
+        // then dS = P (dP - D) scale
         for (int j0 = 0; j0 < width; j0 += 16) {
             __m256 c[ROWS][2];
-            tile_products(c, a, KT, Tp, j0, HD);
+            tile_products(c, as, KT, Tp, j0, HD);
             for (int r = 0; r < ROWS; r++)
                 for (int h = 0; h < 2; h++) {
-                    __m256 pv = ck_exp8_softmax(_mm256_fmsub_ps(c[r][h], sc, l[r]));
+                    __m256 pv = ck_exp2_softmax(_mm256_sub_ps(c[r][h], l[r]));
                     if (tile_masked(j0, maskFrom))
                         pv = _mm256_and_ps(pv, ck_lanes_below(j0 + 8 * h, r < rows ? i0 + r + 1 : 0));
                     _mm256_storeu_ps(P + (long)r * Tp + j0 + 8 * h, pv);

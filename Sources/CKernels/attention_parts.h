@@ -22,6 +22,39 @@ CK_INLINE void pack_rows(float *dst, const float *src, int stride, int T, int hd
     for (int j = 0; j < T; j++) memcpy(dst + (long)j * hd, src + (long)j * stride, sizeof(float) * hd);
 }
 
+/// Scores are taken in base 2 (exp via ck_exp2_softmax): the queries are scaled by scale * log2(e) first.
+#define CK_LOG2E 1.44269504088896341f
+
+/// dst[r] = m * a[r] for the block's ROWS rows of HD (a multiple of 8, at most 32) floats; returns in
+/// norm2[r] the squared norm of dst[r].
+CK_AVX2 CK_INLINE void scale_rows(float dst[ROWS][32], float norm2[ROWS], const float *const a[ROWS], float m,
+                                  int HD) {
+    const __m256 mv = _mm256_set1_ps(m);
+    for (int r = 0; r < ROWS; r++) {
+        __m256 n = _mm256_setzero_ps();
+        for (int c = 0; c < HD / 8; c++) {
+            const __m256 x = _mm256_mul_ps(_mm256_loadu_ps(a[r] + 8 * c), mv);
+            _mm256_storeu_ps(dst[r] + 8 * c, x);
+            n = _mm256_fmadd_ps(x, x, n);
+        }
+        norm2[r] = ck_hsum(n);
+    }
+}
+
+/// Largest squared norm of the keys packed in KT (its zero padding adds nothing).
+CK_AVX2 CK_INLINE float max_key_norm2(const float *KT, int Tp, int HD) {
+    __m256 best = _mm256_setzero_ps();
+    for (int j0 = 0; j0 < Tp; j0 += 8) {
+        __m256 s = _mm256_setzero_ps();
+        for (int d = 0; d < HD; d++) {
+            const __m256 x = _mm256_loadu_ps(KT + (long)d * Tp + j0);
+            s = _mm256_fmadd_ps(x, x, s);
+        }
+        best = _mm256_max_ps(best, s);
+    }
+    return ck_hmax(best);
+}
+
 /// c[r][h] = a[r] . bT[:, j0 + 8h ..< j0 + 8h + 8]: one ROWS x 16 tile of products, left in registers
 /// for the caller's epilogue (exp, mask, store) so the scores make no extra trip through memory.
 CK_AVX2 CK_INLINE void tile_products(__m256 c[ROWS][2], const float *const a[ROWS], const float *bT, int Tp,
