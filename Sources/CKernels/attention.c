@@ -63,6 +63,12 @@ CK_AVX2 CK_INLINE void forward_head(float *out, int C, float *lse, const float *
         const int maskFrom = rows < ROWS ? 0 : i0 + 1;
         const float *rowsOfQ[ROWS], *a[ROWS];
         for (int r = 0; r < ROWS; r++) rowsOfQ[r] = q + (long)(r < rows ? i0 + r : T - 1) * W;
+        for (int r = 0; r < ROWS; r++) {   // the next head's columns of these rows, for its packing and queries
+            const long at = (long)(r < rows ? i0 + r : T - 1) * W + HD;
+            _mm_prefetch((const char *)(q + at), _MM_HINT_T0);
+            _mm_prefetch((const char *)(k + at), _MM_HINT_T0);
+            _mm_prefetch((const char *)(v + at), _MM_HINT_T0);
+        }
         float qs[ROWS][32], q2[ROWS], shift[ROWS];
         scale_rows(qs, q2, rowsOfQ, scale * CK_LOG2E, HD);
         for (int r = 0; r < ROWS; r++) a[r] = qs[r];

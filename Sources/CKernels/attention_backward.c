@@ -64,6 +64,12 @@ CK_AVX2 CK_INLINE void backward_head(float *dq, float *dk, float *dv, const floa
         for (int r = 0; r < ROWS; r++) {
             const long row = r < rows ? i0 + r : T - 1;   // rows past the end get P = dS = 0
             a[r] = q + row * W; g[r] = dOut + row * C;
+            // the next head's columns of this row, for its packing and blocks
+            _mm_prefetch((const char *)(q + row * W + HD), _MM_HINT_T0);
+            _mm_prefetch((const char *)(k + row * W + HD), _MM_HINT_T0);
+            _mm_prefetch((const char *)(v + row * W + HD), _MM_HINT_T0);
+            _mm_prefetch((const char *)(dOut + row * C + HD), _MM_HINT_T0);
+            _mm_prefetch((const char *)(out + row * C + HD), _MM_HINT_T0);
             l[r] = _mm256_set1_ps(r < rows ? lse[i0 + r] * CK_LOG2E : 0);
             dd[r] = _mm256_set1_ps(r < rows ? D[i0 + r] : 0);
         }

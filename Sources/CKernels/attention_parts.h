@@ -9,17 +9,45 @@
 
 CK_INLINE int padded(int T) { return (T + 15) / 16 * 16; }
 
-/// dst[d * Tp + j] = src[j * stride + d]; zero for T <= j < Tp.
-CK_INLINE void pack_transposed(float *dst, const float *src, int stride, int T, int Tp, int hd) {
-    for (int j = 0; j < T; j++)
+/// Transposes the 8x8 block of r[0..7] in registers: r[i] lane j <- old r[j] lane i.
+CK_AVX2 CK_INLINE void transpose8(__m256 r[8]) {
+    __m256 t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+        r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+    }
+}
+
+/// dst[d * Tp + j] = src[j * stride + d]; zero for T <= j < Tp. hd a multiple of 8: 8x8 blocks in registers.
+CK_AVX2 CK_INLINE void pack_transposed(float *dst, const float *src, int stride, int T, int Tp, int hd) {
+    int j0 = 0;
+    for (; j0 + 8 <= T; j0 += 8)
+        for (int d0 = 0; d0 < hd; d0 += 8) {
+            __m256 r[8];
+            for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + (long)(j0 + i) * stride + d0);
+            transpose8(r);
+            for (int i = 0; i < 8; i++) _mm256_storeu_ps(dst + (long)(d0 + i) * Tp + j0, r[i]);
+        }
+    for (int j = j0; j < T; j++)
         for (int d = 0; d < hd; d++) dst[(long)d * Tp + j] = src[(long)j * stride + d];
     for (int d = 0; d < hd; d++)
         for (int j = T; j < Tp; j++) dst[(long)d * Tp + j] = 0;
 }
 
-/// dst[j * hd + d] = src[j * stride + d] for j < T.
-CK_INLINE void pack_rows(float *dst, const float *src, int stride, int T, int hd) {
-    for (int j = 0; j < T; j++) memcpy(dst + (long)j * hd, src + (long)j * stride, sizeof(float) * hd);
+/// dst[j * hd + d] = src[j * stride + d] for j < T; hd a multiple of 8.
+CK_AVX2 CK_INLINE void pack_rows(float *dst, const float *src, int stride, int T, int hd) {
+    for (int j = 0; j < T; j++)
+        for (int d = 0; d < hd; d += 8) _mm256_storeu_ps(dst + (long)j * hd + d, _mm256_loadu_ps(src + (long)j * stride + d));
 }
 
 /// Scores are taken in base 2 (exp via ck_exp2_softmax): the queries are scaled by scale * log2(e) first.
