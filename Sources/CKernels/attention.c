@@ -1,9 +1,9 @@
 // Causal attention of one head, AVX2/FMA, for small head dimensions (8, 16, 32: the debugmodel's is 16).
 // Queries go ROWS at a time; a block's scores are taken only against keys 0...last row (rounded up to 16),
 // so the masked half of the score work is skipped. k and v are first packed into dense per-head copies:
-// their rows in qkv are qkvStride floats apart, which maps them onto a handful of L1 sets. Each 16-key tile
-// of scores goes through exp in registers (shift 0 where a bound allows it, see block_shifts) and is stored
-// once, as the unnormalised probabilities the PV product reads.
+// their rows in qkv are qkvStride floats apart, which maps them onto a handful of L1 sets. A block's scores
+// are stored, then turned into unnormalised probabilities in place by one stream of exps per row (shift 0
+// where a bound allows it, see block_shifts), which the PV product reads.
 #include "CKernels.h"
 #include "attention_parts.h"
 #include <math.h>
@@ -73,21 +73,37 @@ CK_AVX2 CK_INLINE void forward_head(float *out, int C, float *lse, const float *
         scale_rows(qs, q2, rowsOfQ, scale * CK_LOG2E, HD);
         for (int r = 0; r < ROWS; r++) a[r] = qs[r];
         block_shifts(shift, a, q2, KT, Tp, width, HD, maxKey2, i0, rows);
-        // E = 2^(s - shift) (s: scaled score in base 2) straight from the tile's registers, masked keys 0,
-        // row sums kept
-        __m256 sum[ROWS];
-        for (int r = 0; r < ROWS; r++) sum[r] = _mm256_setzero_ps();
+        // scores (base 2) stored raw, then E = 2^(s - shift) in one stream per row: the exps of a row are
+        // independent, so they overlap each other instead of waiting on the products of each tile
         for (int j0 = 0; j0 < width; j0 += 16) {
             __m256 c[ROWS][2];
             tile_products(c, a, KT, Tp, j0, HD);
             for (int r = 0; r < ROWS; r++)
-                for (int h = 0; h < 2; h++) {
-                    __m256 e = ck_exp2_softmax(_mm256_sub_ps(c[r][h], _mm256_set1_ps(shift[r])));
-                    if (tile_masked(j0, maskFrom))
-                        e = _mm256_and_ps(e, ck_lanes_below(j0 + 8 * h, r < rows ? i0 + r + 1 : 0));
-                    _mm256_storeu_ps(S + (long)r * Tp + j0 + 8 * h, e);
-                    sum[r] = _mm256_add_ps(sum[r], e);
-                }
+                for (int h = 0; h < 2; h++) _mm256_storeu_ps(S + (long)r * Tp + j0 + 8 * h, c[r][h]);
+        }
+        __m256 sum[ROWS];
+        for (int r = 0; r < ROWS; r++) {
+            float *s = S + (long)r * Tp;
+            const __m256 sh = _mm256_set1_ps(shift[r]);
+            __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+            const int full = maskFrom < width ? maskFrom / 16 * 16 : width;   // tiles with no masked key
+            int j0 = 0;
+            for (; j0 < full; j0 += 16) {
+                const __m256 e0 = ck_exp2_softmax(_mm256_sub_ps(_mm256_loadu_ps(s + j0), sh));
+                const __m256 e1 = ck_exp2_softmax(_mm256_sub_ps(_mm256_loadu_ps(s + j0 + 8), sh));
+                _mm256_storeu_ps(s + j0, e0);
+                _mm256_storeu_ps(s + j0 + 8, e1);
+                s0 = _mm256_add_ps(s0, e0);
+                s1 = _mm256_add_ps(s1, e1);
+            }
+            const int valid = r < rows ? i0 + r + 1 : 0;
+            for (; j0 < width; j0 += 8) {
+                const __m256 e = _mm256_and_ps(ck_exp2_softmax(_mm256_sub_ps(_mm256_loadu_ps(s + j0), sh)),
+                                               ck_lanes_below(j0, valid));
+                _mm256_storeu_ps(s + j0, e);
+                s0 = _mm256_add_ps(s0, e);
+            }
+            sum[r] = _mm256_add_ps(s0, s1);
         }
         float inv[ROWS];
         for (int r = 0; r < ROWS; r++) {
