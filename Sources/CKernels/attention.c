@@ -20,12 +20,12 @@ long ck_attention_scratch_floats(int seqLen, int headDim) {
     return 3 * headDim * Tp + 2 * (long)seqLen * headDim + 2 * ROWS * Tp + seqLen + 16;
 }
 
-/// The block rows' softmax shifts, in base 2 (`a`: the queries scaled by scale * log2 e, `q2` their squared
-/// norms). |score| <= |a| max|k|: where that bound is <= 64 log2 e for every row, exp(score) can neither
-/// overflow nor make a row's sum underflow, so the shift is 0 and no pass over the scores is needed;
-/// otherwise one sweep of the tiles finds each row's maximum over its valid keys.
-CK_AVX2 CK_INLINE void block_shifts(float shift[ROWS], const float *const a[ROWS], const float q2[ROWS],
-                                    const float *KT, int Tp, int width, int HD, float maxKey2, int i0, int rows) {
+/// The block rows' softmax shifts, in base 2 (q2: the squared norms of the queries scaled by scale * log2 e;
+/// S: the block's stored scores). |score| <= |q| max|k|: where that bound is <= 64 log2 e for every row,
+/// exp(score) can neither overflow nor make a row's sum underflow, so the shift is 0 and no pass over the
+/// scores is needed; otherwise each row's maximum over its valid keys.
+CK_AVX2 CK_INLINE void block_shifts(float shift[ROWS], const float q2[ROWS], float maxKey2, const float *S, int Tp,
+                                    int i0, int rows) {
     const float limit = 64.0f * CK_LOG2E;
     int bounded = 1;
     for (int r = 0; r < ROWS; r++) {
@@ -33,21 +33,14 @@ CK_AVX2 CK_INLINE void block_shifts(float shift[ROWS], const float *const a[ROWS
         shift[r] = 0;
     }
     if (bounded) return;
-    const int maskFrom = rows < ROWS ? 0 : i0 + 1;
-    __m256 m[ROWS];
-    for (int r = 0; r < ROWS; r++) m[r] = _mm256_set1_ps(-INFINITY);
-    for (int j0 = 0; j0 < width; j0 += 16) {
-        __m256 c[ROWS][2];
-        tile_products(c, a, KT, Tp, j0, HD);
-        for (int r = 0; r < ROWS; r++)
-            for (int h = 0; h < 2; h++) {
-                __m256 s = c[r][h];
-                if (tile_masked(j0, maskFrom))
-                    s = _mm256_blendv_ps(m[r], s, ck_lanes_below(j0 + 8 * h, r < rows ? i0 + r + 1 : 0));
-                m[r] = _mm256_max_ps(m[r], s);
-            }
+    for (int r = 0; r < rows; r++) {
+        const float *s = S + (long)r * Tp;
+        const int valid = i0 + r + 1;
+        __m256 m = _mm256_set1_ps(-INFINITY);
+        for (int j0 = 0; j0 < valid; j0 += 8)
+            m = _mm256_max_ps(m, _mm256_blendv_ps(m, _mm256_loadu_ps(s + j0), ck_lanes_below(j0, valid)));
+        shift[r] = ck_hmax(m);
     }
-    for (int r = 0; r < rows; r++) shift[r] = ck_hmax(m[r]);
 }
 
 CK_AVX2 CK_INLINE void forward_head(float *out, int C, float *lse, const float *q, const float *k,
@@ -72,7 +65,6 @@ CK_AVX2 CK_INLINE void forward_head(float *out, int C, float *lse, const float *
         float qs[ROWS][32], q2[ROWS], shift[ROWS];
         scale_rows(qs, q2, rowsOfQ, scale * CK_LOG2E, HD);
         for (int r = 0; r < ROWS; r++) a[r] = qs[r];
-        block_shifts(shift, a, q2, KT, Tp, width, HD, maxKey2, i0, rows);
         // scores (base 2) stored raw, then E = 2^(s - shift) in one stream per row: the exps of a row are
         // independent, so they overlap each other instead of waiting on the products of each tile
         for (int j0 = 0; j0 < width; j0 += 16) {
@@ -81,6 +73,7 @@ CK_AVX2 CK_INLINE void forward_head(float *out, int C, float *lse, const float *
             for (int r = 0; r < ROWS; r++)
                 for (int h = 0; h < 2; h++) _mm256_storeu_ps(S + (long)r * Tp + j0 + 8 * h, c[r][h]);
         }
+        block_shifts(shift, q2, maxKey2, S, Tp, i0, rows);
         __m256 sum[ROWS];
         for (int r = 0; r < ROWS; r++) {
             float *s = S + (long)r * Tp;
