@@ -27,7 +27,7 @@ CK_AVX2 CK_INLINE __m256 ck_exp8(__m256 x) {
 
 /// 2^x for the softmax's arguments in base 2 (x <= 127; below -126 gives ~2^-126), within 2e-7 relative:
 /// x = n + f with |f| <= 1/2 (exact), a degree-5 minimax polynomial for 2^f, the exponent bias carried in the
-/// magic constant (t's low bits are n + 127). 6 of its 10 instructions need the FMA pipes (ck_exp8: 12 of 18).
+/// magic constant (t's low bits are n + 127). 6 of its 11 instructions need the FMA pipes (ck_exp8: 12 of 19).
 CK_AVX2 CK_INLINE __m256 ck_exp2_softmax(__m256 x) {
     x = _mm256_max_ps(x, _mm256_set1_ps(-126.0f));
     const __m256 magic = _mm256_set1_ps(12583039.0f);   // 1.5 * 2^23 + 127
