@@ -25,6 +25,22 @@ CK_AVX2 CK_INLINE __m256 ck_exp8(__m256 x) {
     return _mm256_mul_ps(y, scale);
 }
 
+/// 2^x for the softmax's arguments in base 2 (x <= 127; below -126 gives ~2^-126), within 2e-7 relative:
+/// x = n + f with |f| <= 1/2 (exact), a degree-5 minimax polynomial for 2^f, the exponent bias carried in the
+/// magic constant (t's low bits are n + 127). 6 of its 11 instructions need the FMA pipes (ck_exp8: 12 of 19).
+CK_AVX2 CK_INLINE __m256 ck_exp2_softmax(__m256 x) {
+    x = _mm256_max_ps(x, _mm256_set1_ps(-126.0f));
+    const __m256 magic = _mm256_set1_ps(12583039.0f);   // 1.5 * 2^23 + 127
+    __m256 t = _mm256_add_ps(x, magic);
+    __m256 f = _mm256_sub_ps(x, _mm256_sub_ps(t, magic));
+    __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(1.330882427e-3f), f, _mm256_set1_ps(9.671516716e-3f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(5.550582334e-2f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(2.402224243e-1f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(6.931470633e-1f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t), 23)));
+}
+
 /// Lanes j0 + 0..7 below `valid`: all ones, else zero.
 CK_AVX2 CK_INLINE __m256 ck_lanes_below(int j0, int valid) {
     __m256i idx = _mm256_add_epi32(_mm256_set1_epi32(j0), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));

@@ -21,19 +21,23 @@ extension Kernels {
                                    blockRows: requestedBlockRows, kept: probabilities != nil)
         shape.forEachGroup(scratch: scratch) { b, group, work in
             let (C, KV, W) = (shape.C, shape.KV, shape.W)
-            // dk and dv of this group are accumulated over query blocks and over the heads sharing them.
-            for t in 0..<T {
-                let row = dqkv + (b * T + t) * W
-                (row + C + group * hd).update(repeating: 0, count: hd)
-                (row + C + KV + group * hd).update(repeating: 0, count: hd)
+            // dk and dv of this group are accumulated over query blocks and over the heads sharing them
+            // (the AVX2 kernel writes them for the group's first head, so they need no zeroing there).
+            if !shape.avx2 {
+                for t in 0..<T {
+                    let row = dqkv + (b * T + t) * W
+                    (row + C + group * hd).update(repeating: 0, count: hd)
+                    (row + C + KV + group * hd).update(repeating: 0, count: hd)
+                }
             }
             for h in shape.heads(of: group) {
                 if shape.avx2 {
                     let base = qkv + b * T * W, dbase = dqkv + b * T * W, o = b * T * C + h * hd
+                    let accumulate: Int32 = h == shape.heads(of: group).lowerBound ? 0 : 1
                     ck_attention_backward_head(dbase + h * hd, dbase + C + group * hd, dbase + C + KV + group * hd,
                                                dOut + o, out + o, Int32(C), lse + (b * heads + h) * T,
                                                base + h * hd, base + C + group * hd, base + C + KV + group * hd,
-                                               Int32(W), Int32(T), Int32(hd), work)
+                                               Int32(W), Int32(T), Int32(hd), accumulate, work)
                     continue
                 }
                 attentionBackwardHead(dqkv: dqkv, dOut: dOut, out: out, lse: lse, qkv: qkv, b: b, h: h, seqLen: T,

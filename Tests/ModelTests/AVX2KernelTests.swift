@@ -3,7 +3,7 @@ import Model
 import CBLAS
 
 /// CKernels' AVX2/FMA kernels against the portable Swift ones (Kernels.useAVX2 false) at shapes with tails:
-/// head dimension 16 (the debugmodel's; the gradient tests use 8), sequence lengths that are not multiples of
+/// head dimension 16 (the debugmodel's; the attention also at 8 and 32), sequence lengths that are not multiples of
 /// the 4-row query blocks or the 16-key tiles, counts that are not multiples of 8. Skipped without AVX2.
 final class AVX2KernelTests: XCTestCase {
     override func setUpWithError() throws {
@@ -24,9 +24,16 @@ final class AVX2KernelTests: XCTestCase {
 
     func testAttentionMatchesSwiftKernels() {
         var rng = TestRandom(11)
-        for (T, inputScale) in [(37, Float(1)), (70, 6), (1, 1)] {
-            let batch = 2, heads = 4, kvHeads = 2, hd = 16, W = (heads + 2 * kvHeads) * hd, C = heads * hd
+        // The AVX2 forward shifts the scores by 0 where the bound scale |q| max|k| is at most 64, else by each
+        // row's maximum: input scale 1 keeps every row under the bound, 10 puts most rows over it, 6 some.
+        // Head dimensions: the debugmodel's 16, and the kernel's other two (8, 32).
+        let cases = [(37, Float(1), false, 16), (70, 6, true, 16), (70, 10, true, 16), (1, 1, false, 16),
+                     (37, 1, false, 8), (29, 10, true, 8), (37, 1, false, 32), (70, 10, true, 32)]
+        for (T, inputScale, overBound, hd) in cases {
+            let batch = 2, heads = 4, kvHeads = 2, W = (heads + 2 * kvHeads) * hd, C = heads * hd
             let qkv = rng.floats(batch * T * W, scale: inputScale), dOut = rng.floats(batch * T * C)
+            XCTAssertEqual(largestScoreBound(qkv, rows: batch * T, width: W, queries: C, keys: kvHeads * hd, headDim: hd) > 64,
+                           overBound, "input scale \(inputScale) does not test the shift it is meant to")
             var scratch = [Float](repeating: .nan, count: Kernels.attentionScratchCount(seqLen: T, headDim: hd))
             func run(_ avx2: Bool) -> [[Float]] {
                 Kernels.useAVX2 = avx2
@@ -41,9 +48,21 @@ final class AVX2KernelTests: XCTestCase {
             }
             let fast = run(true), portable = run(false)
             for (i, name) in ["out", "lse", "dqkv"].enumerated() {
-                assertClose(fast[i], portable[i], "attention \(name) (seqLen \(T), input scale \(inputScale))")
+                assertClose(fast[i], portable[i], "attention \(name) (seqLen \(T), input scale \(inputScale), head dim \(hd))")
             }
         }
+    }
+
+    /// The largest scale |q| |k| over the query and key heads of a qkv buffer ([q | k | v] rows of `width`).
+    func largestScoreBound(_ qkv: [Float], rows: Int, width: Int, queries: Int, keys: Int, headDim hd: Int) -> Float {
+        var (q, k): (Float, Float) = (0, 0)
+        for row in 0..<rows {
+            for h in 0..<((queries + keys) / hd) {
+                let norm = (0..<hd).map { qkv[row * width + h * hd + $0] }.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                if h * hd < queries { q = max(q, norm) } else { k = max(k, norm) }
+            }
+        }
+        return q * k / Float(hd).squareRoot()
     }
 
     func testRoPEMatchesSwiftKernels() {

@@ -4,6 +4,8 @@
 //        (NO_AVX2=1: the portable Swift kernels instead of CKernels' AVX2/FMA ones, for comparison)
 //        bench-model kernels [seqLen=256] [reps=20]              (each non-GEMM kernel, minimum of reps;
 //                                                                KERNEL_THREADS=n workers for them)
+//        bench-model attention [seqLen=256] [reps=30]            (the attention core alone, forward and backward
+//                                                                as trained; KERNEL_THREADS=n workers)
 // Prints the mean fwd/bwd time of the timed steps, split into dense GEMM (cblas_sgemm outside attention),
 // the attention core (per-head products + softmax), and everything else; then the machine's current rate
 // for one dense GEMM shape, to judge how busy the machine was.
@@ -29,6 +31,12 @@ if args.count > 1 && args[1] == "kernels" {
     if let k = getenv("KERNEL_THREADS").flatMap({ Int(String(cString: $0)) }) { Kernels.workers = k }
     if let b = getenv("ATTN_BLOCK").flatMap({ Int(String(cString: $0)) }) { Kernels.attentionBlockRows = b }
     benchKernels(seqLen: args.count > 2 ? Int(args[2]) ?? 256 : 256, reps: args.count > 3 ? Int(args[3]) ?? 20 : 20)
+    exit(0)
+}
+if args.count > 1 && args[1] == "attention" {
+    openblas_set_num_threads(1)
+    if let k = getenv("KERNEL_THREADS").flatMap({ Int(String(cString: $0)) }) { Kernels.workers = k }
+    benchAttention(seqLen: args.count > 2 ? Int(args[2]) ?? 256 : 256, reps: args.count > 3 ? Int(args[3]) ?? 30 : 30)
     exit(0)
 }
 let threads = args.count > 1 ? Int(args[1]) ?? 1 : 1

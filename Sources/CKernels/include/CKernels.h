@@ -18,10 +18,12 @@ void ck_attention_forward_head(float *out, int outStride, float *lse, const floa
                                const float *v, int qkvStride, int seqLen, int headDim, float *scratch);
 
 /// Backward of ck_attention_forward_head from its out and lse (probabilities recomputed): dq written,
-/// dk and dv added to (heads sharing k and v accumulate). dOut has the stride of out.
+/// dk and dv written when accumulate is 0, else added to (for the later heads sharing k and v).
+/// dOut has the stride of out.
 void ck_attention_backward_head(float *dq, float *dk, float *dv, const float *dOut, const float *out,
                                 int outStride, const float *lse, const float *q, const float *k,
-                                const float *v, int qkvStride, int seqLen, int headDim, float *scratch);
+                                const float *v, int qkvStride, int seqLen, int headDim, int accumulate,
+                                float *scratch);
 
 /// g = silu(h1) * h3 over count floats.
 void ck_swiglu_forward(float *g, const float *h1, const float *h3, long count);
