@@ -154,11 +154,22 @@ public final class Llama {
         }
     }
 
-    /// Zeroes the gradients of every unit (through the bindings).
+    /// Zeroes the gradients of every unit (through the bindings), a part on each lane's thread.
     public func zeroGradients() {
-        for (u, unit) in layout.units.enumerated() {
-            lanes[0].grads(u).update(repeating: 0, count: unit.range.count)
+        onLaneThreads { part, parts in
+            for (u, unit) in layout.units.enumerated() {
+                let count = unit.range.count, lo = count * part / parts, hi = count * (part + 1) / parts
+                (lanes[0].grads(u) + lo).update(repeating: 0, count: hi - lo)
+            }
         }
+    }
+
+    /// body(part, parts) for every part at once, one on each lane's thread (parts = laneCount; with
+    /// one lane, on the caller alone): element-wise work between steps, such as the optimizer's, that
+    /// would otherwise leave the lanes' cores idle.
+    public func onLaneThreads(_ body: (_ part: Int, _ parts: Int) -> Void) {
+        guard let threads else { return body(0, 1) }
+        threads.run { body($0, lanes.count) }
     }
 
     /// Mean token cross-entropy over batchSize*seqLen tokens (inputs/targets row-major [B, T]).

@@ -95,9 +95,13 @@ public final class AdamW {
 
     public var count: Int { m.count }
 
-    /// One step at learning rate `lr` (the schedule's value for this step).
+    /// Runs body(part, parts) for every part, possibly at once on several threads (Llama.onLaneThreads).
+    public typealias Parts = (_ body: (_ part: Int, _ parts: Int) -> Void) -> Void
+
+    /// One step at learning rate `lr` (the schedule's value for this step). `parts` may spread the
+    /// element-wise update over threads: the result is the same bit for bit (see above).
     public func step(parameters: UnsafeMutableBufferPointer<Float>, gradients: UnsafeBufferPointer<Float>,
-                     lr: Float) {
+                     lr: Float, parts: Parts = { $0(0, 1) }) {
         let n = m.count
         precondition(parameters.count == n && gradients.count == n,
                      "AdamW.step: \(parameters.count) parameters, \(gradients.count) gradients, state for \(n)")
@@ -116,6 +120,18 @@ public final class AdamW {
 
         let p = parameters.baseAddress!, g = gradients.baseAddress!
         let mp = m.baseAddress!, vp = v.baseAddress!
+        parts { part, count in
+            let lo = n * part / count, hi = n * (part + 1) / count
+            Self.update(p + lo, g + lo, mp + lo, vp + lo, count: hi - lo, decay: decay, negStepSize: negStepSize,
+                        bc2Sqrt: bc2Sqrt, b1: b1, b2: b2, omb1: omb1, omb2: omb2, eps: eps)
+        }
+    }
+
+    /// The update of `n` elements from p, g, mp, vp with the step's scalars.
+    private static func update(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
+                               _ mp: UnsafeMutablePointer<Float>, _ vp: UnsafeMutablePointer<Float>, count n: Int,
+                               decay: Float, negStepSize: Float, bc2Sqrt: Float, b1: Float, b2: Float,
+                               omb1: Float, omb2: Float, eps: Float) {
 
         typealias V = SIMD8<Float>
         let decayV = V(repeating: decay), negStepV = V(repeating: negStepSize)

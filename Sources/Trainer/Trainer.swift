@@ -198,7 +198,8 @@ public final class Trainer {
         let gradNorm = try parallel.globalSumOfSquares(local: sumOfSquares).squareRoot()
         _ = GradientClipping.clip(gradients, totalNorm: gradNorm, maxNorm: config.maxNorm)
         let lr = schedule.lr(step: n + 1)
-        optimizer.step(parameters: parallel.parameters, gradients: UnsafeBufferPointer(gradients), lr: lr)
+        optimizer.step(parameters: parallel.parameters, gradients: UnsafeBufferPointer(gradients), lr: lr,
+                       parts: model.onLaneThreads)
         let end = monotonicSeconds()
         times.optimizer = end - t3
         times.total = end - start

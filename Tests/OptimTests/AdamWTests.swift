@@ -150,6 +150,32 @@ final class AdamWTests: XCTestCase {
         }
     }
 
+    /// The update spread over parts (as the lanes' threads run it) is the whole buffer's, bit for bit,
+    /// and every part is visited once; the step is counted once.
+    func testPartsGiveTheSameBitsAsOnePass() {
+        let count = 1003
+        var rng = SeededGenerator(seed: 7)
+        let whole = Buffers(count: count), split = Buffers(count: count)
+        for i in 0..<count { whole.p[i] = rng.float(1); split.p[i] = whole.p[i] }
+        let one = AdamW(config: AdamWConfig(), m: whole.m, v: whole.v)
+        let three = AdamW(config: AdamWConfig(), m: split.m, v: split.v)
+        for step in 1...3 {
+            for i in 0..<count { whole.g[i] = rng.float(1); split.g[i] = whole.g[i] }
+            one.step(parameters: whole.p, gradients: UnsafeBufferPointer(whole.g), lr: 1e-3)
+            var visited: [Int] = []
+            three.step(parameters: split.p, gradients: UnsafeBufferPointer(split.g), lr: 1e-3) { body in
+                for part in [2, 0, 1] { visited.append(part); body(part, 3) }
+            }
+            XCTAssertEqual(visited, [2, 0, 1])
+            XCTAssertEqual(three.stepCount, step)
+            for i in 0..<count {
+                XCTAssertEqual(whole.p[i].bitPattern, split.p[i].bitPattern, "p[\(i)] at step \(step)")
+                XCTAssertEqual(whole.m[i].bitPattern, split.m[i].bitPattern, "m[\(i)] at step \(step)")
+                XCTAssertEqual(whole.v[i].bitPattern, split.v[i].bitPattern, "v[\(i)] at step \(step)")
+            }
+        }
+    }
+
     func testResumingFromAStepCountContinuesTheBiasCorrection() {
         // Run 5 steps, then start a second optimizer from copies of p, m, v with stepCount = 5:
         // its next step must equal the first optimizer's sixth.
