@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Trainer throughput on one rank: tokens/s, MFU and peak resident memory for the debugmodel at
-# local batch 8, seq_len 256 and 1024, with 1 and 2 BLAS threads. Not a test: figures for notes.
+# local batch 8, seq_len 256 and 1024, with 1 and 2 threads (--threads: lanes of the batch). Not a test: figures for notes.
 # Usage: bench/trainer.sh [steps]   (default 12; the first 2 steps are warm-up and not averaged)
 set -euo pipefail
 cd "$(dirname "$0")/.."
