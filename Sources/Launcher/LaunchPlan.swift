@@ -47,6 +47,9 @@ public struct LaunchPlan: Equatable, Sendable {
         if let hostfile { a += ["--hostfile", hostfile] }
         if oversubscribe { a.append("--oversubscribe") }
         if isRoot { a.append("--allow-run-as-root") }
+        // mpirun binds each rank to one core (up to 2 ranks; to a socket beyond): a rank's
+        // lanes would then take turns on that core instead of running at once.
+        if threads > 1 { a += ["--bind-to", "none"] }
         a.append("-q")
         // OpenBLAS's idle threads sleep at once instead of spinning on the cores the ranks'
         // own kernel workers need (Model.BLASThreadTimeout, which a rank sets itself otherwise).

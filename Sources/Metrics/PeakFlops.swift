@@ -44,6 +44,23 @@ public struct PeakFlops: Codable, Equatable, Sendable {
                          detail: "sgemm 2048x768x256 on one core x \(threads) thread(s)")
     }
 
+    /// Cores this process may run on: its affinity list (mpirun may bind a rank to one core), from
+    /// /proc/self/status ("Cpus_allowed_list: 0-3,6"); the online cores where that is unreadable.
+    public static func allowedCores() -> Int {
+        let online = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") })
+        else { return online }
+        let list = line.dropFirst("Cpus_allowed_list:".count).trimmingCharacters(in: .whitespaces)
+        var count = 0
+        for part in list.split(separator: ",") {
+            let ends = part.split(separator: "-").compactMap { Int($0) }
+            guard let first = ends.first else { return online }
+            count += (ends.last ?? first) - first + 1
+        }
+        return max(1, count)
+    }
+
     /// One core's ceiling: the fastest of the single-threaded sgemm calls (M=2048 tokens, N=768,
     /// K=256: the FFN's shape) made in `seconds`. Best of many, so a moment of contention on a busy
     /// machine does not lower it.

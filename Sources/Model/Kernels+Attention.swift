@@ -98,13 +98,17 @@ extension Kernels {
         /// the running worker's slice of `scratch`; timed as the attention core (GemmProfile).
         func forEachGroup(scratch: UnsafeMutablePointer<Float>,
                           _ body: (_ b: Int, _ group: Int, _ work: UnsafeMutablePointer<Float>) -> Void) {
-            let start = GemmProfile.enabled ? monotonicSeconds() : 0
-            GemmProfile.inAttention = true
+            // the profile's statics are written only while profiling (one lane: Llama refuses more)
+            let profiling = GemmProfile.enabled
+            let start = profiling ? monotonicSeconds() : 0
+            if profiling { GemmProfile.inAttention = true }
             parallelFor(batch * kvHeads) { unit, worker in
                 body(unit / kvHeads, unit % kvHeads, scratch + worker * perWorker)
             }
-            GemmProfile.inAttention = false
-            if GemmProfile.enabled { GemmProfile.attentionSeconds += monotonicSeconds() - start }
+            if profiling {
+                GemmProfile.inAttention = false
+                GemmProfile.attentionSeconds += monotonicSeconds() - start
+            }
         }
     }
 

@@ -7,8 +7,10 @@ final class LaneHooks: StepHooks {
     private let threads: LaneThreads
     /// Adds this lane's part of a unit's gradients (set by the Llama, which owns them).
     var reduce: (_ unit: Int) -> Void = { _ in }
-    /// The data-parallel hooks of the current pass (set by the Llama before it starts the lanes).
+    /// The data-parallel hooks of the current pass, and whether they change bindings (both set by
+    /// the Llama before it starts the lanes, so that every lane takes the same barriers).
     var target: StepHooks?
+    var waits = false
 
     init(lane: Int, threads: LaneThreads) {
         self.lane = lane
@@ -29,10 +31,9 @@ final class LaneHooks: StepHooks {
     /// Lane 0 runs `hook`. When the hooks change bindings every lane first arrives (done with what
     /// came before, unless `waitingBefore` is false because it just did) and waits for the hook.
     private func meet(waitingBefore: Bool = true, _ hook: () -> Void) {
-        guard let target else { return }
-        let wait = target.changesBindings
-        if wait && waitingBefore { threads.barrier() }
+        guard target != nil else { return }
+        if waits && waitingBefore { threads.barrier() }
         if lane == 0 { hook() }
-        if wait { threads.barrier() }
+        if waits { threads.barrier() }
     }
 }

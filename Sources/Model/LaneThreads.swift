@@ -17,6 +17,7 @@ final class LaneThreads {
     private var jobGeneration = 0
     private var unfinished = 0
     private var stopping = false
+    private var running = false
     private var arrived = 0
     private var barrierGeneration = 0
 
@@ -41,6 +42,7 @@ final class LaneThreads {
     /// Joins the threads; the owner calls it once, when it is done with them.
     func stop() {
         pthread_mutex_lock(mutex)
+        precondition(!running, "LaneThreads.stop during a job")
         stopping = true
         pthread_cond_broadcast(jobPosted)
         pthread_mutex_unlock(mutex)
@@ -58,6 +60,9 @@ final class LaneThreads {
     func run(_ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { body in
             pthread_mutex_lock(mutex)
+            // a nested run would reset `unfinished` while the lanes wait in barrier(): deadlock
+            precondition(!running, "LaneThreads.run called from inside a job")
+            running = true
             job = body
             jobGeneration += 1
             unfinished = count - 1
@@ -67,6 +72,7 @@ final class LaneThreads {
             pthread_mutex_lock(mutex)
             while unfinished > 0 { pthread_cond_wait(jobDone, mutex) }
             job = nil
+            running = false
             pthread_mutex_unlock(mutex)
         }
     }

@@ -211,7 +211,10 @@ public final class Llama {
 
     /// body(lane) on every lane's thread, each single-threaded (kernels and OpenBLAS alike).
     private func runLanes(_ threads: LaneThreads, hooks: StepHooks?, _ body: (Int) -> Void) {
-        for lane in laneHooks { lane.target = hooks }
+        precondition(!GemmProfile.enabled, "GemmProfile times one lane at a time: profile a model with one lane")
+        // every lane takes the same barriers: read once, here
+        let waits = hooks?.changesBindings ?? false
+        for lane in laneHooks { lane.target = hooks; lane.waits = waits }
         Kernels.workers = 1
         let blasThreads = openblas_get_num_threads()
         if blasThreads != 1 { openblas_set_num_threads(1) }

@@ -15,7 +15,8 @@ final class LaunchPlanTests: XCTestCase {
         plan.ranks = 2
         plan.isRoot = false
         plan.threads = 2
-        XCTAssertEqual(plan.arguments, ["mpirun", "-np", "2", "-q", "-x", "OPENBLAS_NUM_THREADS=2",
+        // two threads a rank: not bound to one core, where its lanes would take turns
+        XCTAssertEqual(plan.arguments, ["mpirun", "-np", "2", "--bind-to", "none", "-q", "-x", "OPENBLAS_NUM_THREADS=2",
                                         "-x", "OPENBLAS_THREAD_TIMEOUT=4", "-x", "MESHTOP_TELEMETRY", "/bin/meshtop-rank", "--mesh", "2x2"])
         plan.hostfile = "hosts"
         plan.ranks = 8

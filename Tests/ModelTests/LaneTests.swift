@@ -71,6 +71,10 @@ final class LaneTests: XCTestCase {
         }
     }
 
+    /// Records the hooks. When it "changes bindings" it acts like FSDP with resharding: a unit's
+    /// parameters exist only between its will- and did- hooks, in a slot the hooks fill from the
+    /// model's own copy and then fill with NaN, so a lane that ran ahead of or behind lane 0's hook
+    /// reads NaN.
     final class Recorder: StepHooks {
         let model: Llama
         /// false: hooks that only read gradients (replicate's), which lane 0 calls without the others waiting
@@ -80,37 +84,61 @@ final class LaneTests: XCTestCase {
         var offThread = 0
         /// Each unit's bound gradients as its didBackward saw them.
         var seen: [Int: [Float]] = [:]
+        private var slots: [UnsafeMutablePointer<Float>] = []
+
         init(model: Llama, changesBindings: Bool) {
             self.model = model
             self.changesBindings = changesBindings
+            guard changesBindings else { return }
+            for (u, unit) in model.layout.units.enumerated() {
+                let slot = UnsafeMutablePointer<Float>.allocate(capacity: unit.range.count)
+                slot.initialize(repeating: .nan, count: unit.range.count)
+                slots.append(slot)
+                model.bind(unit: u, parameters: slot, gradients: model.gradients.baseAddress! + unit.range.lowerBound)
+            }
         }
+        deinit { slots.forEach { $0.deallocate() } }
+
         private func record(_ event: String) {
             events.append(event)
             if pthread_equal(pthread_self(), caller) == 0 { offThread += 1 }
         }
-        func willForward(unit: Int) { record("wf\(unit)") }
-        func didForward(unit: Int) { record("df\(unit)") }
-        func willBackward(unit: Int) { record("wb\(unit)") }
+        private func gather(_ u: Int) {
+            guard changesBindings else { return }
+            let range = model.layout.units[u].range
+            slots[u].update(from: model.parameters.baseAddress! + range.lowerBound, count: range.count)
+        }
+        private func reshard(_ u: Int) {
+            guard changesBindings else { return }
+            slots[u].update(repeating: .nan, count: model.layout.units[u].range.count)
+        }
+        func willForward(unit: Int) { record("wf\(unit)"); gather(unit) }
+        func didForward(unit: Int) { record("df\(unit)"); reshard(unit) }
+        func willBackward(unit: Int) { record("wb\(unit)"); gather(unit) }
         func didBackward(unit: Int) {
             record("db\(unit)")
             seen[unit] = Array(model.gradients[model.layout.units[unit].range])
+            reshard(unit)
         }
     }
 
     func testHooksRunOnTheCallerAfterEveryLanesGradientsAreIn() throws {
-      for waits in [true, false] {
-        let model = try makeModel(lanes: 2)
-        let recorder = Recorder(model: model, changesBindings: waits)
-        let (_, _, gradients) = step(model, hooks: recorder)
-        let units = model.layout.units
-        let expected = (0..<units.count).flatMap { ["wf\($0)", "df\($0)"] }
-            + (0..<units.count).reversed().flatMap { ["wb\($0)", "db\($0)"] }
-        XCTAssertEqual(recorder.events, expected)
-        XCTAssertEqual(recorder.offThread, 0, "hooks were called off the caller's thread")
-        for (u, unit) in units.enumerated() {
-            XCTAssertEqual(recorder.seen[u], Array(gradients[unit.range]), "unit \(u) was incomplete at its didBackward")
+        let (loss, _, reference) = step(try makeModel(lanes: 1))
+        for waits in [true, false] {
+            let model = try makeModel(lanes: 2)
+            let recorder = Recorder(model: model, changesBindings: waits)
+            let (l, _, gradients) = step(model, hooks: recorder)
+            XCTAssertEqual(l, loss, accuracy: 1e-6 * loss, "rebinding \(waits)")
+            assertClose(reference, gradients, "gradients with hooks (rebinding \(waits))")
+            let units = model.layout.units
+            let expected = (0..<units.count).flatMap { ["wf\($0)", "df\($0)"] }
+                + (0..<units.count).reversed().flatMap { ["wb\($0)", "db\($0)"] }
+            XCTAssertEqual(recorder.events, expected)
+            XCTAssertEqual(recorder.offThread, 0, "hooks were called off the caller's thread")
+            for (u, unit) in units.enumerated() {
+                XCTAssertEqual(recorder.seen[u], Array(gradients[unit.range]), "unit \(u) was incomplete at its didBackward")
+            }
         }
-      }
     }
 
     func testLaneCountRule() throws {
