@@ -121,12 +121,18 @@ final class AdamWTests: XCTestCase {
         }
     }
 
+    /// Two sets of buffers with the same random parameters.
+    private func twins(count: Int, _ rng: inout SeededGenerator) -> (Buffers, Buffers) {
+        let a = Buffers(count: count), b = Buffers(count: count)
+        for i in 0..<count { a.p[i] = rng.float(1); b.p[i] = a.p[i] }
+        return (a, b)
+    }
+
     func testShardsGiveTheSameBitsAsTheWholeBuffer() {
         // An FSDP shard may start and end anywhere; the update of each element must not depend on it.
         let count = 1003
         var rng = SeededGenerator(seed: 99)
-        let whole = Buffers(count: count), sharded = Buffers(count: count)
-        for i in 0..<count { whole.p[i] = rng.float(1); sharded.p[i] = whole.p[i] }
+        let (whole, sharded) = twins(count: count, &rng)
         let optWhole = AdamW(config: AdamWConfig(), m: whole.m, v: whole.v)
         let cuts = [0, 5, 13, 500, 777, count]
         let shardOpts = zip(cuts, cuts.dropFirst()).map { lo, hi in
@@ -155,8 +161,7 @@ final class AdamWTests: XCTestCase {
     func testPartsGiveTheSameBitsAsOnePass() {
         let count = 1003
         var rng = SeededGenerator(seed: 7)
-        let whole = Buffers(count: count), split = Buffers(count: count)
-        for i in 0..<count { whole.p[i] = rng.float(1); split.p[i] = whole.p[i] }
+        let (whole, split) = twins(count: count, &rng)
         let one = AdamW(config: AdamWConfig(), m: whole.m, v: whole.v)
         let three = AdamW(config: AdamWConfig(), m: split.m, v: split.v)
         for step in 1...3 {

@@ -11,12 +11,7 @@ func benchAttention(seqLen T: Int, reps: Int) {
     let c = ModelConfig.debugmodel
     let B = 8, H = c.nHeads, KVH = c.kvHeads, hd = c.headDim, n = B * T, W = (H + 2 * KVH) * hd, C = H * hd
     let ledger = MemoryLedger()
-    func buf(_ count: Int, _ scale: Float = 1) -> UnsafeMutablePointer<Float> {
-        let p = ledger.allocate(Float.self, count: count, category: .scratch, label: "bench").baseAddress!
-        var rng = SplitMix64(seed: UInt64(count))
-        for i in 0..<count { p[i] = Float(rng.nextUnit() * 2 - 1) * scale }
-        return p
-    }
+    func buf(_ count: Int, _ scale: Float = 1) -> UnsafeMutablePointer<Float> { randomBuffer(ledger, count, scale) }
     // ATTN_INPUT_SCALE=x: q, k, v uniform in [-x, x] (default 0.5: every score bound under the AVX2 kernel's
     // limit, so no row-max pass; 8 puts every row over it)
     let inputScale = getenv("ATTN_INPUT_SCALE").flatMap { Float(String(cString: $0)) } ?? 0.5

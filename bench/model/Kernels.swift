@@ -18,12 +18,7 @@ func benchKernels(seqLen T: Int, reps: Int) {
     let B = 8, n = B * T, d = c.dim, F = c.ffnHidden, H = c.nHeads, hd = c.headDim, V = c.vocabSize
     let W = 3 * d
     let ledger = MemoryLedger()
-    func buf(_ count: Int, _ scale: Float = 1) -> UnsafeMutablePointer<Float> {
-        let p = ledger.allocate(Float.self, count: count, category: .scratch, label: "bench").baseAddress!
-        var rng = SplitMix64(seed: UInt64(count))
-        for i in 0..<count { p[i] = Float(rng.nextUnit() * 2 - 1) * scale }
-        return p
-    }
+    func buf(_ count: Int, _ scale: Float = 1) -> UnsafeMutablePointer<Float> { randomBuffer(ledger, count, scale) }
     let x = buf(n * d), y = buf(n * d), w = buf(d), rstd = buf(n), dw = buf(d)
     let h1 = buf(n * F), h3 = buf(n * F), g = buf(n * F), dh = buf(n * F)
     let qkv = buf(n * W, 0.5), dqkv = buf(n * W), att = buf(n * d), datt = buf(n * d), lse = buf(B * H * T)
@@ -74,4 +69,12 @@ func benchKernels(seqLen T: Int, reps: Int) {
     report("attentionForward (kept probabilities; mean gemm part \(Int(afGemm * 1000)) ms)", af, perStep: 6)
     report("attentionBackward (kept; mean gemm part \(Int(abGemm * 1000)) ms)", ab, perStep: 6)
     report("attentionBackward (recomputing)", abr, perStep: 6)
+}
+
+/// `count` floats uniform in [-scale, scale] (seeded by the count), allocated in `ledger`.
+func randomBuffer(_ ledger: MemoryLedger, _ count: Int, _ scale: Float) -> UnsafeMutablePointer<Float> {
+    let p = ledger.allocate(Float.self, count: count, category: .scratch, label: "bench").baseAddress!
+    var rng = SplitMix64(seed: UInt64(count))
+    for i in 0..<count { p[i] = Float(rng.nextUnit() * 2 - 1) * scale }
+    return p
 }
