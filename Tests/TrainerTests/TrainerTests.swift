@@ -1,3 +1,4 @@
+import CBLAS
 import Collectives
 import Mesh
 import Model
@@ -67,5 +68,25 @@ final class TrainerTests: XCTestCase {
         XCTAssertGreaterThan(report.local.peakResidentBytes, 0)
         config.gradAccum = 0
         XCTAssertThrowsError(try config.validate()) { XCTAssertTrue("\($0)".contains("--grad-accum 0")) }
+    }
+
+    /// --threads: lanes of the batch with single-threaded BLAS, or OpenBLAS's threads for a batch of
+    /// one sequence; two lanes train the same run as one thread, up to rounding.
+    func testThreadsBecomeLanesOrBLASThreads() throws {
+        defer { openblas_set_num_threads(1) }
+        let mesh = try DeviceMesh(shape: MeshShape(replicate: 1, shard: 1), world: LocalCommunicator())
+        var config = Self.tinyConfig(steps: 5)
+        config.threads = 2
+        let lanes = try Trainer(config: config, mesh: mesh, log: { _ in })
+        XCTAssertEqual(lanes.model.laneCount, 2)
+        XCTAssertEqual(openblas_get_num_threads(), 1)
+        let twoThreads = try lanes.run().map(\.loss)
+        config.threads = 1
+        for (x, y) in zip(try Self.losses(config), twoThreads) { XCTAssertEqual(y, x, accuracy: 1e-5 * abs(x)) }
+        config.threads = 2
+        config.localBatchSize = 1
+        let one = try Trainer(config: config, mesh: mesh, log: { _ in })
+        XCTAssertEqual(one.model.laneCount, 1)
+        XCTAssertEqual(openblas_get_num_threads(), 2)
     }
 }
