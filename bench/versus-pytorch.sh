@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# meshtop and the PyTorch reference (bench/pytorch) side by side at 1 and 2 threads, interleaved:
+# each round runs meshtop 1 thread, PyTorch 1 thread, meshtop 2 threads, PyTorch 2 threads, so a
+# drifting machine moves both alike. Prints every round's tokens/s (mean of steps 3..) and the
+# ratio round by round. Not a test: figures for notes.
+# Usage: bench/versus-pytorch.sh [rounds] [steps]   (default 4 rounds of 12 steps)
+# Env: TORCHREF_VENV (default .venv-torch; make it with bench/pytorch/run.sh), SEQ_LEN (256).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds="${1:-4}"
+steps="${2:-12}"
+seq_len="${SEQ_LEN:-256}"
+py="${TORCHREF_VENV:-.venv-torch}/bin/python"
+[ -x "$py" ] || { echo "versus-pytorch: no $py; run bench/pytorch/run.sh first (or set TORCHREF_VENV)" >&2; exit 2; }
+swift build -c release --product meshtop-rank >/dev/null
+bin="$(swift build -c release --show-bin-path)/meshtop-rank"
+
+# mean tokens/s of steps 3.. from step lines carrying "tps: N" (meshtop) or "tok/s per rank: N" (PyTorch)
+mean_tps() { sed 's/tok\/s per rank:/tps:/' | awk '/^step/ { n++; if (n > 2) for (i = 1; i <= NF; i++) if ($i == "tps:") { t = $(i+1); gsub(",", "", t); s += t; k++ } }
+                                                  END { printf "%.0f", s / k }'; }
+meshtop() { "$bin" --steps "$steps" --seq-len "$seq_len" --threads "$1" --dump-folder /tmp/meshtop-bench 2>&1 | mean_tps; }
+pytorch() { OMP_NUM_THREADS="$1" "$py" bench/pytorch/reference.py --steps "$steps" --seq-len "$seq_len" --threads "$1" 2>&1 | mean_tps; }
+
+printf "%-6s %-8s %10s %10s %7s   %s\n" round threads meshtop pytorch ratio load
+for r in $(seq "$rounds"); do
+  for threads in 1 2; do
+    m=$(meshtop "$threads"); p=$(pytorch "$threads")
+    printf "%-6s %-8s %10s %10s %7s   %s\n" "$r" "$threads" "$m" "$p" "$(awk -v m="$m" -v p="$p" 'BEGIN { printf "%.2fx", m / p }')" \
+      "$(cut -d' ' -f1 /proc/loadavg)"
+  done
+done
