@@ -57,7 +57,7 @@ final class DecoderLane {
 
     /// `label` prefixes the ledger labels ("model." for lane 0, "model.lane1." ...). `attentionWorkers`:
     /// the most Kernels.workers the lane runs with (1 when lanes run at once).
-    init(config: ModelConfig, batchSize: Int, seqLen: Int, tokenLoss: UnsafeMutablePointer<Float>,
+    init(config: ModelConfig, units unitCount: Int, batchSize: Int, seqLen: Int, tokenLoss: UnsafeMutablePointer<Float>,
          keepProbabilities: Bool, attentionWorkers: Int, ledger: MemoryLedger, label: String) {
         self.config = config
         self.offsets = ParameterLayout.LayerOffsets(config: config)
@@ -66,7 +66,6 @@ final class DecoderLane {
         let n = batchSize * seqLen, d = config.dim, L = config.nLayers
         self.n = n; dim = d; kvDim = config.kvDim; qkvWidth = d + 2 * config.kvDim
         hidden = config.ffnHidden; vocab = config.vocabSize
-        let unitCount = ParameterLayout(config: config).units.count
         unitParameters = Array(repeating: nil, count: unitCount)
         unitGradients = Array(repeating: nil, count: unitCount)
         self.tokenLoss = tokenLoss

@@ -52,9 +52,8 @@ extension Kernels {
         batch * heads * attentionProbabilityPerHead(seqLen: T, blockRows: blockRows)
     }
 
-    /// Runs body(unit) for unit in 0..<units on `workers` threads (contiguous ranges), passing the worker index.
-    /// While they run, OpenBLAS is held to one thread, so the sgemm calls the workers make do not each try to
-    /// use the BLAS thread pool (with several callers it serialises and spins).
+    /// Runs body(unit) for unit in 0..<units on `workers` threads (contiguous ranges), passing the worker index,
+    /// with OpenBLAS held to one thread while they run (withOneBLASThread).
     @inline(__always)
     static func parallelFor(_ units: Int, _ body: (_ unit: Int, _ worker: Int) -> Void) {
         let w = min(max(1, workers), maxWorkers, units)
@@ -62,13 +61,11 @@ extension Kernels {
             for u in 0..<units { body(u, 0) }
             return
         }
-        let blasThreads = openblas_get_num_threads()
-        if blasThreads != 1 { openblas_set_num_threads(1) }
-        DispatchQueue.concurrentPerform(iterations: w) { worker in
-            let lo = units * worker / w, hi = units * (worker + 1) / w
-            for u in lo..<hi { body(u, worker) }
+        withOneBLASThread {
+            DispatchQueue.concurrentPerform(iterations: w) { worker in
+                for u in part(worker, of: w, count: units) { body(u, worker) }
+            }
         }
-        if blasThreads != 1 { openblas_set_num_threads(blasThreads) }
     }
 
     /// One attention call over a fused qkv buffer, as the forward and the backward both walk it:

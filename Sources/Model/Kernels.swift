@@ -158,6 +158,21 @@ public enum Kernels {
         while i < n { p[i] *= factor; i += 1 }
     }
 
+    /// Part `part` of 0..<count cut into `parts` contiguous runs of nearly equal length.
+    @inline(__always)
+    static func part(_ part: Int, of parts: Int, count: Int) -> Range<Int> {
+        (count * part / parts)..<(count * (part + 1) / parts)
+    }
+
+    /// body() with OpenBLAS held to one thread: threads that each call sgemm at once must not all try
+    /// to use its thread pool (with several callers it serialises and spins).
+    static func withOneBLASThread(_ body: () -> Void) {
+        let blasThreads = openblas_get_num_threads()
+        if blasThreads != 1 { openblas_set_num_threads(1) }
+        body()
+        if blasThreads != 1 { openblas_set_num_threads(blasThreads) }
+    }
+
     /// into[i] += from[i]; from[i] = 0, for i < n.
     static func addAndClear(into: UnsafeMutablePointer<Float>, from: UnsafeMutablePointer<Float>, count n: Int) {
         let zero = Vec16(repeating: 0)

@@ -41,7 +41,7 @@ public final class Llama {
     public private(set) var gradients: UnsafeMutableBufferPointer<Float>
 
     private let lanes: [DecoderLane]
-    /// First sequence of each lane, and one past the last lane's.
+    /// First sequence of each lane.
     private let laneStarts: [Int]
     /// Lanes 1...: the unit being differentiated's gradients, added into lane 0's after its backward.
     private let laneGradients: [UnsafeMutablePointer<Float>]
@@ -75,6 +75,18 @@ public final class Llama {
     /// most one per sequence. One lane leaves the threads to OpenBLAS (the trainer's rule).
     public static func laneCount(threads: Int, batchSize: Int) -> Int { max(1, min(threads, batchSize)) }
 
+    /// The sequences of each of `lanes` lanes over a batch of `batchSize`: contiguous, nearly equal.
+    public static func laneBatchSizes(lanes: Int, batchSize: Int) -> [Int] {
+        (0..<lanes).map { Kernels.part($0, of: lanes, count: batchSize).count }
+    }
+
+    /// Whether a model keeps every layer's attention probabilities for the backward: when they fit in
+    /// attentionProbabilityBudgetBytes (read when the model is made).
+    public static func keepsAttentionProbabilities(config: ModelConfig, batchSize: Int, seqLen: Int) -> Bool {
+        let probabilities = Kernels.attentionProbabilityCount(batch: batchSize, seqLen: seqLen, heads: config.nHeads)
+        return config.nLayers * probabilities * MemoryLayout<Float>.stride <= attentionProbabilityBudgetBytes
+    }
+
     /// The most attention workers a lane runs with: lanes that run at once are single-threaded each;
     /// a lone lane follows Kernels.workers (up to Kernels.maxWorkers).
     public static func attentionWorkers(lanes: Int) -> Int { lanes > 1 ? 1 : Kernels.maxWorkers }
@@ -106,12 +118,12 @@ public final class Llama {
         let tokenLoss = ledger.allocate(Float.self, count: n, category: .activations, label: "model.output.token_loss").baseAddress!
         self.tokenLoss = tokenLoss
         laneLosses = UnsafeMutablePointer<Float>.allocate(capacity: laneCount)
-        let starts = (0...laneCount).map { batchSize * $0 / laneCount }
+        let starts = (0..<laneCount).map { Kernels.part($0, of: laneCount, count: batchSize).lowerBound }
         laneStarts = starts
-        let probabilities = Kernels.attentionProbabilityCount(batch: batchSize, seqLen: seqLen, heads: config.nHeads)
-        let keep = config.nLayers * probabilities * 4 <= Llama.attentionProbabilityBudgetBytes
+        let keep = Llama.keepsAttentionProbabilities(config: config, batchSize: batchSize, seqLen: seqLen)
+        let sizes = Llama.laneBatchSizes(lanes: laneCount, batchSize: batchSize)
         lanes = (0..<laneCount).map { k in
-            DecoderLane(config: config, batchSize: starts[k + 1] - starts[k], seqLen: seqLen,
+            DecoderLane(config: config, units: layout.units.count, batchSize: sizes[k], seqLen: seqLen,
                         tokenLoss: tokenLoss + starts[k] * seqLen, keepProbabilities: keep,
                         attentionWorkers: Llama.attentionWorkers(lanes: laneCount), ledger: ledger,
                         label: k == 0 ? "model." : "model.lane\(k).")
@@ -158,8 +170,8 @@ public final class Llama {
     public func zeroGradients() {
         onLaneThreads { part, parts in
             for (u, unit) in layout.units.enumerated() {
-                let count = unit.range.count, lo = count * part / parts, hi = count * (part + 1) / parts
-                (lanes[0].grads(u) + lo).update(repeating: 0, count: hi - lo)
+                let slice = Kernels.part(part, of: parts, count: unit.range.count)
+                (lanes[0].grads(u) + slice.lowerBound).update(repeating: 0, count: slice.count)
             }
         }
     }
@@ -216,18 +228,17 @@ public final class Llama {
         let waits = hooks?.changesBindings ?? false
         for lane in laneHooks { lane.target = hooks; lane.waits = waits }
         Kernels.workers = 1
-        let blasThreads = openblas_get_num_threads()
-        if blasThreads != 1 { openblas_set_num_threads(1) }
-        threads.run(body)
-        if blasThreads != 1 { openblas_set_num_threads(blasThreads) }
+        Kernels.withOneBLASThread { threads.run(body) }
         for lane in laneHooks { lane.target = nil }
     }
 
     /// Part `part` (of laneCount) of unit `unit`: lane 0's gradients += every other lane's, which are
     /// zeroed for the next unit. Each lane adds its own part, so the addition is spread over the threads.
     private func addLaneGradients(unit: Int, part: Int) {
-        let count = layout.units[unit].range.count, parts = lanes.count
-        let lo = count * part / parts, hi = count * (part + 1) / parts
-        for source in laneGradients { Kernels.addAndClear(into: lanes[0].grads(unit) + lo, from: source + lo, count: hi - lo) }
+        let slice = Kernels.part(part, of: lanes.count, count: layout.units[unit].range.count)
+        for source in laneGradients {
+            Kernels.addAndClear(into: lanes[0].grads(unit) + slice.lowerBound, from: source + slice.lowerBound,
+                                count: slice.count)
+        }
     }
 }

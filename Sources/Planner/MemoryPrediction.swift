@@ -37,9 +37,7 @@ public enum MemoryPrediction {
     /// trainer's batch buffers.
     public static func activations(_ workload: Workload) -> Int {
         let c = workload.model, t = workload.seqLen, n = workload.tokensPerMicroBatch
-        let probabilities = Kernels.attentionProbabilityCount(batch: workload.localBatchSize, seqLen: t, heads: c.nHeads,
-                                                              blockRows: Kernels.attentionBlockRows)
-        let keep = c.nLayers * probabilities * float <= Llama.attentionProbabilityBudgetBytes
+        let keep = Llama.keepsAttentionProbabilities(config: c, batchSize: workload.localBatchSize, seqLen: t)
         let lanes = workload.laneBatchSizes.map { laneActivations(c, batch: $0, seqLen: t, keepProbabilities: keep) }
         // the per-token loss (the model's, shared by the lanes) and the trainer's two batch buffers
         return lanes.reduce(0, +) + float * n + 2 * token * n

@@ -30,8 +30,7 @@ public struct Workload: Equatable, Sendable {
 
     /// The model's lanes (Llama.laneCount) and the sequences of each.
     public var laneBatchSizes: [Int] {
-        let lanes = Llama.laneCount(threads: threads, batchSize: localBatchSize)
-        return (0..<lanes).map { localBatchSize * ($0 + 1) / lanes - localBatchSize * $0 / lanes }
+        Llama.laneBatchSizes(lanes: Llama.laneCount(threads: threads, batchSize: localBatchSize), batchSize: localBatchSize)
     }
 
     /// Tokens of one micro-batch on one rank.

@@ -80,9 +80,7 @@ public final class Trainer {
         inputs = ledger.allocate(Int32.self, count: tokensPerMicroBatch, category: .activations, label: "batch.inputs")
         targets = ledger.allocate(Int32.self, count: tokensPerMicroBatch, category: .activations, label: "batch.targets")
 
-        // the threads that really compute (lanes, or OpenBLAS's for one sequence), on cores it may use
-        let computing = min(lanes > 1 ? lanes : config.threads, PeakFlops.allowedCores())
-        peak = try Self.agreePeak(config: config, threads: computing, world: mesh.world)
+        peak = try Self.agreePeak(config: config, lanes: lanes, world: mesh.world)
         flopsPerToken = config.model.flopsPerToken(seqLen: config.seqLen)
         if let policy = config.resume, let dir = config.checkpointDir {
             var notes: [String] = []
@@ -117,11 +115,14 @@ public final class Trainer {
     }
 
     /// Rank 0 measures (or reads the cached or given peak) and every rank uses its figure.
-    private static func agreePeak(config: TrainingConfig, threads: Int, world: Communicator) throws -> PeakFlops {
+    /// The peak is the threads that really compute (the lanes, or OpenBLAS's for one sequence) times
+    /// one core's, on no more cores than the process may use.
+    private static func agreePeak(config: TrainingConfig, lanes: Int, world: Communicator) throws -> PeakFlops {
         var peak = PeakFlops.given(tflops: config.peakTFLOPS ?? 0)
         if world.rank == 0 && config.peakTFLOPS == nil {
             let cache = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/meshtop")
-            peak = PeakFlops.measuredOrCached(threads: threads, cacheDirectory: cache)
+            let computing = min(lanes > 1 ? lanes : config.threads, PeakFlops.allowedCores())
+            peak = PeakFlops.measuredOrCached(threads: computing, cacheDirectory: cache)
         }
         let encoded = try world.broadcastBytes(world.rank == 0 ? Array(try JSONEncoder().encode(peak)) : [], root: 0)
         return try JSONDecoder().decode(PeakFlops.self, from: Data(encoded))
