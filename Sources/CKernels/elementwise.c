@@ -35,25 +35,33 @@ CK_AVX2 void ck_swiglu_forward(float *g, const float *h1, const float *h3, long 
     }
 }
 
-CK_AVX2 void ck_swiglu_backward(float *dh1, float *dh3, const float *dg, const float *h1, const float *h3,
-                                long count) {
+/// One lane group of the in-place backward: g over dg, dh3 over h1, dh1 over h3.
+CK_AVX2 CK_INLINE void swiglu_backward8(__m256 d, __m256 a, __m256 h3, __m256 *g, __m256 *dh3, __m256 *dh1) {
     const __m256 one = _mm256_set1_ps(1.0f);
+    __m256 s = sigmoid8(a), silu = _mm256_mul_ps(a, s);
+    __m256 dsilu = _mm256_fmadd_ps(silu, _mm256_sub_ps(one, s), s);   // s + silu (1 - s)
+    *g = _mm256_mul_ps(silu, h3);
+    *dh3 = _mm256_mul_ps(d, silu);
+    *dh1 = _mm256_mul_ps(_mm256_mul_ps(d, h3), dsilu);
+}
+
+CK_AVX2 void ck_swiglu_backward(float *dgToG, float *h1ToDh3, float *h3ToDh1, long count) {
     long i = 0;
+    __m256 g, dh3, dh1;
     for (; i + 8 <= count; i += 8) {
-        __m256 a = _mm256_loadu_ps(h1 + i), d = _mm256_loadu_ps(dg + i);
-        __m256 s = sigmoid8(a), silu = _mm256_mul_ps(a, s);
-        __m256 dsilu = _mm256_fmadd_ps(silu, _mm256_sub_ps(one, s), s);   // s + silu (1 - s)
-        _mm256_storeu_ps(dh3 + i, _mm256_mul_ps(d, silu));
-        _mm256_storeu_ps(dh1 + i, _mm256_mul_ps(_mm256_mul_ps(d, _mm256_loadu_ps(h3 + i)), dsilu));
+        swiglu_backward8(_mm256_loadu_ps(dgToG + i), _mm256_loadu_ps(h1ToDh3 + i), _mm256_loadu_ps(h3ToDh1 + i),
+                         &g, &dh3, &dh1);
+        _mm256_storeu_ps(dgToG + i, g);
+        _mm256_storeu_ps(h1ToDh3 + i, dh3);
+        _mm256_storeu_ps(h3ToDh1 + i, dh1);
     }
     if (i < count) {
         const long rem = count - i;
-        __m256 a = load_tail(h1 + i, rem), d = load_tail(dg + i, rem);
-        __m256 s = sigmoid8(a), silu = _mm256_mul_ps(a, s);
-        __m256 dsilu = _mm256_fmadd_ps(silu, _mm256_sub_ps(one, s), s);
-        __m256 h3v = load_tail(h3 + i, rem);
-        store_tail(dh3 + i, _mm256_mul_ps(d, silu), rem);
-        store_tail(dh1 + i, _mm256_mul_ps(_mm256_mul_ps(d, h3v), dsilu), rem);
+        swiglu_backward8(load_tail(dgToG + i, rem), load_tail(h1ToDh3 + i, rem), load_tail(h3ToDh1 + i, rem),
+                         &g, &dh3, &dh1);
+        store_tail(dgToG + i, g, rem);
+        store_tail(h1ToDh3 + i, dh3, rem);
+        store_tail(h3ToDh1 + i, dh1, rem);
     }
 }
 

@@ -1,7 +1,7 @@
 /// The lane's backward, units from last to first, adding into the bound gradients.
 extension DecoderLane {
     /// Gradients of (lossScale * the last forward's loss), added into the bound gradient buffers.
-    /// Once per forward: it overwrites each layer's w1 output (with dh3) when done with it.
+    /// Once per forward: it overwrites each layer's h1 and h3 (with dh3 and dh1) when done with them.
     func backward(lossScale: Float, hooks: StepHooks?) {
         precondition(hasForward, "backward before forward (or twice after one)")
         hasForward = false
@@ -25,15 +25,14 @@ extension DecoderLane {
             let q = qkv + l * n * w, att = attnOut + l * n * d, hm = hScratch
             let h1l = h1 + l * n * hid, h3l = h3 + l * n * hid
             // feed-forward: dResidual holds d(out) = d(hm + ffn(ffn_norm(hm)))
-            // recompute h, ffn_norm(h) and silu(h1) * h3 (the latter into dHiddenA, which dg then overwrites)
+            // recompute h and ffn_norm(h); the FFN's backward recomputes silu(h1) * h3 as it goes
             hm.update(from: x, count: n * d)
             Kernels.gemm(transA: false, transB: true, m: n, n: d, k: d, alpha: 1, a: att, lda: d,
                          b: p + offsets.wo, ldb: d, beta: 1, c: hm, ldc: d)
             Kernels.rmsNormApply(out: normed, x: hm, rstd: rstd2 + l * n, weight: p + offsets.ffnNorm, n: n, dim: d)
-            Kernels.swigluForward(g: dHiddenA, h1: h1l, h3: h3l, count: n * hid)
             Kernels.feedForwardBackward(dx: normed, dW1: g + offsets.w1, dW2: g + offsets.w2, dW3: g + offsets.w3,
                                         dOut: dResidual, x: normed, h1: h1l, h3: h3l,
-                                        g: dHiddenA, w1: p + offsets.w1, w2: p + offsets.w2,
+                                        w1: p + offsets.w1, w2: p + offsets.w2,
                                         w3: p + offsets.w3, n: n, dim: d, hidden: hid, scratch: dHiddenA)
             Kernels.rmsNormBackward(dx: dResidual, accumulate: true, dWeight: g + offsets.ffnNorm, dOut: dNormed,
                                     x: hm, rstd: rstd2 + l * n, weight: p + offsets.ffnNorm, n: n, dim: d)

@@ -37,7 +37,7 @@ final class DecoderLane {
 
     // Scratch (reused by every layer). The feed-forward and the attention backward never run at once, so
     // they share their [n, hidden]-sized buffer (dQKV is dHiddenA); the feed-forward's backward writes dh3
-    // over h1, and the attention's dAttnOut goes where h was (its last reader, ffn_norm's backward, is done).
+    // over h1 and dh1 over h3, and the attention's dAttnOut goes where h was (its last reader, ffn_norm's backward, is done).
     let dResidual: UnsafeMutablePointer<Float>    // [n, dim]
     // [n, dim]: an RMSNorm output (forward, or recomputed in the backward), then the gradient that flows into
     // that norm: the products that read the output run before the ones that write the gradient.
@@ -45,7 +45,7 @@ final class DecoderLane {
     let hScratch: UnsafeMutablePointer<Float>     // [n, dim]: h of the layer being differentiated
     let dAttnOut: UnsafeMutablePointer<Float>     // [n, dim], hScratch
     let dQKV: UnsafeMutablePointer<Float>         // [n, qkvWidth], dHiddenA
-    let dHiddenA: UnsafeMutablePointer<Float>     // [n, hidden]: the FFN's g, then dg and dh1
+    let dHiddenA: UnsafeMutablePointer<Float>     // [n, hidden]: the FFN's g (forward); dg, then g (backward)
     let attentionScratch: UnsafeMutablePointer<Float>
     let outputChunkRows: Int                      // logits rows per chunk, in dHiddenA during the forward
     let ropeTable: UnsafeMutablePointer<Float>    // [seqLen, headDim/2, 2]

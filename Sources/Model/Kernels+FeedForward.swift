@@ -45,35 +45,37 @@ extension Kernels {
         }
     }
 
-    /// dh1 = dg * h3 * silu'(h1), dh3 = dg * silu(h1). dh1 may be the same buffer as dg, and dh3 as h1
-    /// (each element's h1 and dg are read before its dh3 and dh1 are written).
-    public static func swigluBackward(dh1: UnsafeMutablePointer<Float>, dh3: UnsafeMutablePointer<Float>,
-                                      dg: UnsafePointer<Float>, h1: UnsafePointer<Float>,
-                                      h3: UnsafePointer<Float>, count: Int) {
+    /// The SwiGLU backward in place, in one pass over the three buffers: from dg, h1 and h3 it leaves
+    /// g = silu(h1) * h3 where dg was (w2's gradient needs it), dh3 = dg * silu(h1) where h1 was and
+    /// dh1 = dg * h3 * silu'(h1) where h3 was. Done with h1 and h3, the backward needs no buffer for
+    /// dh1 and dh3 and no second pass to recompute g.
+    public static func swigluBackward(dgToG: UnsafeMutablePointer<Float>, h1ToDh3: UnsafeMutablePointer<Float>,
+                                      h3ToDh1: UnsafeMutablePointer<Float>, count: Int) {
         parallelChunks(count) { lo, hi in
-            swigluBackwardRange(dh1: dh1 + lo, dh3: dh3 + lo, dg: dg + lo, h1: h1 + lo, h3: h3 + lo, count: hi - lo)
+            swigluBackwardRange(dgToG: dgToG + lo, h1ToDh3: h1ToDh3 + lo, h3ToDh1: h3ToDh1 + lo, count: hi - lo)
         }
     }
 
-    static func swigluBackwardRange(dh1: UnsafeMutablePointer<Float>, dh3: UnsafeMutablePointer<Float>,
-                                    dg: UnsafePointer<Float>, h1: UnsafePointer<Float>,
-                                    h3: UnsafePointer<Float>, count: Int) {
-        if useAVX2 { ck_swiglu_backward(dh1, dh3, dg, h1, h3, count); return }
+    static func swigluBackwardRange(dgToG: UnsafeMutablePointer<Float>, h1ToDh3: UnsafeMutablePointer<Float>,
+                                    h3ToDh1: UnsafeMutablePointer<Float>, count: Int) {
+        if useAVX2 { ck_swiglu_backward(dgToG, h1ToDh3, h3ToDh1, count); return }
         var i = 0
         while i + 16 <= count {
-            let a = load16(h1 + i), g = load16(dg + i)
+            let a = load16(h1ToDh3 + i), d = load16(dgToG + i), h3 = load16(h3ToDh1 + i)
             let s = 1 / (1 + vexp16(-a))
             let silu = a * s
-            store16(g * silu, dh3 + i)
-            store16(g * load16(h3 + i) * (s + silu * (1 - s)), dh1 + i)
+            store16(silu * h3, dgToG + i)
+            store16(d * silu, h1ToDh3 + i)
+            store16(d * h3 * (s + silu * (1 - s)), h3ToDh1 + i)
             i += 16
         }
         while i < count {
-            let a = h1[i], g = dg[i]
+            let a = h1ToDh3[i], d = dgToG[i], h3 = h3ToDh1[i]
             let s = 1 / (1 + exp(-a))
             let silu = a * s
-            dh3[i] = g * silu
-            dh1[i] = g * h3[i] * (s + silu * (1 - s))
+            dgToG[i] = silu * h3
+            h1ToDh3[i] = d * silu
+            h3ToDh1[i] = d * h3 * (s + silu * (1 - s))
             i += 1
         }
     }
@@ -94,24 +96,22 @@ extension Kernels {
              beta: accumulate ? 1 : 0, c: out, ldc: dim)
     }
 
-    /// Backward of feedForwardForward: dx written; dW1, dW2, dW3 added to. `scratch`: [n, hidden], which
-    /// `g` may be (it is read only before dg overwrites it); h1 is overwritten (by dh3: each element of
-    /// h1 is read before its dh3 is written), so the model needs no second [n, hidden] buffer; dx may
-    /// be x (x is last read before dx is written).
+    /// Backward of feedForwardForward: dx written; dW1, dW2, dW3 added to. It consumes the forward's
+    /// h1 and h3 (left holding dh3 and dh1); `scratch` is [n, hidden] (dg, then g). dx may be x (x is
+    /// last read before dx is written).
     public static func feedForwardBackward(dx: UnsafeMutablePointer<Float>, dW1: UnsafeMutablePointer<Float>,
                                            dW2: UnsafeMutablePointer<Float>, dW3: UnsafeMutablePointer<Float>,
                                            dOut: UnsafePointer<Float>, x: UnsafePointer<Float>,
-                                           h1: UnsafeMutablePointer<Float>, h3: UnsafePointer<Float>, g: UnsafePointer<Float>,
+                                           h1: UnsafeMutablePointer<Float>, h3: UnsafeMutablePointer<Float>,
                                            w1: UnsafePointer<Float>, w2: UnsafePointer<Float>, w3: UnsafePointer<Float>,
                                            n: Int, dim: Int, hidden: Int, scratch: UnsafeMutablePointer<Float>) {
-        let dg = scratch, dh3 = h1
-        // dW2 += dOut^T g; dg = dOut w2
+        // dg = dOut w2; then in place: g over dg, dh3 over h1, dh1 over h3
+        gemm(transA: false, transB: false, m: n, n: hidden, k: dim, alpha: 1, a: dOut, lda: dim, b: w2, ldb: hidden,
+             beta: 0, c: scratch, ldc: hidden)
+        swigluBackward(dgToG: scratch, h1ToDh3: h1, h3ToDh1: h3, count: n * hidden)
+        let g = UnsafePointer(scratch), dh1 = UnsafePointer(h3), dh3 = UnsafePointer(h1)
         gemm(transA: true, transB: false, m: dim, n: hidden, k: n, alpha: 1, a: dOut, lda: dim, b: g, ldb: hidden,
              beta: 1, c: dW2, ldc: hidden)
-        gemm(transA: false, transB: false, m: n, n: hidden, k: dim, alpha: 1, a: dOut, lda: dim, b: w2, ldb: hidden,
-             beta: 0, c: dg, ldc: hidden)
-        swigluBackward(dh1: dg, dh3: dh3, dg: dg, h1: h1, h3: h3, count: n * hidden)
-        let dh1 = UnsafePointer(dg)
         gemm(transA: true, transB: false, m: hidden, n: dim, k: n, alpha: 1, a: dh1, lda: hidden, b: x, ldb: dim,
              beta: 1, c: dW1, ldc: dim)
         gemm(transA: true, transB: false, m: hidden, n: dim, k: n, alpha: 1, a: dh3, lda: hidden, b: x, ldb: dim,

@@ -122,10 +122,11 @@ final class KernelGradientTests: XCTestCase {
                                                headDim: hd, theta: 10000, blockRows: 4, dOut: r, keep: keep)
                 results += [out, dqkv]
             }
-            var g = [Float](repeating: 0, count: 5000), d1 = g, d3 = g
+            var g = [Float](repeating: 0, count: 5000)
             Kernels.swigluForward(g: &g, h1: h1, h3: h3, count: 5000)
-            Kernels.swigluBackward(dh1: &d1, dh3: &d3, dg: dg, h1: h1, h3: h3, count: 5000)
-            return results + [g, d1, d3]
+            var gAgain = dg, d3 = h1, d1 = h3
+            Kernels.swigluBackward(dgToG: &gAgain, h1ToDh3: &d3, h3ToDh1: &d1, count: 5000)
+            return results + [g, gAgain, d1, d3]
         }
         let saved = Kernels.workers
         defer { Kernels.workers = saved }
@@ -169,7 +170,7 @@ final class KernelGradientTests: XCTestCase {
         var dx = [Float](repeating: 0, count: n * dim)
         var dW1 = [Float](repeating: 0, count: hidden * dim), dW2 = dW1, dW3 = dW1
         var scratch = [Float](repeating: 0, count: n * hidden)
-        Kernels.feedForwardBackward(dx: &dx, dW1: &dW1, dW2: &dW2, dW3: &dW3, dOut: r, x: x, h1: &h1, h3: h3, g: g,
+        Kernels.feedForwardBackward(dx: &dx, dW1: &dW1, dW2: &dW2, dW3: &dW3, dOut: r, x: x, h1: &h1, h3: &h3,
                                     w1: w1, w2: w2, w3: w3, n: n, dim: dim, hidden: hidden, scratch: &scratch)
         func f(_ x: [Double], _ w1: [Double], _ w2: [Double], _ w3: [Double]) -> Double {
             Ref.dot(Ref.feedForward(x, w1: w1, w2: w2, w3: w3, dim: dim, hidden: hidden), r.doubles)

@@ -3,9 +3,10 @@
 import Memory
 import Model
 
-func minimumTime(_ reps: Int, _ body: () -> Void) -> Double {
+func minimumTime(_ reps: Int, setUp: () -> Void = {}, _ body: () -> Void) -> Double {
     var best = Double.infinity
     for _ in 0..<reps {
+        setUp()
         let t0 = monotonicSeconds()
         body()
         best = min(best, monotonicSeconds() - t0)
@@ -20,7 +21,7 @@ func benchKernels(seqLen T: Int, reps: Int) {
     let ledger = MemoryLedger()
     func buf(_ count: Int, _ scale: Float = 1) -> UnsafeMutablePointer<Float> { randomBuffer(ledger, count, scale) }
     let x = buf(n * d), y = buf(n * d), w = buf(d), rstd = buf(n), dw = buf(d)
-    let h1 = buf(n * F), h3 = buf(n * F), g = buf(n * F), dh = buf(n * F)
+    let h1 = buf(n * F), h3 = buf(n * F), g = buf(n * F), dh = buf(n * F), x1 = buf(n * F), x3 = buf(n * F)
     let qkv = buf(n * W, 0.5), dqkv = buf(n * W), att = buf(n * d), datt = buf(n * d), lse = buf(B * H * T)
     let table = buf(T * hd)
     Kernels.fillRopeTable(table, maxSeqLen: T, headDim: hd, theta: c.ropeTheta)
@@ -36,8 +37,13 @@ func benchKernels(seqLen T: Int, reps: Int) {
     report("rmsNormForward", minimumTime(reps) { Kernels.rmsNormForward(out: y, rstd: rstd, x: x, weight: w, n: n, dim: d, eps: 1e-5) }, perStep: 13)
     report("rmsNormBackward", minimumTime(reps) { Kernels.rmsNormBackward(dx: y, accumulate: true, dWeight: dw, dOut: x, x: x, rstd: rstd, weight: w, n: n, dim: d) }, perStep: 13)
     report("rope (q and k)", minimumTime(reps) { Kernels.rope(qkv, rowStride: W, batch: B, seqLen: T, heads: 2 * H, headDim: hd, table: table, inverse: false) }, perStep: 12)
-    report("swigluForward", minimumTime(reps) { Kernels.swigluForward(g: g, h1: h1, h3: h3, count: n * F) }, perStep: 12)   // 6 forward + 6 recomputed in the backward
-    report("swigluBackward", minimumTime(reps) { Kernels.swigluBackward(dh1: dh, dh3: g, dg: dh, h1: h1, h3: h3, count: n * F) }, perStep: 6)
+    report("swigluForward", minimumTime(reps) { Kernels.swigluForward(g: g, h1: h1, h3: h3, count: n * F) }, perStep: 6)
+    // in place: each run starts again from dg, h1 and h3 (copied in untimed)
+    report("swigluBackward (in place, g recomputed)", minimumTime(reps, setUp: {
+        g.update(from: dh, count: n * F); x1.update(from: h1, count: n * F); x3.update(from: h3, count: n * F)
+    }) {
+        Kernels.swigluBackward(dgToG: g, h1ToDh3: x1, h3ToDh1: x3, count: n * F)
+    }, perStep: 6)
     let xw = buf(V * d, 0.05), dx = buf(n * d), dW = buf(V * d), tokenLoss = buf(n), logits = buf(256 * V)
     report("outputForward (3 GEMMs + softmax cross-entropy)", minimumTime(reps) {
         _ = Kernels.outputForward(x: x, weight: xw, targets: targets, n: n, dim: d, vocab: V, dx: dx, dWeight: dW,

@@ -28,8 +28,9 @@ void ck_attention_backward_head(float *dq, float *dk, float *dv, const float *dO
 /// g = silu(h1) * h3 over count floats.
 void ck_swiglu_forward(float *g, const float *h1, const float *h3, long count);
 
-/// dh1 = dg * h3 * silu'(h1), dh3 = dg * silu(h1); dh1 may be dg.
-void ck_swiglu_backward(float *dh1, float *dh3, const float *dg, const float *h1, const float *h3, long count);
+/// The SwiGLU backward in place, in one pass: g = silu(h1) * h3 (for w2's gradient) over dg,
+/// dh3 = dg * silu(h1) over h1, dh1 = dg * h3 * silu'(h1) over h3.
+void ck_swiglu_backward(float *dgToG, float *h1ToDh3, float *h3ToDh1, long count);
 
 /// In place: row = softmax(row) minus the one-hot of target; returns -log softmax(row)[target].
 float ck_softmax_cross_entropy_row(float *row, int n, int target);
