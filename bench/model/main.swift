@@ -6,6 +6,8 @@
 //                                                                KERNEL_THREADS=n workers for them)
 //        bench-model attention [seqLen=256] [reps=30]            (the attention core alone, forward and backward
 //                                                                as trained; KERNEL_THREADS=n workers)
+//        bench-model sgemm [seconds=3] [threads=1]               (the peak's sgemm on `threads` cores at once,
+//                                                                each call's best/median/mean GF/s)
 // Prints the mean fwd/bwd time of the timed steps, split into dense GEMM (cblas_sgemm outside attention),
 // the attention core (per-head products + softmax), and everything else; then the machine's current rate
 // for one dense GEMM shape, to judge how busy the machine was.
@@ -37,6 +39,10 @@ if args.count > 1 && args[1] == "attention" {
     openblas_set_num_threads(1)
     if let k = getenv("KERNEL_THREADS").flatMap({ Int(String(cString: $0)) }) { Kernels.workers = k }
     benchAttention(seqLen: args.count > 2 ? Int(args[2]) ?? 256 : 256, reps: args.count > 3 ? Int(args[3]) ?? 30 : 30)
+    exit(0)
+}
+if args.count > 1 && args[1] == "sgemm" {
+    benchSgemm(seconds: args.count > 2 ? Double(args[2]) ?? 3 : 3, threads: args.count > 3 ? Int(args[3]) ?? 1 : 1)
     exit(0)
 }
 let threads = args.count > 1 ? Int(args[1]) ?? 1 : 1

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# MFU of one rank beside the machine's sgemm rate of the same minutes. On a shared VM the cores' speed
+# drifts by 10% or more within minutes, while MFU is measured against one cached best sgemm call: a
+# run's MFU moves with the machine. Each round runs, for 1 and 2 threads: `bench-model sgemm` on that
+# many cores (the peak's shape, single-threaded loops), meshtop-rank (debugmodel, seq_len 256, local
+# batch 8), and sgemm again. Per run: tokens/s and MFU as meshtop-rank prints them (mean of steps 3..),
+# the sgemm median per core around it, and the run's FLOP/s as a share of those sgemm loops' median
+# ("of sgemm"): the part of the drift-free gap that is the trainer's own.
+# Usage: bench/mfu.sh [rounds] [steps]   (default 3 rounds of 12 steps)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds="${1:-3}"; steps="${2:-12}"
+swift build -c release --product meshtop-rank --product bench-model >/dev/null
+bin="$(swift build -c release --show-bin-path)"
+printf "%-6s %-8s %10s %8s %18s %10s\n" round threads "tokens/s" "MFU %" "sgemm GF/s/core" "of sgemm"
+median_of() {  # sgemm median per core, averaged over the threads' lines
+  awk '{ for (i = 1; i <= NF; i++) if ($i == "median") { s += $(i+1); n++ } } END { printf "%.2f", s / n }' "$1"
+}
+for round in $(seq 1 "$rounds"); do
+  for threads in 1 2; do
+    before=$(mktemp); after=$(mktemp); log=$(mktemp)
+    "$bin/bench-model" sgemm 2 "$threads" >"$before"
+    "$bin/meshtop-rank" --steps "$steps" --threads "$threads" --dump-folder /tmp/meshtop-bench >"$log"
+    "$bin/bench-model" sgemm 2 "$threads" >"$after"
+    core=$(awk -v a="$(median_of "$before")" -v b="$(median_of "$after")" 'BEGIN { printf "%.2f", (a + b) / 2 }')
+    peak=$(grep -o 'Peak FLOPS used for computing MFU: [0-9.e+]*' "$log" | awk '{print $NF}')
+    awk -v round="$round" -v threads="$threads" -v core="$core" -v peak="$peak" '
+      /^step:/ { n++; if (n > 2) { for (i = 1; i <= NF; i++) { if ($i == "tps:") { t = $(i+1); gsub(",", "", t); tps += t }
+                                                                 if ($i == "mfu:") { m = $(i+1); sub("%", "", m); mfu += m } }; k++ } }
+      END { mfu /= k; printf "%-6s %-8s %10.0f %8.2f %18.1f %9.1f%%\n", round, threads, tps / k, mfu, core,
+                             100 * mfu / 100 * peak / (threads * core * 1e9) }' "$log"
+    rm -f "$before" "$after" "$log"
+  done
+done
