@@ -5,13 +5,14 @@
 # many cores (the peak's shape, single-threaded loops), meshtop-rank (debugmodel, seq_len 256, local
 # batch 8), and sgemm again. Per run: tokens/s and MFU as meshtop-rank prints them (mean of steps 3..),
 # the sgemm median per core around it, and the run's FLOP/s as a share of those sgemm loops' median
-# ("of sgemm"): the part of the drift-free gap that is the trainer's own.
+# ("of sgemm"): the part of the drift-free gap that is the trainer's own. Then the medians over the rounds.
 # Usage: bench/mfu.sh [rounds] [steps]   (default 3 rounds of 12 steps)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds="${1:-3}"; steps="${2:-12}"
 swift build -c release --product meshtop-rank --product bench-model >/dev/null
 bin="$(swift build -c release --show-bin-path)"
+rows=$(mktemp)
 printf "%-6s %-8s %10s %8s %18s %10s\n" round threads "tokens/s" "MFU %" "sgemm GF/s/core" "of sgemm"
 median_of() {  # sgemm median per core, averaged over the threads' lines
   awk '{ for (i = 1; i <= NF; i++) if ($i == "median") { s += $(i+1); n++ } } END { printf "%.2f", s / n }' "$1"
@@ -28,7 +29,14 @@ for round in $(seq 1 "$rounds"); do
       /^step:/ { n++; if (n > 2) { for (i = 1; i <= NF; i++) { if ($i == "tps:") { t = $(i+1); gsub(",", "", t); tps += t }
                                                                  if ($i == "mfu:") { m = $(i+1); sub("%", "", m); mfu += m } }; k++ } }
       END { mfu /= k; printf "%-6s %-8s %10.0f %8.2f %18.1f %9.1f%%\n", round, threads, tps / k, mfu, core,
-                             100 * mfu / 100 * peak / (threads * core * 1e9) }' "$log"
+                             100 * mfu / 100 * peak / (threads * core * 1e9) }' "$log" | tee -a "$rows"
     rm -f "$before" "$after" "$log"
   done
 done
+# medians over the rounds, per thread count
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+for threads in 1 2; do
+  column() { awk -v t="$threads" -v c="$1" '$2 == t { sub("%", "", $c); print $c }' "$rows" | median; }
+  printf "%-6s %-8s %10.0f %8.2f %18.1f %9.1f%%\n" median "$threads" "$(column 3)" "$(column 4)" "$(column 5)" "$(column 6)"
+done
+rm -f "$rows"
