@@ -9,6 +9,7 @@
 # Usage: bench/mfu.sh [rounds] [steps]   (default 3 rounds of 12 steps)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 rounds="${1:-3}"; steps="${2:-12}"
 swift build -c release --product meshtop-rank --product bench-model >/dev/null
 bin="$(swift build -c release --show-bin-path)"
@@ -34,9 +35,9 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 # medians over the rounds, per thread count
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 for threads in 1 2; do
-  column() { awk -v t="$threads" -v c="$1" '$2 == t { sub("%", "", $c); print $c }' "$rows" | median; }
-  printf "%-6s %-8s %10.0f %8.2f %18.1f %9.1f%%\n" median "$threads" "$(column 3)" "$(column 4)" "$(column 5)" "$(column 6)"
+  printf "%-6s %-8s %10.0f %8.2f %18.1f %9.1f%%\n" median "$threads" \
+    "$(column_median "$rows" "$threads" 3)" "$(column_median "$rows" "$threads" 4)" \
+    "$(column_median "$rows" "$threads" 5)" "$(column_median "$rows" "$threads" 6)"
 done
 rm -f "$rows"

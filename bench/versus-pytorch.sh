@@ -2,11 +2,12 @@
 # meshtop and the PyTorch reference (bench/pytorch) side by side at 1 and 2 threads, interleaved:
 # each round runs meshtop 1 thread, PyTorch 1 thread, meshtop 2 threads, PyTorch 2 threads, so a
 # drifting machine moves both alike. Prints every round's tokens/s (mean of steps 3..) and the
-# ratio round by round. Not a test: figures for notes.
+# ratio round by round, then the medians per thread count. Not a test: figures for notes.
 # Usage: bench/versus-pytorch.sh [rounds] [steps]   (default 4 rounds of 12 steps)
 # Env: TORCHREF_VENV (default .venv-torch; make it with bench/pytorch/run.sh), SEQ_LEN (256).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 rounds="${1:-4}"
 steps="${2:-12}"
 seq_len="${SEQ_LEN:-256}"
@@ -21,11 +22,18 @@ mean_tps() { sed 's/tok\/s per rank:/tps:/' | awk '/^step/ { n++; if (n > 2) for
 meshtop() { "$bin" --steps "$steps" --seq-len "$seq_len" --threads "$1" --dump-folder /tmp/meshtop-bench 2>&1 | mean_tps; }
 pytorch() { OMP_NUM_THREADS="$1" "$py" bench/pytorch/reference.py --steps "$steps" --seq-len "$seq_len" --threads "$1" 2>&1 | mean_tps; }
 
+rows=$(mktemp)
 printf "%-6s %-8s %10s %10s %7s   %s\n" round threads meshtop pytorch ratio load
 for r in $(seq "$rounds"); do
   for threads in 1 2; do
     m=$(meshtop "$threads"); p=$(pytorch "$threads")
     printf "%-6s %-8s %10s %10s %7s   %s\n" "$r" "$threads" "$m" "$p" "$(awk -v m="$m" -v p="$p" 'BEGIN { printf "%.2fx", m / p }')" \
-      "$(cut -d' ' -f1 /proc/loadavg)"
+      "$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$rows"
   done
 done
+# medians over the rounds, per thread count (the ratio's median is of the rounds' ratios)
+for threads in 1 2; do
+  printf "%-6s %-8s %10.0f %10.0f %6.2fx\n" median "$threads" \
+    "$(column_median "$rows" "$threads" 3)" "$(column_median "$rows" "$threads" 4)" "$(column_median "$rows" "$threads" 5)"
+done
+rm -f "$rows"
