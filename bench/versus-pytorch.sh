@@ -2,7 +2,8 @@
 # meshtop and the PyTorch reference (bench/pytorch) side by side at 1 and 2 threads, interleaved:
 # each round runs meshtop 1 thread, PyTorch 1 thread, meshtop 2 threads, PyTorch 2 threads, so a
 # drifting machine moves both alike. Prints every round's tokens/s (mean of steps 3..) and the
-# ratio round by round, then the medians per thread count. Not a test: figures for notes.
+# ratio round by round, the same for each run's fastest step (both at their best moment: a slow
+# spell in one run of a pair moves it less), then the medians per thread count. Not a test.
 # Usage: bench/versus-pytorch.sh [rounds] [steps]   (default 4 rounds of 12 steps)
 # Env: TORCHREF_VENV (default .venv-torch; make it with bench/pytorch/run.sh), SEQ_LEN (256).
 set -euo pipefail
@@ -16,24 +17,27 @@ py="${TORCHREF_VENV:-.venv-torch}/bin/python"
 swift build -c release --product meshtop-rank >/dev/null
 bin="$(swift build -c release --show-bin-path)/meshtop-rank"
 
-# mean tokens/s of steps 3.. from step lines carrying "tps: N" (meshtop) or "tok/s per rank: N" (PyTorch)
-mean_tps() { sed 's/tok\/s per rank:/tps:/' | awk '/^step/ { n++; if (n > 2) for (i = 1; i <= NF; i++) if ($i == "tps:") { t = $(i+1); gsub(",", "", t); s += t; k++ } }
-                                                  END { printf "%.0f", s / k }'; }
-meshtop() { "$bin" --steps "$steps" --seq-len "$seq_len" --threads "$1" --dump-folder /tmp/meshtop-bench 2>&1 | mean_tps; }
-pytorch() { OMP_NUM_THREADS="$1" "$py" bench/pytorch/reference.py --steps "$steps" --seq-len "$seq_len" --threads "$1" 2>&1 | mean_tps; }
+# "mean best" tokens/s of steps 3.. (mean, and the fastest step) from step lines carrying "tps: N" (meshtop) or
+# "tok/s per rank: N" (PyTorch)
+tps() { sed 's/tok\/s per rank:/tps:/' | awk '/^step/ { n++; if (n > 2) for (i = 1; i <= NF; i++) if ($i == "tps:") { t = $(i+1); gsub(",", "", t); t += 0; s += t; k++; if (t > b) b = t } }
+                                             END { printf "%.0f %.0f", s / k, b }'; }
+meshtop() { "$bin" --steps "$steps" --seq-len "$seq_len" --threads "$1" --dump-folder /tmp/meshtop-bench 2>&1 | tps; }
+pytorch() { OMP_NUM_THREADS="$1" "$py" bench/pytorch/reference.py --steps "$steps" --seq-len "$seq_len" --threads "$1" 2>&1 | tps; }
 
 rows=$(mktemp)
-printf "%-6s %-8s %10s %10s %7s   %s\n" round threads meshtop pytorch ratio load
+ratio() { awk -v m="$1" -v p="$2" 'BEGIN { printf "%.2fx", m / p }'; }
+printf "%-6s %-8s %10s %10s %7s   %10s %10s %7s   %s\n" round threads meshtop pytorch ratio "best step" "(pytorch)" ratio load
 for r in $(seq "$rounds"); do
   for threads in 1 2; do
-    m=$(meshtop "$threads"); p=$(pytorch "$threads")
-    printf "%-6s %-8s %10s %10s %7s   %s\n" "$r" "$threads" "$m" "$p" "$(awk -v m="$m" -v p="$p" 'BEGIN { printf "%.2fx", m / p }')" \
-      "$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$rows"
+    read -r m mb <<<"$(meshtop "$threads")"; read -r p pb <<<"$(pytorch "$threads")"
+    printf "%-6s %-8s %10s %10s %7s   %10s %10s %7s   %s\n" "$r" "$threads" "$m" "$p" "$(ratio "$m" "$p")" \
+      "$mb" "$pb" "$(ratio "$mb" "$pb")" "$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$rows"
   done
 done
-# medians over the rounds, per thread count (the ratio's median is of the rounds' ratios)
+# medians over the rounds, per thread count (a ratio's median is of the rounds' ratios)
 for threads in 1 2; do
-  printf "%-6s %-8s %10.0f %10.0f %6.2fx\n" median "$threads" \
-    "$(column_median "$rows" "$threads" 3)" "$(column_median "$rows" "$threads" 4)" "$(column_median "$rows" "$threads" 5)"
+  printf "%-6s %-8s %10.0f %10.0f %6.2fx   %10.0f %10.0f %6.2fx\n" median "$threads" \
+    "$(column_median "$rows" "$threads" 3)" "$(column_median "$rows" "$threads" 4)" "$(column_median "$rows" "$threads" 5)" \
+    "$(column_median "$rows" "$threads" 6)" "$(column_median "$rows" "$threads" 7)" "$(column_median "$rows" "$threads" 8)"
 done
 rm -f "$rows"
