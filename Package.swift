@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(name: "meshtop-rank", dependencies: ["Model", "RankCLI"]),
 
         // Benchmarks (bench/): figures for the notes, not tests.
-        .executableTarget(name: "bench-model", dependencies: ["Model", "Memory", "CBLAS"], path: "bench/model"),
+        .executableTarget(name: "bench-model", dependencies: ["Model", "Memory", "Metrics", "CBLAS"], path: "bench/model"),
         .executableTarget(name: "bench-tokenizer", dependencies: ["Tokenizer"], path: "bench/tokenizer"),
         .executableTarget(name: "bench-optim", dependencies: ["Checksum", "Optim", "SafeTensors"], path: "bench/optim"),
         .executableTarget(name: "bench-parallel", path: "bench/parallel"),

@@ -72,23 +72,28 @@ public struct PeakFlops: Codable, Equatable, Sendable {
     }
 
     /// FLOP/s of the fastest of the sgemm calls made in `seconds` on the calling thread.
-    static func bestSgemm(seconds: Double) -> Double {
+    static func bestSgemm(seconds: Double) -> Double { sgemmCallRates(seconds: seconds).max() ?? 0 }
+
+    /// FLOP/s of each of the sgemm calls (the peak's shape: M=2048, N=768, K=256, beta 0) made one
+    /// after another for `seconds` on the calling thread, with whatever BLAS threads are set.
+    /// `bench-model sgemm` reads their spread, which the peak (their best) does not show.
+    public static func sgemmCallRates(seconds: Double) -> [Double] {
         let m = 2048, n = 768, k = 256
         var a = [Float](repeating: 0, count: m * k), b = [Float](repeating: 0, count: k * n)
         var c = [Float](repeating: 0, count: m * n)
         for i in a.indices { a[i] = Float(i % 17) * 0.01 }
         for i in b.indices { b[i] = Float(i % 13) * 0.01 }
         let flopsPerCall = 2.0 * Double(m * n * k)
-        var best = 0.0
+        var rates: [Double] = []
         let start = Date()
         repeat {
             let t0 = DispatchTime.now().uptimeNanoseconds
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
                         1, &a, Int32(k), &b, Int32(n), 0, &c, Int32(n))
             let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            best = max(best, flopsPerCall / dt)
+            rates.append(flopsPerCall / dt)
         } while Date().timeIntervalSince(start) < seconds
-        return best
+        return rates
     }
 }
 
