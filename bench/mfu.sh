@@ -25,12 +25,10 @@ for round in $(seq 1 "$rounds"); do
     "$bin/meshtop-rank" --steps "$steps" --threads "$threads" --dump-folder /tmp/meshtop-bench >"$log"
     "$bin/bench-model" sgemm 2 "$threads" >"$after"
     core=$(awk -v a="$(median_of "$before")" -v b="$(median_of "$after")" 'BEGIN { printf "%.2f", (a + b) / 2 }')
-    peak=$(grep -o 'Peak FLOPS used for computing MFU: [0-9.e+]*' "$log" | awk '{print $NF}')
-    awk -v round="$round" -v threads="$threads" -v core="$core" -v peak="$peak" '
-      /^step:/ { n++; if (n > 2) { for (i = 1; i <= NF; i++) { if ($i == "tps:") { t = $(i+1); gsub(",", "", t); tps += t }
-                                                                 if ($i == "mfu:") { m = $(i+1); sub("%", "", m); mfu += m } }; k++ } }
-      END { mfu /= k; printf "%-6s %-8s %10.0f %8.2f %18.1f %9.1f%%\n", round, threads, tps / k, mfu, core,
-                             100 * mfu / 100 * peak / (threads * core * 1e9) }' "$log" | tee -a "$rows"
+    read -r tps mfu <<<"$(step_means "$log")"
+    awk -v round="$round" -v threads="$threads" -v tps="$tps" -v mfu="$mfu" -v core="$core" -v peak="$(peak_flops "$log")" \
+      'BEGIN { printf "%-6s %-8s %10.0f %8.2f %18.1f %9.1f%%\n", round, threads, tps, mfu, core, mfu * peak / (threads * core * 1e9) }' \
+      | tee -a "$rows"
     rm -f "$before" "$after" "$log"
   done
 done

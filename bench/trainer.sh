@@ -4,6 +4,7 @@
 # Usage: bench/trainer.sh [steps]   (default 12; the first 2 steps are warm-up and not averaged)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 steps="${1:-12}"
 swift build -c release --product meshtop-rank >/dev/null
 bin="$(swift build -c release --show-bin-path)/meshtop-rank"
@@ -13,11 +14,9 @@ for seq in 256 1024; do
     log=$(mktemp)
     /usr/bin/time -f "%M" -o "$log.rss" "$bin" --steps "$steps" --seq-len "$seq" --local-batch-size 8 \
       --threads "$threads" --dump-folder /tmp/meshtop-bench >"$log"
-    peak=$(grep -o 'Peak FLOPS used for computing MFU: [0-9.e+]*' "$log" | awk '{print $NF/1e9}')
-    awk -v seq="$seq" -v threads="$threads" -v rss="$(cat "$log.rss")" -v peak="$peak" '
-      /^step:/ { n++; if (n > 2) { for (i = 1; i <= NF; i++) { if ($i == "tps:") { t = $(i+1); gsub(",", "", t); tps += t }
-                                                                 if ($i == "mfu:") { m = $(i+1); sub("%", "", m); mfu += m } }; k++ } }
-      END { printf "%-8s %-8s %10.0f %8.2f %12.1f %10.1f\n", seq, threads, tps / k, mfu / k, rss / 1024, peak }' "$log"
+    read -r tps mfu <<<"$(step_means "$log")"
+    printf "%-8s %-8s %10.0f %8.2f %12.1f %10.1f\n" "$seq" "$threads" "$tps" "$mfu" "$(awk -v k="$(cat "$log.rss")" 'BEGIN { print k / 1024 }')" \
+      "$(awk -v p="$(peak_flops "$log")" 'BEGIN { print p / 1e9 }')"
     rm -f "$log" "$log.rss"
   done
 done
