@@ -49,7 +49,6 @@ public final class Llama {
     private let laneHooks: [LaneHooks]
     private let laneLosses: UnsafeMutablePointer<Float>
     private let tokenLoss: UnsafeMutablePointer<Float>
-    private var hasForward = false
 
     /// Query rows per attention block (Kernels.attentionBlockRows when the model was made).
     public var attentionBlockRows: Int { lanes[0].attentionBlockRows }
@@ -190,7 +189,6 @@ public final class Llama {
         let n = batchSize * seqLen
         precondition(tokenIDs.count == n && targetIDs.count == n,
                      "forward needs \(n) inputs and targets, got \(tokenIDs.count) and \(targetIDs.count)")
-        hasForward = true
         guard let threads else {
             Kernels.workers = kernelThreads ?? Int(openblas_get_num_threads())
             return lanes[0].forward(inputs: tokenIDs.baseAddress!, targets: targetIDs.baseAddress!, hooks: hooks)
@@ -207,10 +205,8 @@ public final class Llama {
     }
 
     /// Gradients of (lossScale * the last forward's loss), added into the bound gradient buffers.
-    /// Once per forward: it overwrites saved activations once it is done with them.
+    /// Once per forward: it overwrites saved activations once it is done with them (each lane checks).
     public func backward(lossScale: Float, hooks: StepHooks?) {
-        precondition(hasForward, "backward before forward (or twice after one)")
-        hasForward = false
         guard let threads else {
             Kernels.workers = kernelThreads ?? Int(openblas_get_num_threads())
             return lanes[0].backward(lossScale: lossScale, hooks: hooks)
