@@ -58,10 +58,7 @@ final class DashboardEndToEndTests: XCTestCase {
         try tmux.type("q")
         try tmux.waitFor(text: "Stop the run and quit?")
         try tmux.type("y")
-        let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: exitFile) && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
-        let status = try String(contentsOfFile: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        XCTAssertEqual(status, "0", "meshtop's exit status")
+        XCTAssertEqual(try EndToEndRun.line(writtenTo: exitFile, timeout: 30), "0", "meshtop's exit status")
 
         // The shell works as before: same terminal modes, and it echoes.
         try tmux.type("stty -g > \(folder.path)/stty-after; echo shell-is-\\back", enter: true)
@@ -87,14 +84,9 @@ final class DashboardEndToEndTests: XCTestCase {
                       + " --metrics-file \(metrics); echo $? > \(exitFile); stty -g > \(folder.path)/stty-after", enter: true)
         try tmux.waitFor("a step counter past step 2", timeout: 60) { (Self.step(in: $0) ?? 0) >= 2 }
         try tmux.press("C-c")
-        let deadline = Date().addingTimeInterval(15)
-        while !FileManager.default.fileExists(atPath: folder.path + "/stty-after") && Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.1)
-        }
-        let status = try String(contentsOfFile: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        XCTAssertEqual(status, "0", "a stopped run exits 0")
-        XCTAssertEqual(try String(contentsOfFile: folder.path + "/stty-before", encoding: .utf8),
-                       try String(contentsOfFile: folder.path + "/stty-after", encoding: .utf8))
+        let sttyAfter = try EndToEndRun.line(writtenTo: folder.path + "/stty-after", timeout: 15)
+        XCTAssertEqual(try EndToEndRun.line(writtenTo: exitFile, timeout: 1), "0", "a stopped run exits 0")
+        XCTAssertEqual(try EndToEndRun.line(writtenTo: folder.path + "/stty-before", timeout: 1), sttyAfter)
         let screen = try tmux.waitFor(text: "meshtop: ")
         XCTAssertTrue(screen.contains { $0.contains("meshtop: stopped with status 0") }, screen.joined(separator: "\n"))
         for pid in try Self.rankPids(metrics) {

@@ -31,9 +31,7 @@ final class MeshSwitchEndToEndTests: XCTestCase {
 
         try tmux.waitFor("the run to finish", timeout: 180) { $0.first?.contains("finished") ?? false }
         try tmux.type("q")
-        let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: exitFile) && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
-        XCTAssertEqual(try String(contentsOfFile: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), "0")
+        XCTAssertEqual(try EndToEndRun.line(writtenTo: exitFile, timeout: 30), "0")
 
         // The same run without switching, headless.
         let baseline = folder.appendingPathComponent("baseline.jsonl").path
