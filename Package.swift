@@ -21,6 +21,10 @@ let package = Package(
         .systemLibrary(name: "CNcursesw"),
 
         // Libraries: one concern each.
+        // The shared vocabulary of a run (exit statuses, refused inputs): Foundation only.
+        .target(name: "RunSpec"),
+        // The entry point both executables share: parse, run, one line and one status per failure.
+        .target(name: "CLISupport", dependencies: ["RunSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "Collectives", dependencies: ["CMPI"]),
         .target(name: "Mesh", dependencies: ["Collectives"]),
         .target(name: "Memory"),
@@ -38,7 +42,7 @@ let package = Package(
         .target(name: "Metrics", dependencies: ["CBLAS"]),
         // The what-if planner: per-rank memory and traffic of every mesh, predicted without a model.
         .target(name: "Planner", dependencies: ["Memory", "Mesh", "Model", "Parallel"]),
-        .target(name: "Checkpoint", dependencies: ["Checksum", "Collectives", "Mesh", "Model", "Parallel", "SafeTensors"]),
+        .target(name: "Checkpoint", dependencies: ["RunSpec", "Checksum", "Collectives", "Mesh", "Model", "Parallel", "SafeTensors"]),
         // The event stream rank 0 -> front end (and its control channel back): Foundation only.
         .target(name: "Telemetry"),
         // Cells, layout, themes and the ncurses backend: what any screen of meshtop draws with.
@@ -50,20 +54,20 @@ let package = Package(
             "Tokenizer",
         ]),
         .target(name: "RankCLI", dependencies: [
-            "Checkpoint", "Collectives", "Memory", "Mesh", "Model", "Parallel", "Telemetry", "Trainer",
+            "CLISupport", "RunSpec", "Checkpoint", "Collectives", "Dataset", "Memory", "Mesh", "Model", "Parallel", "Telemetry", "Trainer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // mpirun's command line, the supervision of a job, --config files (TOML).
-        .target(name: "Launcher", dependencies: ["Telemetry", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(name: "Launcher", dependencies: ["RunSpec", "Telemetry", .product(name: "TOMLKit", package: "TOMLKit")]),
         .target(name: "FrontendCLI", dependencies: [
-            "Checkpoint", "Dashboard", "Launcher", "Mesh", "Model", "Parallel", "Planner", "RankCLI", "Telemetry", "Terminal",
-            "Tokenizer", "Dataset", "Trainer",
+            "CLISupport", "RunSpec", "Checkpoint", "Dashboard", "Launcher", "Mesh", "Model", "Parallel", "Planner", "RankCLI", "Telemetry", "Terminal",
+            "Tokenizer", "Dataset", "SafeTensors", "Trainer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Executables: thin entry points.
         .executableTarget(name: "meshtop", dependencies: ["FrontendCLI"]),
-        .executableTarget(name: "meshtop-rank", dependencies: ["Model", "RankCLI"]),
+        .executableTarget(name: "meshtop-rank", dependencies: ["CLISupport", "Model", "RankCLI"]),
 
         // Benchmarks (bench/): figures for the notes, not tests.
         .executableTarget(name: "bench-model", dependencies: ["Model", "Memory", "Metrics", "CBLAS"], path: "bench/model"),
@@ -94,7 +98,7 @@ let package = Package(
             "Checkpoint", "Checksum", "Collectives", "FrontendCLI", "Mesh", "Model", "Parallel", "RankCLI", "SafeTensors",
             "Trainer", "TestSupport",
         ]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "RankCLI", "FrontendCLI"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "RankCLI", "FrontendCLI", "RunSpec"]),
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw", "Terminal", "TestSupport"]),
         .testTarget(name: "DashboardTests", dependencies: ["CNcursesw", "Dashboard", "Telemetry", "Terminal", "FrontendCLI", "Planner", "Model", "TestSupport"],
                     exclude: ["Snapshots"]),

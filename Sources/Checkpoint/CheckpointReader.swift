@@ -1,4 +1,5 @@
 import Foundation
+import RunSpec
 import Model
 import Parallel
 import SafeTensors
@@ -24,7 +25,7 @@ public final class CheckpointReader {
         do {
             manifest = try JSONDecoder().decode(CheckpointManifest.self, from: data)
         } catch {
-            throw CheckpointError(.invalid, "\(folder)/\(CheckpointManifest.fileName): not a valid manifest (\(error))")
+            throw CheckpointError(.invalid, "\(folder)/\(CheckpointManifest.fileName): not a valid manifest (\(ErrorText.line(error)))")
         }
         self.manifest = manifest
         try Self.check(manifest, folder: folder)

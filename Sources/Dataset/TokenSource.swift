@@ -120,7 +120,7 @@ public final class TokenSource {
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                 let object: Any
                 do { object = try JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed]) } catch {
-                    throw DatasetError("\(path):\(lineNumber): not valid JSON (\(error.localizedDescription))")
+                    throw DatasetError("\(path):\(lineNumber): not valid JSON")
                 }
                 guard let record = object as? [String: Any] else {
                     throw DatasetError("\(path):\(lineNumber): not a JSON object")

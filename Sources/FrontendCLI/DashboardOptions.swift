@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dashboard
 import Foundation
+import RunSpec
 import Terminal
 
 /// How the dashboard looks: shared by `meshtop run` and `meshtop replay`.
@@ -15,6 +16,14 @@ public struct DashboardOptions: ParsableArguments {
     public var ascii = false
 
     public init() {}
+
+    /// A theme that does not load is refused, whether or not this run shows the dashboard: a
+    /// typo should not wait for the day the run is on a terminal.
+    public func validate() throws {
+        guard let theme, let warning = ThemeCatalog.forProcess().resolve(theme).warning else { return }
+        let reason = warning.replacingOccurrences(of: "; using the default theme", with: "")
+        throw ValidationError("--" + (reason.hasPrefix("theme ") ? reason : "theme \(theme): \(reason)"))
+    }
 
     /// The glyphs for this screen: ASCII when asked, or when the locale cannot show the others.
     func glyphs(for screen: NcursesScreen) -> Glyphs {

@@ -3,6 +3,7 @@ import Checkpoint
 import Foundation
 import Model
 import Parallel
+import RunSpec
 import Trainer
 
 /// `meshtop export CHECKPOINT OUT.safetensors`: the model weights of a checkpoint, whatever mesh
@@ -28,8 +29,9 @@ public struct ExportCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
+        try InputFile.requireWritable(output, output)
         let start = DispatchTime.now().uptimeNanoseconds
-        let step = try Self.export(checkpoint: checkpoint, to: output)
+        let step = try InputError.refusing { try Self.export(checkpoint: checkpoint, to: output) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         print(String(format: "Exported step %d of %@ to %@ (%d tensors, %d parameters) in %.2f s", step.step,
                      step.folder, output, step.tensors, step.parameters, seconds))
@@ -39,6 +41,7 @@ public struct ExportCommand: ParsableCommand {
     @discardableResult
     public static func export(checkpoint: String, to output: String) throws
         -> (step: Int, folder: String, tensors: Int, parameters: Int) {
+        try InputFile.requireFolder(checkpoint, checkpoint)
         var url = URL(fileURLWithPath: checkpoint)
         if !FileManager.default.fileExists(atPath: url.appendingPathComponent(CheckpointManifest.fileName).path) {
             guard let newest = CheckpointStore(directory: url).complete().last else {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import Foundation
 import Launcher
 import Mesh
@@ -17,15 +18,15 @@ public struct MeshtopCommand: ParsableCommand {
     /// (the command line's own come after them and win), then runs the command.
     public static func main() {
         let names = Set(configuration.subcommands.map { $0.configuration.commandName ?? "" })
+        let arguments: [String]
         do {
-            let arguments = try ConfigFile.expand(Array(CommandLine.arguments.dropFirst()), subcommands: names) {
+            arguments = try ConfigFile.expand(Array(CommandLine.arguments.dropFirst()), subcommands: names) {
                 fputs("meshtop: warning: \($0)\n", stderr)
             }
-            main(arguments)
         } catch {
-            fputs("meshtop: \(error)\n", stderr)
-            Foundation.exit(2)
+            CommandMain.refuse(name: "meshtop", error)
         }
+        CommandMain.run(Self.self, name: "meshtop", arguments: arguments)
     }
 }
 
@@ -35,7 +36,7 @@ public struct MeshesCommand: ParsableCommand {
         commandName: "meshes",
         abstract: "List every valid [dp_replicate, dp_shard] mesh for a number of ranks.")
 
-    @Option(name: .customLong("np"), help: "The number of ranks (world size).")
+    @Option(name: .customLong("np"), parsing: .unconditional, help: "The number of ranks (world size).")
     public var worldSize: Int
 
     public init() {}

@@ -5,6 +5,7 @@ import Mesh
 import Parallel
 import Planner
 import RankCLI
+import RunSpec
 
 /// `meshtop plan --np N`: the what-if planner without a job: every mesh of N ranks, with the
 /// memory a rank would hold and the bytes it would send per step, predicted from the model and
@@ -26,10 +27,10 @@ public struct PlanCommand: ParsableCommand {
             Nothing is allocated or launched: see docs/planner.md for the formulas.
             """)
 
-    @Option(name: .customLong("np"), help: "The number of ranks (world size) to plan for.")
+    @Option(name: .customLong("np"), parsing: .unconditional, help: "The number of ranks (world size) to plan for.")
     public var worldSize: Int
 
-    @Option(name: .customLong("runtime-mib"), help: ArgumentHelp(
+    @Option(name: .customLong("runtime-mib"), parsing: .unconditional, help: ArgumentHelp(
         "Resident memory of a rank beyond its ledger (binary, libraries, MPI, data), in MiB.",
         discussion: "Default: the figure measured on this machine (docs/planner.md).", valueName: "mib"))
     public var runtimeMiB: Double?
@@ -48,11 +49,11 @@ public struct PlanCommand: ParsableCommand {
     }
 
     public func run() throws {
-        let (flavor, config) = try model.resolve()
+        let (flavor, config) = try InputError.refusing { try model.resolve() }
         let workload = Workload(model: config, localBatchSize: training.localBatchSize, seqLen: training.seqLen,
                                 gradAccum: training.gradAccum, bucketMB: training.bucketMB,
                                 reshardAfterForward: !training.noReshardAfterForward, threads: training.threads)
-        try workload.validate()
+        try InputError.refusing { try workload.validate() }
         let runtime = runtimeMiB.map { Int($0 * 1_048_576) } ?? Plan.defaultRuntimeBytes
         let candidates = Plan.candidates(worldSize: worldSize, workload: workload, runtimeBytes: runtime)
         if json {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RunSpec
 import Telemetry
 
 /// `meshtop replay FILE`: a recorded run (a `meshtop run --metrics-file`) in the dashboard, or
@@ -25,12 +26,7 @@ public struct ReplayCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        let records: [TelemetryRecord]
-        let counts: LineCounts
-        do { (records, counts) = try TelemetryFileReader.readAll(path: file) } catch {
-            fputs("meshtop: \(file): \(error)\n", stderr)
-            throw ExitCode(1)
-        }
+        let (records, counts) = try Self.read(file)
         if !summary && isatty(STDOUT_FILENO) == 1, let (app, warnings) = dashboard.makeApp(live: false, runName: nil) {
             for warning in warnings { app.feed.push(.launcher(warning)) }
             for record in records { app.feed.push(.record(record)) }
@@ -39,6 +35,18 @@ public struct ReplayCommand: ParsableCommand {
             return
         }
         ReplaySummary(records).lines(file: file, rejected: counts.rejected).forEach { print($0) }
+    }
+
+    /// The events of a recording; a file that is not one (missing, a folder, empty, no line an
+    /// event) is refused naming it. Malformed lines among good ones are counted, not refused.
+    static func read(_ file: String) throws -> ([TelemetryRecord], LineCounts) {
+        try InputFile.requireReadable(file, file)
+        let (records, counts) = try InputError.refusing { try TelemetryFileReader.readAll(path: file) }
+        if records.isEmpty {
+            throw InputError("\(file): not a meshtop recording (no line is a telemetry event; "
+                + "`meshtop run --metrics-file` writes them)")
+        }
+        return (records, counts)
     }
 }
 

@@ -4,6 +4,7 @@ import Foundation
 import Launcher
 import Mesh
 import RankCLI
+import RunSpec
 import Telemetry
 import Trainer
 
@@ -45,10 +46,10 @@ public struct RunCommand: ParsableCommand {
         valueName: "file.toml"))
     public var config: String?
 
-    @Option(name: .customLong("np"), help: "Ranks to start. Default: R x S of --mesh, else one per core.")
+    @Option(name: .customLong("np"), parsing: .unconditional, help: "Ranks to start. Default: R x S of --mesh, else one per core.")
     public var np: Int?
 
-    @Option(name: .customLong("max-np"), help: ArgumentHelp(
+    @Option(name: .customLong("max-np"), parsing: .unconditional, help: ArgumentHelp(
         "The most ranks the dashboard's mesh picker offers when changing the world size (< and >).",
         discussion: "Default: twice the cores of this machine."))
     public var maxNP: Int = DashboardApp.defaultMaxWorldSize
@@ -84,9 +85,9 @@ public struct RunCommand: ParsableCommand {
         try checkpoints.apply(to: &config)
         try config.validate()
         guard maxNP >= 1 else { throw LaunchError("--max-np \(maxNP): must be at least 1") }
-        if let hostfile, !FileManager.default.fileExists(atPath: hostfile) {
-            throw LaunchError("--hostfile \(hostfile): no such file")
-        }
+        if let hostfile { try InputFile.requireReadable(hostfile, "--hostfile \(hostfile)") }
+        if let metricsFile { try InputFile.requireWritable(metricsFile, "--metrics-file \(metricsFile)") }
+        try RunInputs.check(config)
         let rankArguments = ["--mesh", "\(chosen.replicate)x\(chosen.shard)"]
             + model.arguments + training.arguments + checkpoints.arguments
         return LaunchPlan(ranks: chosen.ranks, rankExecutable: Self.rankExecutable, rankArguments: rankArguments,
@@ -97,15 +98,8 @@ public struct RunCommand: ParsableCommand {
     public func run() throws {
         // `meshtop` expands --config before parsing (MeshtopCommand.main); here only when the
         // command was parsed some other way.
-        if let config {
-            fputs("meshtop: --config \(config) is read by `meshtop` itself, before parsing\n", stderr)
-            throw ExitCode(2)
-        }
-        let plan: LaunchPlan
-        do { plan = try self.plan() } catch {
-            fputs("meshtop: \(error)\n", stderr)
-            throw ExitCode(2)
-        }
+        if let config { throw InputError("--config \(config) is read by `meshtop` itself, before parsing") }
+        let plan = try InputError.refusing { try self.plan() }
         if dryRun {
             print(plan.commandLine)
             return
@@ -120,8 +114,8 @@ public struct RunCommand: ParsableCommand {
         defer { receiver.close() }
         let file = try metricsFile.map(TelemetryFileWriter.init(path:))
         defer { try? file?.close() }
-        // Headless (issue 6): on a terminal, mpirun's lines come through the printer, under a
-        // progress line; otherwise mpirun writes to our outputs, as it always did.
+        // Headless: on a terminal, mpirun's lines come through the printer, under a progress
+        // line; otherwise mpirun writes straight to our stdout and stderr.
         let printer = HeadlessPrinter(isTerminal: isatty(STDOUT_FILENO) == 1, columns: HeadlessPrinter.terminalColumns)
         defer { printer.finish() }
         var options = Supervisor.Options()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dataset
 import Foundation
+import RunSpec
 import Tokenizer
 
 /// `meshtop tokenize --tokenizer FILE INPUT -o OUT.bin`: a text or .jsonl file's ids as an llm.c
@@ -22,10 +23,13 @@ public struct TokenizeCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        let tok = try BPETokenizer(contentsOf: tokenizer)
+        try InputFile.requireReadable(tokenizer, "--tokenizer \(tokenizer)")
+        try InputFile.requireReadable(input, input)
+        try InputFile.requireWritable(output, "--output \(output)")
+        let tok = try InputError.refusing { try BPETokenizer(contentsOf: tokenizer) }
         let bytes = (try? FileManager.default.attributesOfItem(atPath: input)[.size] as? Int) ?? 0
         let start = DispatchTime.now().uptimeNanoseconds
-        let ids = try TokenSource.tokenize(path: input, tokenizer: tok)
+        let ids = try InputError.refusing { try TokenSource.tokenize(path: input, tokenizer: tok) }
         let seconds = max(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, 1e-9)
         try TokenFile.write(ids, to: output)
         let megabytes = Double(bytes) / 1e6

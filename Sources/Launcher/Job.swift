@@ -1,4 +1,5 @@
 import Foundation
+import RunSpec
 import Telemetry
 
 /// A training job across meshes: runs generations, each a `Supervisor` over one mpirun. A
@@ -214,7 +215,7 @@ public final class Job: @unchecked Sendable {
             let how = ending.map { "\($0.reason), status \(status)" } ?? "status \(status)"
             switch current.record.phase {
             case .checkpointing:
-                if status == RankCommandStatus.reconfigure && ending?.reason == "reconfigure" && !stopped {
+                if status == ExitStatus.reconfigure.rawValue && ending?.reason == "reconfigure" && !stopped {
                     current.record.phases.append(PhaseStart(phase: .relaunching, time: Date().timeIntervalSince1970))
                     pending = current
                     mesh = current.record.to
@@ -246,8 +247,3 @@ public final class Job: @unchecked Sendable {
     }
 }
 
-/// The rank's exit status for "stopped to restart on another mesh" (RankCommand.reconfigureExitStatus;
-/// the launcher does not link the rank's code).
-enum RankCommandStatus {
-    static let reconfigure: Int32 = 3
-}

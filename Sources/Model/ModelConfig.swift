@@ -63,26 +63,28 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         return multipleOf * ((hidden + multipleOf - 1) / multipleOf)
     }
 
+    /// Refuses an impossible architecture, naming each field as torchtitan's TOML does and the
+    /// option that sets it.
     public func validate() throws {
-        func positive(_ name: String, _ value: Int) throws {
-            if value <= 0 { throw InvalidConfig(description: "\(name) must be > 0, got \(value)") }
+        func refuse(_ text: String) -> InvalidConfig { InvalidConfig(description: "model: " + text) }
+        func positive(_ name: String, _ option: String, _ value: Int) throws {
+            if value <= 0 { throw refuse("\(name) \(value) (\(option)) must be at least 1") }
         }
-        try positive("dim", dim); try positive("nLayers", nLayers); try positive("nHeads", nHeads)
-        try positive("nKVHeads", kvHeads); try positive("vocabSize", vocabSize)
-        try positive("multipleOf", multipleOf); try positive("maxSeqLen", maxSeqLen)
-        if !(normEps > 0) { throw InvalidConfig(description: "normEps must be > 0, got \(normEps)") }
-        if !(ropeTheta > 0) { throw InvalidConfig(description: "ropeTheta must be > 0, got \(ropeTheta)") }
-        if let m = ffnDimMultiplier, !(m > 0) {
-            throw InvalidConfig(description: "ffnDimMultiplier must be > 0, got \(m)")
-        }
+        try positive("dim", "--dim", dim); try positive("n_layers", "--n-layers", nLayers)
+        try positive("n_heads", "--n-heads", nHeads); try positive("n_kv_heads", "--n-kv-heads", kvHeads)
+        try positive("vocab_size", "--vocab-size", vocabSize)
+        try positive("multiple_of", "the flavor", multipleOf); try positive("max_seq_len", "the flavor", maxSeqLen)
+        if !(normEps > 0) { throw refuse("norm_eps \(normEps) must be positive") }
+        if !(ropeTheta > 0) { throw refuse("rope_theta \(ropeTheta) must be positive") }
+        if let m = ffnDimMultiplier, !(m > 0) { throw refuse("ffn_dim_multiplier \(m) must be positive") }
         if dim % nHeads != 0 {
-            throw InvalidConfig(description: "dim (\(dim)) must be divisible by nHeads (\(nHeads))")
+            throw refuse("dim \(dim) (--dim) must be divisible by n_heads \(nHeads) (--n-heads)")
         }
         if nHeads % kvHeads != 0 {
-            throw InvalidConfig(description: "nHeads (\(nHeads)) must be divisible by nKVHeads (\(kvHeads))")
+            throw refuse("n_heads \(nHeads) (--n-heads) must be divisible by n_kv_heads \(kvHeads) (--n-kv-heads)")
         }
         if headDim % 2 != 0 {
-            throw InvalidConfig(description: "headDim (dim / nHeads = \(headDim)) must be even for RoPE")
+            throw refuse("the head width dim / n_heads = \(headDim) must be even for RoPE (--dim, --n-heads)")
         }
     }
 

@@ -1,9 +1,12 @@
 import ArgumentParser
+import CLISupport
 import Checkpoint
 import Collectives
+import Dataset
 import Foundation
 import Mesh
 import Model
+import RunSpec
 import Telemetry
 import Trainer
 
@@ -51,11 +54,10 @@ public struct RankCommand: ParsableCommand {
             try checkpoints.apply(to: &resolved)
             config = resolved
             try config.validate()
+            if let metricsFile { try InputFile.requireWritable(metricsFile, "--metrics-file \(metricsFile)") }
         } catch {
-            // Rank 0 must be the first to fail: mpirun tears the job down at the first non-zero
-            // exit, which could otherwise cut rank 0 off before its line is out.
-            if launch.rank == 0 { printError("meshtop-rank: \(error)") } else { usleep(500_000) }
-            throw ExitCode(2)
+            // CommandMain says it on rank 0 only and ends every rank with the same status.
+            throw InputError(ErrorText.line(error))
         }
 
         let world = try MPIRuntime.world()
@@ -103,31 +105,31 @@ public struct RankCommand: ParsableCommand {
             throw exit
         } catch {
             if world.rank == 0 {
-                printError("meshtop-rank: \(error)")
+                printError("meshtop-rank: \(ErrorText.line(error))")
                 var step: Int?
                 if case let TrainingError.nonFiniteLoss(s, _) = error { step = s }
-                telemetry?.send(.error(Notice(message: "\(error)", rank: 0, step: step)))
+                telemetry?.send(.error(Notice(message: ErrorText.line(error), rank: 0, step: step)))
                 telemetry?.send(.done(Done(status: 1, reason: "failed", summary: session.summary(nil))))
                 telemetry?.close(flushTimeout: 2)
             } else { usleep(500_000) }
-            throw ExitCode(1)
+            throw CommandMain.exitCode(.failed)
         }
     }
 
     /// The exit status of a run that stops so the launcher can restart it on another mesh.
-    public static let reconfigureExitStatus: Int32 = 3
+    public static let reconfigureExitStatus = ExitStatus.reconfigure.rawValue
 }
 
 /// Overrides of the flavor's architecture.
 public struct ModelOptions: ParsableArguments {
     @Option(help: "Model flavor: debugmodel (6,139,136 parameters) or tiny (for tests).")
     public var flavor = "debugmodel"
-    @Option(help: "Model width (overrides the flavor).") public var dim: Int?
-    @Option(name: .customLong("n-layers"), help: "Transformer blocks.") public var nLayers: Int?
-    @Option(name: .customLong("n-heads"), help: "Attention heads.") public var nHeads: Int?
-    @Option(name: .customLong("n-kv-heads"), help: "Key/value heads (grouped-query attention); default n-heads.")
+    @Option(parsing: .unconditional, help: "Model width (overrides the flavor).") public var dim: Int?
+    @Option(name: .customLong("n-layers"), parsing: .unconditional, help: "Transformer blocks.") public var nLayers: Int?
+    @Option(name: .customLong("n-heads"), parsing: .unconditional, help: "Attention heads.") public var nHeads: Int?
+    @Option(name: .customLong("n-kv-heads"), parsing: .unconditional, help: "Key/value heads (grouped-query attention); default n-heads.")
     public var nKVHeads: Int?
-    @Option(name: .customLong("vocab-size"), help: "Vocabulary size of the embedding and output.") public var vocabSize: Int?
+    @Option(name: .customLong("vocab-size"), parsing: .unconditional, help: "Vocabulary size of the embedding and output.") public var vocabSize: Int?
 
     public init() {}
 
@@ -145,19 +147,19 @@ public struct ModelOptions: ParsableArguments {
 
 /// The run's data, optimisation and output options.
 public struct TrainingOptions: ParsableArguments {
-    @Option(name: .customLong("seq-len"), help: "Tokens per sequence.") public var seqLen = 256
-    @Option(name: .customLong("local-batch-size"), help: "Sequences per rank per micro-batch.") public var localBatchSize = 8
-    @Option(name: .customLong("grad-accum"), help: "Micro-batches accumulated per optimizer step.") public var gradAccum = 1
-    @Option(help: "Optimizer steps to train.") public var steps = 10
-    @Option(help: "Seed of the weight initialisation; the same seed gives bit-identical runs.") public var seed: UInt64 = 0
-    @Option(help: "Peak learning rate of AdamW.") public var lr: Float = 8e-4
-    @Option(name: .customLong("warmup-steps"), help: "Linear warm-up steps of the schedule.") public var warmupSteps = 2
-    @Option(name: .customLong("decay-ratio"), help: "Fraction of the steps that decay linearly to the minimum.")
+    @Option(name: .customLong("seq-len"), parsing: .unconditional, help: "Tokens per sequence.") public var seqLen = 256
+    @Option(name: .customLong("local-batch-size"), parsing: .unconditional, help: "Sequences per rank per micro-batch.") public var localBatchSize = 8
+    @Option(name: .customLong("grad-accum"), parsing: .unconditional, help: "Micro-batches accumulated per optimizer step.") public var gradAccum = 1
+    @Option(parsing: .unconditional, help: "Optimizer steps to train.") public var steps = 10
+    @Option(parsing: .unconditional, help: "Seed of the weight initialisation; the same seed gives bit-identical runs.") public var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Peak learning rate of AdamW.") public var lr: Float = 8e-4
+    @Option(name: .customLong("warmup-steps"), parsing: .unconditional, help: "Linear warm-up steps of the schedule.") public var warmupSteps = 2
+    @Option(name: .customLong("decay-ratio"), parsing: .unconditional, help: "Fraction of the steps that decay linearly to the minimum.")
     public var decayRatio = 0.8
-    @Option(name: .customLong("min-lr-factor"), help: "The final learning rate as a fraction of the peak.")
+    @Option(name: .customLong("min-lr-factor"), parsing: .unconditional, help: "The final learning rate as a fraction of the peak.")
     public var minLRFactor = 0.0
-    @Option(name: .customLong("max-norm"), help: "Clip the global gradient L2 norm to this.") public var maxNorm = 1.0
-    @Option(name: .customLong("weight-decay"), help: "AdamW's decoupled weight decay.") public var weightDecay: Float = 0.1
+    @Option(name: .customLong("max-norm"), parsing: .unconditional, help: "Clip the global gradient L2 norm to this.") public var maxNorm = 1.0
+    @Option(name: .customLong("weight-decay"), parsing: .unconditional, help: "AdamW's decoupled weight decay.") public var weightDecay: Float = 0.1
     @Option(help: "Training data: .txt, .jsonl (a \"text\" field per line) or an llm.c .bin token file. Default: the shipped tinyshakespeare.")
     public var data: String?
     @Option(help: "A Hugging Face tokenizer.json (byte-level BPE). Default: the shipped one.") public var tokenizer: String?
@@ -167,17 +169,17 @@ public struct TrainingOptions: ParsableArguments {
     public var initWeights: String?
     @Option(name: .customLong("save-weights"), help: "Write the final weights here (.safetensors, torchtitan's names).")
     public var saveWeights: String?
-    @Option(help: ArgumentHelp("Compute threads per rank.", discussion: """
+    @Option(parsing: .unconditional, help: ArgumentHelp("Compute threads per rank.", discussion: """
         The local batch is cut into that many slices (lanes) that run at once, each on its own \
         thread with single-threaded BLAS; with --local-batch-size 1 the threads go to OpenBLAS instead.
         """)) public var threads = 1
-    @Option(name: .customLong("log-freq"), help: "Print the step line of step 1 and every N-th step (torchtitan's log_freq).")
+    @Option(name: .customLong("log-freq"), parsing: .unconditional, help: "Print the step line of step 1 and every N-th step (torchtitan's log_freq).")
     public var logFreq = 1
-    @Option(name: .customLong("bucket-mb"), help: "Replicate: gradient all-reduce bucket size in MiB.") public var bucketMB = 4.0
+    @Option(name: .customLong("bucket-mb"), parsing: .unconditional, help: "Replicate: gradient all-reduce bucket size in MiB.") public var bucketMB = 4.0
     @Flag(name: .customLong("no-reshard-after-forward"),
           help: "FSDP/HSDP: keep every unit's gathered parameters from forward to backward.")
     public var noReshardAfterForward = false
-    @Option(name: .customLong("peak-tflops"), help: "Per-rank peak TFLOP/s for MFU; default: measured by a short sgemm run and cached.")
+    @Option(name: .customLong("peak-tflops"), parsing: .unconditional, help: "Per-rank peak TFLOP/s for MFU; default: measured by a short sgemm run and cached.")
     public var peakTFLOPS: Double?
 
     public init() {}
@@ -206,12 +208,20 @@ public struct TrainingOptions: ParsableArguments {
         config.bucketMB = bucketMB
         config.reshardAfterForward = !noReshardAfterForward
         config.peakTFLOPS = peakTFLOPS
-        for (option, path) in [("--data", config.dataPath), ("--tokenizer", config.tokenizerPath), ("--init-weights", initWeights)] {
-            if let path, !FileManager.default.fileExists(atPath: path) {
-                throw ConfigError("\(option) \(path): no such file")
-            }
-        }
+        try checkPaths(config)
         return config
+    }
+
+    /// The files and folders the options name, checked before anything starts.
+    func checkPaths(_ config: TrainingConfig) throws {
+        try InputFile.requireReadable(config.dataPath, "--data \(config.dataPath)")
+        do { _ = try TokenSource.kind(of: config.dataPath) } catch {
+            throw InputError("--data \(config.dataPath): not a .txt, .jsonl or .bin file (the extension says which)")
+        }
+        try InputFile.requireReadable(config.tokenizerPath, "--tokenizer \(config.tokenizerPath)")
+        if let initWeights { try InputFile.requireReadable(initWeights, "--init-weights \(initWeights)") }
+        if let saveWeights { try InputFile.requireWritable(saveWeights, "--save-weights \(saveWeights)") }
+        try InputFile.requireFolderOrAbsent(dumpFolder, "--dump-folder \(dumpFolder)")
     }
 }
 
@@ -221,17 +231,17 @@ public struct CheckpointOptions: ParsableArguments {
         "Folder of checkpoints (step-000010/, ...): written by --checkpoint-every, read by --resume*.",
         valueName: "dir"))
     public var checkpointDir: String?
-    @Option(name: .customLong("checkpoint-every"), help: ArgumentHelp(
+    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: ArgumentHelp(
         "Save a checkpoint every N steps (0: only when the front end asks).", valueName: "n"))
     public var checkpointEvery = 0
-    @Option(name: .customLong("keep-checkpoints"), help: ArgumentHelp(
+    @Option(name: .customLong("keep-checkpoints"), parsing: .unconditional, help: ArgumentHelp(
         "Keep only the newest K complete checkpoints (default: all).", valueName: "k"))
     public var keepCheckpoints: Int?
     @Flag(help: ArgumentHelp(
         "Resume from the newest complete checkpoint in --checkpoint-dir (on any mesh and number of ranks).",
         discussion: "A damaged newest checkpoint is refused; with no checkpoint at all, training starts at step 1."))
     public var resume = false
-    @Option(name: .customLong("resume-step"), help: ArgumentHelp(
+    @Option(name: .customLong("resume-step"), parsing: .unconditional, help: ArgumentHelp(
         "Resume from the checkpoint of exactly this step.", valueName: "n"))
     public var resumeStep: Int?
     @Flag(name: .customLong("resume-latest-valid"), help: ArgumentHelp(
@@ -251,6 +261,7 @@ public struct CheckpointOptions: ParsableArguments {
         let chosen = [resume ? "--resume" : nil, resumeStep.map { _ in "--resume-step" },
                       resumeLatestValid ? "--resume-latest-valid" : nil].compactMap { $0 }
         if chosen.count > 1 { throw ConfigError("\(chosen.joined(separator: " and ")) exclude each other: pick one") }
+        if let checkpointDir { try InputFile.requireFolderOrAbsent(checkpointDir, "--checkpoint-dir \(checkpointDir)") }
         config.checkpointDir = checkpointDir
         config.checkpointEvery = checkpointEvery
         config.keepCheckpoints = keepCheckpoints

@@ -31,7 +31,8 @@ struct TokenizerFile {
             }
             root = object
         } catch let error as TokenizerError { throw error } catch {
-            throw fail("malformed JSON: \(error.localizedDescription)")
+            // JSONSerialization's reasons say nothing more than this ("not in the correct format").
+            throw fail("malformed JSON (a Hugging Face tokenizer.json is expected)")
         }
         fingerprint = data.withUnsafeBytes { SHA256.hex($0.bindMemory(to: UInt8.self)) }
 

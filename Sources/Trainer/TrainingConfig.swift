@@ -70,6 +70,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         try require(optimizer.lr > 0 && optimizer.lr.isFinite, "--lr", optimizer.lr, "must be positive")
         try require(optimizer.weightDecay >= 0, "--weight-decay", optimizer.weightDecay, "must not be negative")
         try require(maxNorm > 0, "--max-norm", maxNorm, "must be positive")
+        try require(decayRatio.map { $0 >= 0 && $0 <= 1 } ?? true, "--decay-ratio", decayRatio ?? 0, "must be between 0 and 1")
+        try require(minLRFactor >= 0 && minLRFactor <= 1, "--min-lr-factor", minLRFactor, "must be between 0 and 1")
         try require(threads >= 1, "--threads", threads, "must be at least 1")
         try require(logFreq >= 1, "--log-freq", logFreq, "must be at least 1")
         try require(bucketMB > 0, "--bucket-mb", bucketMB, "must be positive")

@@ -1,5 +1,7 @@
+import CLISupport
 import Model
 import RankCLI
 
 BLASThreadTimeout.applyByReexecuting()
-RankCommand.main()
+CommandMain.run(RankCommand.self, name: "meshtop-rank", arguments: Array(CommandLine.arguments.dropFirst()),
+                reportsErrors: LaunchEnvironment.current.rank == 0)

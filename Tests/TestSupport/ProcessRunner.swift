@@ -12,11 +12,13 @@ public struct ProcessResult {
 }
 
 public enum ProcessRunner {
-    /// Runs `arguments[0]` (searched on PATH) with a null stdin, capturing both outputs.
-    /// A process still running after `timeout` seconds is killed with its process group.
-    public static func run(_ arguments: [String], environment: [String: String] = [:],
+    /// Runs `arguments[0]` (searched on PATH) with a null stdin, capturing both outputs, in
+    /// `directory` (default: this process's). A process still running after `timeout` seconds is
+    /// killed with its process group.
+    public static func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil,
                            timeout: TimeInterval = 300) throws -> ProcessResult {
         let process = Process()
+        if let directory { process.currentDirectoryURL = directory }
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
