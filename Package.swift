@@ -50,7 +50,7 @@ let package = Package(
             "Tokenizer",
         ]),
         .target(name: "RankCLI", dependencies: [
-            "Checkpoint", "Collectives", "Memory", "Mesh", "Model", "Parallel", "Telemetry", "Trainer",
+            "Checkpoint", "Collectives", "Memory", "Mesh", "Metrics", "Model", "Parallel", "Telemetry", "Trainer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // mpirun's command line, the supervision of a job, --config files (TOML).

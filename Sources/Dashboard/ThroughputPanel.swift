@@ -29,11 +29,13 @@ struct ThroughputPanel {
             body(y)
             y += 1
         }
-        let peak = state.hello.map { "of \(Format.count($0.peak.flops / 1e9)) GF/s" } ?? ""
+        let peak = state.peak.map { "of \(Format.count($0.flops / 1e9)) GF/s" } ?? ""
         line { _ in
             let x = label("MFU")
             var text = " \(Format.number(mfu))% \(peak)"
-            if let source = state.hello?.peak.source, inside.maxX - x - text.count - source.count - 3 >= 10 { text += " (\(source))" }
+            // "cached 2h ago": the age at the latest event, so a replay draws what the live run did.
+            if let status = state.peak?.status(now: state.lastTime ?? 0),
+               inside.maxX - x - text.count - status.count - 3 >= 10 { text += " (\(status))" }
             let width = max(4, min(30, inside.maxX - x - text.count))
             draw.bar(&buffer, x: x, y: y, width: width, fraction: mfu / 100, style: Style(
                 foreground: theme.color(.cpu, at: 1 - mfu / 100), background: theme[.mainBackground]))
