@@ -33,9 +33,10 @@ struct ThroughputPanel {
         line { _ in
             let x = label("MFU")
             var text = " \(Format.number(mfu))% \(peak)"
-            // "cached 2h ago": the age at the latest event, so a replay draws what the live run did.
-            if let status = state.peak?.status(now: state.lastTime ?? 0),
-               inside.maxX - x - text.count - status.count - 3 >= 10 { text += " (\(status))" }
+            // "cached 2h ago" (aged at the latest event, so a replay draws what the live run did),
+            // else the source alone, where the gauge would be left under 10 cells.
+            if let peak = state.peak, let note = [peak.status(now: state.lastTime ?? 0), peak.source]
+                .first(where: { inside.maxX - x - text.count - $0.count - 3 >= 10 }) { text += " (\(note))" }
             let width = max(4, min(30, inside.maxX - x - text.count))
             draw.bar(&buffer, x: x, y: y, width: width, fraction: mfu / 100, style: Style(
                 foreground: theme.color(.cpu, at: 1 - mfu / 100), background: theme[.mainBackground]))
