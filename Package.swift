@@ -54,7 +54,7 @@ let package = Package(
             "Tokenizer",
         ]),
         .target(name: "RankCLI", dependencies: [
-            "CLISupport", "RunSpec", "Checkpoint", "Collectives", "Dataset", "Memory", "Mesh", "Model", "Parallel", "Telemetry", "Trainer",
+            "CLISupport", "RunSpec", "Checkpoint", "Collectives", "Dataset", "Memory", "Mesh", "Metrics", "Model", "Parallel", "Telemetry", "Trainer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // mpirun's command line, the supervision of a job, --config files (TOML).
@@ -98,7 +98,7 @@ let package = Package(
             "Checkpoint", "Checksum", "Collectives", "FrontendCLI", "Mesh", "Model", "Parallel", "RankCLI", "SafeTensors",
             "Trainer", "TestSupport",
         ]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "RankCLI", "FrontendCLI", "RunSpec"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Metrics", "RankCLI", "FrontendCLI", "RunSpec"]),
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw", "Terminal", "TestSupport"]),
         .testTarget(name: "DashboardTests", dependencies: ["CNcursesw", "Dashboard", "Telemetry", "Terminal", "FrontendCLI", "Planner", "Model", "TestSupport"],
                     exclude: ["Snapshots"]),

@@ -28,6 +28,8 @@ public struct DashboardState: Equatable, Sendable {
     public private(set) var startTime: Double?
     public private(set) var lastTime: Double?
     public private(set) var done: Done?
+    /// The peak in force: the hello's, then the latest a step raised it to.
+    public private(set) var peak: PeakInfo?
     /// The job's exit status once it has ended.
     public private(set) var endedStatus: Int32?
 
@@ -75,6 +77,7 @@ public struct DashboardState: Equatable, Sendable {
                 ranks = []
             }
             hello = next
+            peak = next.peak
             if case .failed = meshSwitch { meshSwitch = nil }  // a retry started again
             if phase == .starting || phase == .relaunching || phase == .resharding { phase = .running }
         case .step(let step):
@@ -86,6 +89,7 @@ public struct DashboardState: Equatable, Sendable {
             gradNorm.record(step: step.step, value: step.gradNorm)
             lr.record(step: step.step, value: step.lr)
             ranks = step.ranks
+            if let raised = step.peak { peak = raised }
             throughput.append(step.ranks)
             recordMeasurement(step)
             if phase == .starting || phase == .checkpointing || phase == .resharding { phase = .running }

@@ -29,11 +29,14 @@ struct ThroughputPanel {
             body(y)
             y += 1
         }
-        let peak = state.hello.map { "of \(Format.count($0.peak.flops / 1e9)) GF/s" } ?? ""
+        let peak = state.peak.map { "of \(Format.count($0.flops / 1e9)) GF/s" } ?? ""
         line { _ in
             let x = label("MFU")
             var text = " \(Format.number(mfu))% \(peak)"
-            if let source = state.hello?.peak.source, inside.maxX - x - text.count - source.count - 3 >= 10 { text += " (\(source))" }
+            // "cached 2h ago" (aged at the latest event, so a replay draws what the live run did),
+            // else the source alone, where the gauge would be left under 10 cells.
+            if let peak = state.peak, let note = [peak.status(now: state.lastTime ?? 0), peak.source]
+                .first(where: { inside.maxX - x - text.count - $0.count - 3 >= 10 }) { text += " (\(note))" }
             let width = max(4, min(30, inside.maxX - x - text.count))
             draw.bar(&buffer, x: x, y: y, width: width, fraction: mfu / 100, style: Style(
                 foreground: theme.color(.cpu, at: 1 - mfu / 100), background: theme[.mainBackground]))

@@ -56,12 +56,16 @@ public struct ReplaySummary {
     public var steps: [Telemetry.Step] = []
     public var done: Done?
     public var errors: [String] = []
+    /// The newest peak (the hello's, or a step's that raised it) and the run's last event time.
+    public var peak: PeakInfo?
+    public var lastTime: Double?
 
     public init(_ records: [TelemetryRecord]) {
         for record in records {
+            lastTime = max(lastTime ?? record.time, record.time)
             switch record.event {
-            case .hello(let h): hello = h
-            case .step(let s): steps.append(s)
+            case .hello(let h): hello = h; peak = h.peak
+            case .step(let s): steps.append(s); peak = s.peak ?? peak
             case .done(let d): done = d
             case .error(let n): errors.append((n.step.map { "step \($0): " } ?? "") + n.message)
             default: break
@@ -85,7 +89,10 @@ public struct ReplaySummary {
         out.append("steps: \(steps.count)" + (hello.map { " of \($0.config.steps)" } ?? ""))
         if let last = steps.last { out.append(String(format: "final loss: %.5f (step %d)", last.loss, last.step)) }
         if let tps = meanTPS { out.append(String(format: "mean tps: %.0f per rank", tps)) }
-        if let mfu = meanMFU { out.append(String(format: "mean mfu: %.2f%%", mfu)) }
+        if let mfu = meanMFU {
+            let against = peak.map { " of \($0.gigaflops) (\($0.status(now: lastTime ?? 0)))" } ?? ""
+            out.append(String(format: "mean mfu: %.2f%%", mfu) + against)
+        }
         for error in errors { out.append("error: \(error)") }
         if let d = done {
             out.append("end: \(d.reason), status \(d.status)")

@@ -1,47 +1,76 @@
-import CBLAS
 import Foundation
 
 /// The FLOP/s one rank's cores can reach, which MFU is measured against. On a CPU there is no
-/// data-sheet figure, so it is either given by the user or measured with a short sgemm run at the
-/// debugmodel's shapes (the products that dominate a step), and cached per machine.
+/// data-sheet figure, so it is given by the user, measured with sgemm (SgemmProbe), read from the
+/// cache (PeakCache) once a short probe has failed to beat it, or raised by a step that beat it.
 public struct PeakFlops: Codable, Equatable, Sendable {
     public enum Source: String, Codable, Sendable {
-        case given, measured, cached
+        /// `--peak-tflops`.
+        case given
+        /// By SgemmProbe in this run (no cache entry, or the start-up probe beat it).
+        case measured
+        /// The cache's entry, which the start-up probe did not beat.
+        case cached
+        /// A step's achieved model FLOP/s beat the peak in force, so MFU cannot pass 100%.
+        case raised
     }
 
     public let flops: Double
     public let source: Source
-    /// How it was obtained, for the log and the dashboard.
+    /// How it was obtained, for the start-up line and the dashboard's details.
     public let detail: String
+    /// Cores' worth of one core's figure it is (1 for a given peak).
+    public let threads: Int
+    /// Unix seconds when it was measured or raised; nil when given.
+    public let measuredAt: Double?
+    /// The step that raised it (source `raised`).
+    public let raisedAtStep: Int?
+
+    public init(flops: Double, source: Source, detail: String, threads: Int = 1, measuredAt: Double? = nil,
+                raisedAtStep: Int? = nil) {
+        self.flops = flops; self.source = source; self.detail = detail; self.threads = max(1, threads)
+        self.measuredAt = measuredAt; self.raisedAtStep = raisedAtStep
+    }
 
     public static func given(tflops: Double) -> PeakFlops {
         PeakFlops(flops: tflops * 1e12, source: .given, detail: "--peak-tflops \(tflops)")
     }
 
-    /// `threads` cores' worth of the cached measurement of one core on this machine, or of a new
-    /// one (then cached). One core's best, not a run on all of them at once: a single-threaded
-    /// loop needs only one quiet core to find its ceiling, and a step uses its threads as
-    /// independent single-threaded lanes (Llama), so N of them can at best do N times as much.
-    public static func measuredOrCached(threads: Int, cacheDirectory: URL?) -> PeakFlops {
-        let key = MachineKey.current()
-        let file = cacheDirectory?.appendingPathComponent("peak-flops.json")
-        var table: [String: Double] = [:]
-        if let file, let data = try? Data(contentsOf: file),
-           let decoded = try? JSONDecoder().decode([String: Double].self, from: data) {
-            table = decoded
-            if let core = table[key] {
-                return PeakFlops(flops: Double(threads) * core, source: .cached,
-                                 detail: "sgemm on one core x \(threads) thread(s), cached in \(file.path)")
-            }
+    /// One core's figure.
+    public var coreFlops: Double { flops / Double(threads) }
+
+    /// "cached 2h ago", "measured now", "raised at step 7", "given": where it came from and how old it is.
+    public func status(now: Double = Date().timeIntervalSince1970) -> String {
+        switch source {
+        case .given: return "given"
+        case .raised: return "raised at step \(raisedAtStep ?? 0)"
+        case .measured, .cached:
+            guard let measuredAt else { return source.rawValue }
+            let age = now - measuredAt
+            return source == .measured && age < 60 ? "measured now" : "\(source.rawValue) \(Self.age(age))"
         }
-        let core = measureOneCore()
-        if let file {
-            table[key] = core
-            try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-            if let data = try? JSONEncoder().encode(table) { try? data.write(to: file, options: .atomic) }
-        }
-        return PeakFlops(flops: Double(threads) * core, source: .measured,
-                         detail: "sgemm 2048x768x256 on one core x \(threads) thread(s)")
+    }
+
+    /// Appended to torchtitan's step line after `mfu: NN.NN%`: `peak: 89.6 GF/s cached 2h ago`.
+    public func stepSuffix(now: Double = Date().timeIntervalSince1970) -> String {
+        "peak: \(Self.gigaflops(flops)) \(status(now: now))"
+    }
+
+    /// The start-up line after torchtitan's `Peak FLOPS used for computing MFU`.
+    public func sourceLine(now: Double = Date().timeIntervalSince1970) -> String {
+        "Peak FLOPS source: \(status(now: now)) (\(detail))"
+    }
+
+    /// "89.6 GF/s"
+    public static func gigaflops(_ flops: Double) -> String { String(format: "%.1f GF/s", flops / 1e9) }
+
+    /// "45s ago", "12m ago", "2h ago", "3d ago".
+    public static func age(_ seconds: Double) -> String {
+        let s = Int(max(0, min(seconds, 1e12)))
+        if s < 60 { return "\(s)s ago" }
+        if s < 3600 { return "\(s / 60)m ago" }
+        if s < 86400 { return "\(s / 3600)h ago" }
+        return "\(s / 86400)d ago"
     }
 
     /// Cores this process may run on: its affinity list (mpirun may bind a rank to one core), from
@@ -59,52 +88,5 @@ public struct PeakFlops: Codable, Equatable, Sendable {
             count += (ends.last ?? first) - first + 1
         }
         return max(1, count)
-    }
-
-    /// One core's ceiling: the fastest of the single-threaded sgemm calls (M=2048 tokens, N=768,
-    /// K=256: the FFN's shape) made in `seconds`. Best of many, so a moment of contention on a busy
-    /// machine does not lower it.
-    public static func measureOneCore(seconds: Double = 1) -> Double {
-        let saved = openblas_get_num_threads()
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(saved) }
-        return bestSgemm(seconds: seconds)
-    }
-
-    /// FLOP/s of the fastest of the sgemm calls made in `seconds` on the calling thread.
-    static func bestSgemm(seconds: Double) -> Double { sgemmCallRates(seconds: seconds).max() ?? 0 }
-
-    /// FLOP/s of each of the sgemm calls (the peak's shape: M=2048, N=768, K=256, beta 0) made one
-    /// after another for `seconds` on the calling thread, with whatever BLAS threads are set.
-    /// `bench-model sgemm` reads their spread, which the peak (their best) does not show.
-    public static func sgemmCallRates(seconds: Double) -> [Double] {
-        let m = 2048, n = 768, k = 256
-        var a = [Float](repeating: 0, count: m * k), b = [Float](repeating: 0, count: k * n)
-        var c = [Float](repeating: 0, count: m * n)
-        for i in a.indices { a[i] = Float(i % 17) * 0.01 }
-        for i in b.indices { b[i] = Float(i % 13) * 0.01 }
-        let flopsPerCall = 2.0 * Double(m * n * k)
-        var rates: [Double] = []
-        let start = Date()
-        repeat {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-                        1, &a, Int32(k), &b, Int32(n), 0, &c, Int32(n))
-            let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            rates.append(flopsPerCall / dt)
-        } while Date().timeIntervalSince(start) < seconds
-        return rates
-    }
-}
-
-/// Identifies a machine's BLAS set-up: the CPU model and the OpenBLAS build.
-enum MachineKey {
-    static func current() -> String {
-        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
-            .split(separator: "\n").first { $0.hasPrefix("model name") }
-            .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" } ?? "unknown cpu"
-        let blas = openblas_get_config().map { String(cString: $0) } ?? "unknown blas"
-        // "one core": older entries, keyed by thread count, measured OpenBLAS's own threading
-        return "\(cpu) | \(blas) | one core"
     }
 }

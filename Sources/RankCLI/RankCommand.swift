@@ -179,7 +179,9 @@ public struct TrainingOptions: ParsableArguments {
     @Flag(name: .customLong("no-reshard-after-forward"),
           help: "FSDP/HSDP: keep every unit's gathered parameters from forward to backward.")
     public var noReshardAfterForward = false
-    @Option(name: .customLong("peak-tflops"), parsing: .unconditional, help: "Per-rank peak TFLOP/s for MFU; default: measured by a short sgemm run and cached.")
+    @Option(name: .customLong("peak-tflops"), parsing: .unconditional, help: ArgumentHelp(
+        "Per-rank peak TFLOP/s for MFU; default: one core's best sgemm (measured, cached) x the threads.",
+        discussion: "The cache is $HOME/.cache/meshtop/peak-flops.json, or $MESHTOP_CACHE_DIR/peak-flops.json; a 0.2 s probe replaces a cached figure it beats, and a step that beats the peak raises it."))
     public var peakTFLOPS: Double?
 
     public init() {}

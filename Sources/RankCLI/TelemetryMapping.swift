@@ -1,5 +1,6 @@
 import Foundation
 import Memory
+import Metrics
 import Parallel
 import Telemetry
 import Trainer
@@ -26,7 +27,15 @@ extension RankStep {
 extension Telemetry.Step {
     /// Rank 0's report of a step (its `ranks` are filled on rank 0 only).
     init(_ r: StepReport) {
-        self.init(step: r.step, loss: r.loss, gradNorm: r.gradNorm, lr: r.lr, ranks: r.ranks.map(RankStep.init))
+        self.init(step: r.step, loss: r.loss, gradNorm: r.gradNorm, lr: r.lr, ranks: r.ranks.map(RankStep.init),
+                  peak: r.peakChanged ? r.peak.map(PeakInfo.init) : nil)
+    }
+}
+
+extension PeakInfo {
+    init(_ p: PeakFlops) {
+        self.init(flops: p.flops, source: p.source.rawValue, detail: p.detail, measuredAt: p.measuredAt,
+                  raisedAtStep: p.raisedAtStep)
     }
 }
 
@@ -46,7 +55,7 @@ extension Hello {
                                 nKVHeads: c.model.nKVHeads ?? c.model.nHeads, vocabSize: c.model.vocabSize,
                                 parameters: c.model.parameterCount),
             flopsPerToken: trainer.flopsPerToken,
-            peak: PeakInfo(flops: trainer.peak.flops, source: trainer.peak.source.rawValue, detail: trainer.peak.detail),
+            peak: PeakInfo(trainer.peak),
             ranks: ranks)
     }
 }

@@ -146,16 +146,21 @@ public struct ModelSummary: Codable, Equatable, Sendable {
     }
 }
 
-/// The per-rank peak FLOP/s MFU is measured against, and where it came from.
+/// The per-rank peak FLOP/s MFU is measured against, and where it came from (PeakInfo+Status).
 public struct PeakInfo: Codable, Equatable, Sendable {
     public var flops: Double
-    /// "given", "measured" or "cached" (`Metrics.PeakFlops.Source`).
+    /// "given", "measured", "cached" or "raised" (`Metrics.PeakFlops.Source`).
     public var source: String
-    /// How it was obtained, e.g. "sgemm 2048x768x256, 1 thread(s)".
+    /// How it was obtained, e.g. "sgemm 512x768x256 on one core x 1 thread(s), ...".
     public var detail: String
+    /// Unix seconds when it was measured or raised; nil when given (and in older recordings).
+    public var measuredAt: Double?
+    /// The step that raised it (source "raised").
+    public var raisedAtStep: Int?
 
-    public init(flops: Double, source: String, detail: String) {
+    public init(flops: Double, source: String, detail: String, measuredAt: Double? = nil, raisedAtStep: Int? = nil) {
         self.flops = flops; self.source = source; self.detail = detail
+        self.measuredAt = measuredAt; self.raisedAtStep = raisedAtStep
     }
 }
 
@@ -184,9 +189,11 @@ public struct Step: Codable, Equatable, Sendable {
     public var lr: Double
     /// Every rank's figures, in rank order.
     public var ranks: [RankStep]
+    /// The peak now in force, when this step changed it (a step beat it); its MFUs are against it.
+    public var peak: PeakInfo?
 
-    public init(step: Int, loss: Double, gradNorm: Double, lr: Double, ranks: [RankStep]) {
-        self.step = step; self.loss = loss; self.gradNorm = gradNorm; self.lr = lr; self.ranks = ranks
+    public init(step: Int, loss: Double, gradNorm: Double, lr: Double, ranks: [RankStep], peak: PeakInfo? = nil) {
+        self.step = step; self.loss = loss; self.gradNorm = gradNorm; self.lr = lr; self.ranks = ranks; self.peak = peak
     }
 }
 

@@ -16,6 +16,10 @@ public struct StepReport: Codable, Equatable, Sendable {
     public var local: RankFigures
     /// Every rank's figures in rank order; filled on rank 0 only.
     public var ranks: [RankFigures]
+    /// The peak every MFU of this report is against (rank 0 only).
+    public var peak: PeakFlops?
+    /// Whether this step raised the peak (rank 0 only).
+    public var peakChanged = false
 }
 
 /// What one rank measured in one step.

@@ -19,7 +19,10 @@ public final class Trainer {
     public let model: Llama
     /// Replicate on (R, 1), FSDP on (1, S), HSDP on (R, S).
     public let parallel: DataParallel
-    public let peak: PeakFlops
+    /// The peak MFU is measured against; on rank 0 a step that beats it raises it (PeakCheck).
+    public private(set) var peak: PeakFlops
+    /// Where a measured peak is cached, and a raised one saved.
+    let peakCache = PeakCache.standard()
     public let flopsPerToken: Double
 
     let optimizer: AdamW
@@ -80,7 +83,7 @@ public final class Trainer {
         inputs = ledger.allocate(Int32.self, count: tokensPerMicroBatch, category: .activations, label: "batch.inputs")
         targets = ledger.allocate(Int32.self, count: tokensPerMicroBatch, category: .activations, label: "batch.targets")
 
-        peak = try Self.agreePeak(config: config, lanes: lanes, world: mesh.world)
+        peak = try Self.agreePeak(config: config, lanes: lanes, world: mesh.world, cache: peakCache)
         flopsPerToken = config.model.flopsPerToken(seqLen: config.seqLen)
         if let policy = config.resume, let dir = config.checkpointDir {
             var notes: [String] = []
@@ -114,20 +117,6 @@ public final class Trainer {
         sharded.loadShard(from: UnsafeBufferPointer(full))
     }
 
-    /// Rank 0 measures (or reads the cached or given peak) and every rank uses its figure.
-    /// The peak is the threads that really compute (the lanes, or OpenBLAS's for one sequence) times
-    /// one core's, on no more cores than the process may use.
-    private static func agreePeak(config: TrainingConfig, lanes: Int, world: Communicator) throws -> PeakFlops {
-        var peak = PeakFlops.given(tflops: config.peakTFLOPS ?? 0)
-        if world.rank == 0 && config.peakTFLOPS == nil {
-            let cache = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/meshtop")
-            let computing = min(lanes > 1 ? lanes : config.threads, PeakFlops.allowedCores())
-            peak = PeakFlops.measuredOrCached(threads: computing, cacheDirectory: cache)
-        }
-        let encoded = try world.broadcastBytes(world.rank == 0 ? Array(try JSONEncoder().encode(peak)) : [], root: 0)
-        return try JSONDecoder().decode(PeakFlops.self, from: Data(encoded))
-    }
-
     public var globalBatchSize: Int { config.localBatchSize * config.gradAccum * mesh.shape.worldSize }
 
     /// torchtitan's start-up lines, then one line per step; rank 0 logs, every rank trains.
@@ -137,7 +126,7 @@ public final class Trainer {
             log(mesh.shape.buildingLine)
             log(LogFormat.modelSizeLine(flavor: config.flavor, parameters: config.model.parameterCount))
             log(LogFormat.peakFlopsLine(peak.flops))
-            log("Peak FLOPS source: \(peak.source.rawValue) (\(peak.detail))")
+            log(peak.sourceLine())
             log(LogFormat.trainerLine(localBatch: config.localBatchSize, globalBatch: globalBatchSize,
                                       gradAccum: config.gradAccum, seqLen: config.seqLen, steps: config.steps,
                                       warmup: config.warmupSteps))
@@ -215,8 +204,27 @@ public final class Trainer {
             communication: parallel.communication, memory: ledger.byCategory,
             residentBytes: resident?.currentBytes ?? 0, peakResidentBytes: resident?.peakBytes ?? 0)
         completedSteps = n + 1
-        return StepReport(step: n + 1, loss: loss, gradNorm: gradNorm, lr: Double(lr), local: local,
-                          ranks: try gatherFigures(local))
+        var report = StepReport(step: n + 1, loss: loss, gradNorm: gradNorm, lr: Double(lr), local: local,
+                                ranks: try gatherFigures(local))
+        if mesh.rank == 0 { checkPeak(&report) }
+        return report
+    }
+
+    /// Rank 0: every gathered MFU against the peak in force, raised (and cached) if a rank beat it.
+    private func checkPeak(_ report: inout StepReport) {
+        let checked = PeakCheck.apply(step: report.step, peak: peak, ranks: report.ranks, flopsPerToken: flopsPerToken)
+        report.peakChanged = checked.peak != peak
+        if report.peakChanged {
+            log(checked.peak.sourceLine())
+            // A step's rate is a lower bound on the cores' own; a given peak is the user's, not the cache's.
+            if peak.source != .given, checked.peak.coreFlops > (peakCache.entry()?.coreFlops ?? 0) {
+                try? peakCache.save(PeakCache.Entry(coreFlops: checked.peak.coreFlops, measuredAt: checked.peak.measuredAt ?? 0))
+            }
+        }
+        peak = checked.peak
+        report.ranks = checked.ranks
+        if let mine = checked.ranks.first(where: { $0.rank == mesh.rank }) { report.local = mine }
+        report.peak = peak
     }
 
     /// Every rank's figures, in rank order, on rank 0 (empty elsewhere).
@@ -234,6 +242,7 @@ public final class Trainer {
         return LogFormat.stepLine(step: r.step, loss: r.loss, gradNorm: r.gradNorm, memoryGiB: gib, memoryPercent: percent,
                                   tokensPerSecond: r.local.throughput.tokensPerSecond, tflops: r.local.throughput.tflops,
                                   mfu: r.local.throughput.mfu)
+            + (r.peak.map { "  " + $0.stepSuffix() } ?? "")
     }
 }
 

@@ -19,6 +19,23 @@ final class DashboardStateTests: XCTestCase {
         XCTAssertEqual(state.phase, .running, "a hello after relaunching means running again")
     }
 
+    func testAStepThatRaisedThePeakIsShownWithIt() {
+        var inputs = Fixtures.smallRun()
+        let before = Fixtures.state(inputs)
+        XCTAssertEqual(before.peak?.source, "cached")
+        XCTAssertTrue(render(before, width: 160, height: 48).text.contains("of 89.6 GF/s (cached 2h ago)"))
+        guard case var .record(record) = Fixtures.step(25, world: 4, shard: 2, time: Fixtures.start + 31),
+              case var .step(step) = record.event else { return XCTFail("not a step") }
+        step.peak = PeakInfo(flops: 9.5e10, source: "raised", detail: "step 25 of rank 0 reached 95.0 GF/s",
+                             measuredAt: record.time, raisedAtStep: 25)
+        record.event = .step(step)
+        inputs.append(.record(record))
+        let after = Fixtures.state(inputs)
+        XCTAssertEqual(after.peak, step.peak)
+        XCTAssertEqual(after.hello?.peak.source, "cached", "the hello stays as it came")
+        XCTAssertTrue(render(after, width: 160, height: 48).text.contains("of 95.0 GF/s (raised at step 25)"))
+    }
+
     func testSeriesTruncatesFromARepeatedStep() {
         var series = StepSeries()
         for step in [1, 2, 3, 4, 5] { series.record(step: step, value: Double(step)) }

@@ -15,7 +15,8 @@ enum Fixtures {
                                dataPath: "data/tinyshakespeare.txt", tokenizerPath: "data/tokenizer.json")
         let ranks = (0 ..< world).map { RankIdentity(rank: $0, host: "node\($0 / 4)", pid: Int32(4000 + $0), hostMemoryBytes: 1 << 34) }
         let model = ModelSummary(flavor: "debugmodel", dim: 256, nLayers: 6, nHeads: 16, nKVHeads: 16, vocabSize: 2000, parameters: 6_139_136)
-        let peak = PeakInfo(flops: 8.96e10, source: "cached", detail: "sgemm 2048x768x256, 1 thread(s)")
+        let peak = PeakInfo(flops: 8.96e10, source: "cached", detail: "sgemm 512x768x256 on one core x 1 thread(s)",
+                            measuredAt: start - 7200)
         return record(time, .hello(Hello(config: config, mesh: MeshLayout(replicate: replicate, shard: shard, strategy: strategy),
                                          model: model, flopsPerToken: 4.1e7, peak: peak, ranks: ranks)))
     }

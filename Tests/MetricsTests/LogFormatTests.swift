@@ -41,23 +41,3 @@ final class ThroughputTests: XCTestCase {
         XCTAssertEqual(t.mfu, 92.16, accuracy: 1e-9)
     }
 }
-
-final class PeakFlopsTests: XCTestCase {
-    func testMeasuresOnceThenReadsTheCache() throws {
-        // A folder that does not exist yet: the first call makes it.
-        let cache = try makeTemporaryFolder(for: self, "peak").appendingPathComponent("cache")
-        let first = PeakFlops.measuredOrCached(threads: 1, cacheDirectory: cache)
-        XCTAssertEqual(first.source, .measured)
-        // A single core of anything this runs on does more than 1 GFLOP/s and less than 10 TFLOP/s.
-        XCTAssertGreaterThan(first.flops, 1e9)
-        XCTAssertLessThan(first.flops, 1e13)
-        let second = PeakFlops.measuredOrCached(threads: 1, cacheDirectory: cache)
-        XCTAssertEqual(second.source, .cached)
-        XCTAssertEqual(second.flops, first.flops)
-        // two threads are two cores' worth of the one measurement
-        let two = PeakFlops.measuredOrCached(threads: 2, cacheDirectory: cache)
-        XCTAssertEqual(two.source, .cached)
-        XCTAssertEqual(two.flops, 2 * first.flops)
-        XCTAssertEqual(PeakFlops.given(tflops: 0.104).flops, 1.04e11, accuracy: 1)
-    }
-}

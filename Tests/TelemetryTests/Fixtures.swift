@@ -16,7 +16,8 @@ enum Samples {
         model: ModelSummary(flavor: "debugmodel", dim: 256, nLayers: 6, nHeads: 16, nKVHeads: 16, vocabSize: 2000,
                             parameters: 6_139_136),
         flopsPerToken: 3.5e7,
-        peak: PeakInfo(flops: 1.01e11, source: "measured", detail: "sgemm 2048x768x256, 1 thread(s)"),
+        peak: PeakInfo(flops: 1.01e11, source: "cached", detail: "sgemm 512x768x256 on one core x 1 thread(s)",
+                       measuredAt: 1_764_090_531.5),
         ranks: (0..<4).map { RankIdentity(rank: $0, host: "node-\($0 / 2)", pid: Int32(1000 + $0), hostMemoryBytes: 8 << 30) })
 
     static func rankStep(_ rank: Int, step: Int = 1) -> RankStep {
@@ -37,10 +38,19 @@ enum Samples {
              ranks: (0..<ranks).map { rankStep($0, step: n) })
     }
 
+    /// A step that beat the peak: it carries the raised one.
+    static var raisedStep: Step {
+        var s = step(2)
+        s.peak = PeakInfo(flops: 1.05e11, source: "raised", detail: "step 2 of rank 1 reached 105.0 GF/s",
+                          measuredAt: 1_764_097_732.125, raisedAtStep: 2)
+        return s
+    }
+
     static let events: [Event] = [
         .hello(hello),
         .log(LogLine(message: "Building 2-D device mesh with ['dp_replicate', 'dp_shard'], [2, 2]")),
         .step(step(1)),
+        .step(raisedStep),
         .warning(Notice(message: "rank 3 is slow: \"straggler\"\nsecond line, ünïcødé ✓", rank: 3, step: 1)),
         .checkpoint(Checkpoint(step: 1, path: "outputs/step-1.safetensors", bytes: 24_556_544, seconds: 0.25)),
         .error(Notice(message: "non-finite loss")),

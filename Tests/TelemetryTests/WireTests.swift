@@ -63,6 +63,26 @@ final class WireTests: XCTestCase {
         XCTAssertEqual(parsed.record, TelemetryRecord(time: 5, event: .log(LogLine(message: "hi", rank: 0))))
     }
 
+    func testRecordingsFromBeforeThePeaksAgeStillDecode() throws {
+        // docs/telemetry.md's hello and step lines as schema 1 first wrote them: no measuredAt, no step peak.
+        let hello = #"{"event":"hello","time":1,"config":{"arguments":[],"dataPath":"d","globalBatchSize":8,"gradAccum":1,"localBatchSize":8,"lr":0.0008,"maxNorm":1,"seed":0,"seqLen":256,"steps":10,"threads":1,"tokenizerPath":"t","warmupSteps":2},"flopsPerToken":1,"mesh":{"replicate":1,"shard":1,"strategy":"single"},"model":{"dim":256,"flavor":"debugmodel","nHeads":16,"nKVHeads":16,"nLayers":6,"parameters":6139136,"vocabSize":2000},"peak":{"detail":"x","flops":101000000000,"source":"measured"},"ranks":[],"schema":1}"#
+        guard case let .hello(h) = try LineCoding.decode(Array(hello.utf8)).get().record.event else { return XCTFail("not a hello") }
+        XCTAssertNil(h.peak.measuredAt)
+        XCTAssertEqual(h.peak.status(now: 100), "measured")
+        let step = #"{"event":"step","time":2,"gradNorm":1,"loss":8,"lr":0.0004,"ranks":[],"step":1}"#
+        guard case let .step(s) = try LineCoding.decode(Array(step.utf8)).get().record.event else { return XCTFail("not a step") }
+        XCTAssertNil(s.peak)
+    }
+
+    func testThePeaksStatusSaysItsSourceAndAge() {
+        XCTAssertEqual(Samples.hello.peak.status(now: 1_764_097_731.5), "cached 2h ago")
+        XCTAssertEqual(Samples.raisedStep.peak?.status(now: 1_764_097_800), "raised at step 2")
+        XCTAssertEqual(PeakInfo(flops: 1, source: "measured", detail: "", measuredAt: 10).status(now: 40), "measured now")
+        XCTAssertEqual(PeakInfo(flops: 1, source: "measured", detail: "", measuredAt: 10).status(now: 730), "measured 12m ago")
+        XCTAssertEqual(PeakInfo(flops: 1, source: "given", detail: "").status(now: 5), "given")
+        XCTAssertEqual(PeakInfo(flops: 8.96e10, source: "given", detail: "").gigaflops, "89.6 GF/s")
+    }
+
     func testRejectionsNameTheirReason() {
         func reason(_ text: String) -> String? {
             if case .failure(let r) = LineCoding.decode(Array(text.utf8)) { return r.category }

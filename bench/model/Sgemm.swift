@@ -1,5 +1,5 @@
 // `bench-model sgemm [seconds=3] [threads=1]`: the machine's sgemm rate at this moment. `threads`
-// single-threaded loops run at once (as lanes do), each making PeakFlops' own calls (2048x768x256,
+// single-threaded loops run at once (as lanes do), each making the peak probe's calls (SgemmProbe: 512x768x256,
 // beta 0) for `seconds`. Prints each call's best, median and mean GF/s per thread. MFU is measured against
 // the cached best; the median says what the cores give right now, so a run beside it can be judged
 // against the machine's state, which on a shared VM drifts by 10% or more within minutes.
@@ -13,7 +13,7 @@ func benchSgemm(seconds: Double, threads: Int) {
     rates.withUnsafeMutableBufferPointer { out in
         let slots = out
         DispatchQueue.concurrentPerform(iterations: threads) { t in
-            slots[t] = PeakFlops.sgemmCallRates(seconds: seconds)
+            slots[t] = SgemmProbe.callRates(seconds: seconds)
         }
     }
     for (t, r) in rates.enumerated() {
