@@ -9,15 +9,18 @@ public enum CommandMain {
     /// - Parameters:
     ///   - arguments: the command line without the program name.
     ///   - reportsErrors: false on ranks other than 0, so a mistake is said once per job.
+    ///   - tracing: adds to a refusal's line where the input came from (a `--config` file's key).
     public static func run<Root: ParsableCommand>(_ root: Root.Type, name: String, arguments: [String],
-                                                  reportsErrors: Bool = true) -> Never {
+                                                  reportsErrors: Bool = true,
+                                                  tracing: (String) -> String = { $0 }) -> Never {
         do {
             var command = try root.parseAsRoot(arguments)
             try command.run()
             exit(ExitStatus.success.rawValue)
         } catch {
-            let (status, line) = ending(of: error, root: root)
-            guard let line else { root.exit(withError: error) }  // --help and friends: ArgumentParser prints them
+            let (status, said) = ending(of: error, root: root)
+            guard let said else { root.exit(withError: error) }  // --help and friends: ArgumentParser prints them
+            let line = status == ExitStatus.refused.rawValue ? tracing(said) : said
             if reportsErrors {
                 fputs("\(name): \(line)\n", stderr)
             } else {

@@ -18,15 +18,18 @@ public struct MeshtopCommand: ParsableCommand {
     /// (the command line's own come after them and win), then runs the command.
     public static func main() {
         let names = Set(configuration.subcommands.map { $0.configuration.commandName ?? "" })
+        let given = Array(CommandLine.arguments.dropFirst())
         let arguments: [String]
+        var file: ConfigFile?
         do {
-            arguments = try ConfigFile.expand(Array(CommandLine.arguments.dropFirst()), subcommands: names) {
+            arguments = try ConfigFile.expand(given, subcommands: names, loaded: { file = $0 }) {
                 fputs("meshtop: warning: \($0)\n", stderr)
             }
         } catch {
             CommandMain.refuse(name: "meshtop", error)
         }
-        CommandMain.run(Self.self, name: "meshtop", arguments: arguments)
+        CommandMain.run(Self.self, name: "meshtop", arguments: arguments,
+                        tracing: { [file] line in file?.tracing(line, commandLine: given) ?? line })
     }
 }
 

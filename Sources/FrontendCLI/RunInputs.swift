@@ -1,3 +1,4 @@
+import Checkpoint
 import Dataset
 import Foundation
 import RunSpec
@@ -27,10 +28,38 @@ enum RunInputs {
                 throw InputError("--data \(config.dataPath): \(reason(error, config.dataPath))")
             }
         }
+        try checkResume(config)
         if let path = config.initWeights {
             do { _ = try SafeTensorsFile(path: path) } catch {
                 throw InputError("--init-weights \(path): \(reason(error, path))")
             }
+        }
+    }
+
+    /// The checkpoint a resume names, by its manifest (the ranks verify the data's checksums):
+    /// a step that is not there, or one written for another model, is refused before launching.
+    /// A resume with nothing to resume from starts fresh, as the ranks would.
+    static func checkResume(_ config: TrainingConfig) throws {
+        guard let policy = config.resume, let dir = config.checkpointDir else { return }
+        let complete = CheckpointStore(path: dir).complete()
+        let step: Int
+        switch policy {
+        case .latestValid: return  // falls back past damaged ones: the ranks decide
+        case .latest:
+            guard let newest = complete.last else { return }
+            step = newest.step
+        case let .step(n):
+            guard complete.contains(where: { $0.step == n }) else {
+                let have = complete.isEmpty ? "none" : complete.map { String($0.step) }.joined(separator: ", ")
+                throw InputError("--resume-step \(n): no complete checkpoint of step \(n) in \(dir) (complete steps: \(have))")
+            }
+            step = n
+        }
+        let option = policy == .latest ? "--resume" : "--resume-step \(step)"
+        do {
+            try CheckpointReader(url: CheckpointStore(path: dir).url(step: step)).checkModel(config.model)
+        } catch {
+            throw InputError("\(option): \(ErrorText.line(error))")
         }
     }
 }

@@ -8,8 +8,10 @@ extension ConfigFile {
     /// subcommand, before the command line's own (which therefore override them). The file's mesh
     /// is sized by the command line's `--np` (else one rank per core) and left out when the
     /// command line has `--mesh`. `warn` gets the file's one warning, if any.
+    /// `loaded` gets the file, once read.
     public static func expand(_ arguments: [String], subcommands: Set<String>,
                               cores: Int = ProcessInfo.processInfo.activeProcessorCount,
+                              loaded: (ConfigFile) -> Void = { _ in },
                               warn: (String) -> Void) throws -> [String] {
         guard let index = arguments.firstIndex(where: { $0 == "--config" || $0.hasPrefix("--config=") }) else { return arguments }
         let path: String
@@ -23,6 +25,7 @@ extension ConfigFile {
             rest.remove(at: index)
         }
         let file = try ConfigFile(path: path)
+        loaded(file)
         var options = file.arguments
         if rest.contains(where: { given in resumeOptions.contains { given == $0 || given.hasPrefix($0 + "=") } }) {
             options = removing(["--resume"], ["--resume-step"], from: options)
@@ -55,5 +58,17 @@ extension ConfigFile {
             kept.append(options[i]); i += 1
         }
         return kept
+    }
+}
+
+extension ConfigFile {
+    /// `line` (a refused input) with the file's key named when the option it starts with was set
+    /// by the file and not on the command line: `--steps -3: must be at least 1 (run.toml: [training] steps)`.
+    public func tracing(_ line: String, commandLine: [String]) -> String {
+        guard let option = line.split(separator: " ", maxSplits: 1).first.map({ String($0).trimmingCharacters(in: [":"]) }),
+              let origin = origins[option],
+              !commandLine.contains(where: { $0 == option || $0.hasPrefix(option + "=") })
+        else { return line }
+        return "\(line) (\(name): \(origin))"
     }
 }

@@ -21,6 +21,9 @@ public struct ConfigFile {
     public internal(set) var ignored: [String] = []
     /// What meshtop uses instead of something the file names that it does not have.
     public internal(set) var replaced: [String] = []
+    /// The key each option of `arguments` came from, as `[section] key`, so that a refused value
+    /// can be traced back to the line of the file that set it.
+    public internal(set) var origins: [String: String] = [:]
 
     /// None, or the one warning: everything ignored and replaced, on one line.
     public var warnings: [String] {
@@ -68,7 +71,9 @@ public struct ConfigFile {
             for key in schema {
                 guard let value = given[key.name] else { continue }
                 switch key.use {
-                case .option(let option): arguments += [option, value.text]
+                case .option(let option):
+                    arguments += [option, value.text]
+                    origins[option] = "[\(section)] \(key.name)"
                 case .expect(let expected) where !Self.same(value, expected):
                     ignored.append("\(section).\(key.name) = \(value.shown) (meshtop: \(expected.shown))")
                 case .expect, .handled, .note: break

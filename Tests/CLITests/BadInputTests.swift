@@ -71,7 +71,7 @@ struct BadInputFixture {
     init(for test: XCTestCase) throws {
         root = try makeTemporaryFolder(for: test, "bad-input")
         let fm = FileManager.default
-        for folder in ["folder", "home", "bin", "broken-checkpoint"] {
+        for folder in ["folder", "home", "bin", "broken-checkpoint", "checkpoints/step-000001"] {
             try fm.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
         }
         let files: [(String, String)] = [
@@ -80,6 +80,7 @@ struct BadInputFixture {
             ("bad.safetensors", "\u{10}\0\0\0\0\0\0\0{not a header}"), ("bad.toml", "[training\nsteps = 3\n"),
             ("wrongtype.toml", "[training]\nsteps = \"ten\"\n"), ("bad.theme", "this is not a theme line\n"),
             ("secret.txt", "only root reads this\n"), ("broken-checkpoint/manifest.json", "{}"),
+            ("checkpoints/step-000001/manifest.json", "{\"format\": 1}"), ("negative.toml", "[training]\nsteps = -3\n"),
             ("bin/mpirun", "#!/bin/sh\ntouch '\(root.path)/MPIRUN-STARTED'\nexit 1\n"),
         ]
         for (name, text) in files {
