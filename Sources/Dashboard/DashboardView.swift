@@ -34,10 +34,9 @@ public enum DashboardView {
     }
 
     private static func footer(_ buffer: inout Buffer, _ row: Rect, view: ViewState, theme: Theme, live: Bool, sep: String) {
-        var hints: [(String, String)] = [("q", "quit")]
-        if live { hints += [("p", "pause"), ("c", "checkpoint")] }
-        hints += [("?", "help"), ("t", "theme \(theme.name)"), ("s/S", "smooth"), ("y", "log"), ("+/-", "zoom"),
-                  ("Enter", "details"), ("Tab", "focus")]
+        let hints = KeyBindings.footer(live: live).map { hint in
+            (hint.label, hint.action == .nextTheme ? "\(hint.word) \(theme.name)" : hint.word)
+        }
         var x = row.x + 1
         for (key, action) in hints where x < row.maxX {
             x += buffer.put(key, x: x, y: row.y, style: theme.style(.highlight, [.bold]), maxWidth: row.maxX - x)

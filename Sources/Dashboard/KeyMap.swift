@@ -19,58 +19,41 @@ public struct KeyContext: Equatable, Sendable {
     }
 }
 
-/// Keys → view changes and commands (the full list is `HelpOverlay.entries`).
+/// Keys → view changes and commands (the keys themselves: `KeyBindings`).
 public enum KeyMap {
     public static func handle(_ key: Key, view: inout ViewState, context: KeyContext) -> [DashboardCommand] {
         if view.overlay == .quitConfirm { return confirmQuit(key, view: &view, context: context) }
         if view.overlay == .meshPicker { return pickerKey(key, view: &view, context: context) }
-        switch key {
-        case .character("q"):
+        guard let (binding, action) = KeyBindings.action(for: key), context.live || !binding.liveOnly else { return [] }
+        switch action {
+        case .quit:
             if context.live && !view.stopping {
                 view.overlay = .quitConfirm
                 return []
             }
             return [.quit]
-        case .escape:
-            view.overlay = .none
-        case .character("?"):
-            view.overlay = view.overlay == .help ? .none : .help
-        case .enter:
-            view.overlay = view.overlay == .details ? .none : .details
-        case .character("p") where context.live:
-            return [.control(context.paused ? .resume : .pause)]
-        case .character("c") where context.live:
-            return [.control(.checkpoint)]
-        case .character("m"):
-            openPicker(&view, context: context)
-        case .character("R") where context.live:
+        case .close: view.overlay = .none
+        case .help: view.overlay = view.overlay == .help ? .none : .help
+        case .details: view.overlay = view.overlay == .details ? .none : .details
+        case .pause: return [.control(context.paused ? .resume : .pause)]
+        case .checkpoint: return [.control(.checkpoint)]
+        case .meshPicker: openPicker(&view, context: context)
+        case .retrySwitch:
             if case .failed = context.meshSwitch { return [.retryPreviousMesh] }
-        case .character("t"):
-            view.themeIndex = (view.themeIndex + 1) % max(1, context.themeCount)
-        case .character("s"):
-            view.smoothing = step(ViewState.smoothingLevels, from: view.smoothing, by: 1)
-        case .character("S"):
-            view.smoothing = step(ViewState.smoothingLevels, from: view.smoothing, by: -1)
-        case .character("y"):
-            view.logScale.toggle()
-        case .character("g"):
-            view.showGradNorm.toggle()
-        case .character("r"):
-            view.showLR.toggle()
-        case .character("+"), .character("="):
-            view.zoom = stepZoom(view.zoom, by: 1)
-        case .character("-"):
-            view.zoom = stepZoom(view.zoom, by: -1)
-        case .tab:
-            view.focus = next(view.focus, by: 1)
-        case .backTab:
-            view.focus = next(view.focus, by: -1)
-        case .up, .character("k"): move(&view, dx: 0, dy: -1, context: context)
-        case .down, .character("j"): move(&view, dx: 0, dy: 1, context: context)
-        case .left, .character("h"): move(&view, dx: -1, dy: 0, context: context)
-        case .right, .character("l"): move(&view, dx: 1, dy: 0, context: context)
-        default:
-            break
+        case .nextTheme: view.themeIndex = (view.themeIndex + 1) % max(1, context.themeCount)
+        case .smoothMore: view.smoothing = step(ViewState.smoothingLevels, from: view.smoothing, by: 1)
+        case .smoothLess: view.smoothing = step(ViewState.smoothingLevels, from: view.smoothing, by: -1)
+        case .logScale: view.logScale.toggle()
+        case .gradNorm: view.showGradNorm.toggle()
+        case .learningRate: view.showLR.toggle()
+        case .zoomIn: view.zoom = stepZoom(view.zoom, by: 1)
+        case .zoomOut: view.zoom = stepZoom(view.zoom, by: -1)
+        case .focusNext: view.focus = next(view.focus, by: 1)
+        case .focusPrevious: view.focus = next(view.focus, by: -1)
+        case .up: move(&view, dx: 0, dy: -1, context: context)
+        case .down: move(&view, dx: 0, dy: 1, context: context)
+        case .left: move(&view, dx: -1, dy: 0, context: context)
+        case .right: move(&view, dx: 1, dy: 0, context: context)
         }
         return []
     }

@@ -7,25 +7,6 @@ struct Overlays {
     let draw: DrawContext
     let live: Bool
 
-    /// Every key, as `?` lists it.
-    static let help: [(keys: String, action: String)] = [
-        ("q", "quit (live: asks, y stops the run, n cancels)"),
-        ("p", "pause / resume the run"),
-        ("c", "checkpoint now"),
-        ("m", "mesh picker: choose a mesh, Enter switches"),
-        ("R", "after a failed switch: retry on the old mesh"),
-        ("t", "next theme"),
-        ("s / S", "more / less loss smoothing"),
-        ("y", "log scale for the loss"),
-        ("g / r", "show grad norm / learning rate"),
-        ("+ / -", "zoom in to the last steps / out"),
-        ("arrows, hjkl", "select a rank (log focused: scroll)"),
-        ("Enter", "details of the selected rank"),
-        ("Tab", "move focus: mesh, loss, log"),
-        ("Esc", "close this overlay"),
-        ("?", "this help"),
-    ]
-
     func render(_ buffer: inout Buffer, _ area: Rect) {
         switch view.overlay {
         case .none: return
@@ -48,11 +29,12 @@ struct Overlays {
     }
 
     private func helpBox(_ buffer: inout Buffer, _ area: Rect) {
-        let rect = centered(area, width: 64, height: Self.help.count + 2)
+        let entries = KeyBindings.all
+        let rect = centered(area, width: 64, height: entries.count + 2)
         let inside = draw.box(&buffer, rect, title: "Keys (Esc closes)", border: .highlight)
-        for (i, entry) in Self.help.prefix(inside.height).enumerated() {
-            buffer.put(entry.keys, x: inside.x + 1, y: inside.y + i, style: draw.theme.style(.highlight, [.bold]))
-            buffer.put(entry.action, x: inside.x + 15, y: inside.y + i, style: draw.theme.text, maxWidth: inside.maxX - inside.x - 16)
+        for (i, entry) in entries.prefix(inside.height).enumerated() {
+            buffer.put(entry.label, x: inside.x + 1, y: inside.y + i, style: draw.theme.style(.highlight, [.bold]))
+            buffer.put(entry.help, x: inside.x + 15, y: inside.y + i, style: draw.theme.text, maxWidth: inside.maxX - inside.x - 16)
         }
     }
 
