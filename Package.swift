@@ -44,11 +44,11 @@ let package = Package(
         .target(name: "Planner", dependencies: ["Memory", "Mesh", "Model", "Parallel"]),
         .target(name: "Checkpoint", dependencies: ["RunSpec", "Checksum", "Collectives", "Mesh", "Model", "Parallel", "SafeTensors"]),
         // The event stream rank 0 -> front end (and its control channel back): Foundation only.
-        .target(name: "Telemetry"),
+        .target(name: "Telemetry", dependencies: ["RunSpec"]),
         // Cells, layout, themes and the ncurses backend: what any screen of meshtop draws with.
         .target(name: "Terminal", dependencies: ["CNcursesw"]),
         // The dashboard: state from telemetry, widgets into a cell buffer, keys, the app loop.
-        .target(name: "Dashboard", dependencies: ["Terminal", "Telemetry"]),
+        .target(name: "Dashboard", dependencies: ["RunSpec", "Terminal", "Telemetry"]),
         .target(name: "Trainer", dependencies: [
             "CBLAS", "Checkpoint", "Collectives", "Dataset", "Memory", "Mesh", "Metrics", "Model", "Optim", "Parallel", "SafeTensors",
             "Tokenizer",
@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw", "Terminal", "TestSupport"]),
         .testTarget(name: "DashboardTests", dependencies: ["CNcursesw", "Dashboard", "Telemetry", "Terminal", "FrontendCLI", "Planner", "Model", "TestSupport"],
                     exclude: ["Snapshots"]),
-        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TestSupport"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["RunSpec", "Telemetry", "TestSupport"]),
         .testTarget(name: "LauncherTests", dependencies: ["Launcher", "FrontendCLI", "RankCLI", "Telemetry", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Memory", "Mesh", "Model", "Parallel", "TestSupport"]),

@@ -105,7 +105,7 @@ public struct DashboardState: Equatable, Sendable {
             log.append(LogEntry(kind: .error, rank: notice.rank, text: notice.message))
         case .done(let done):
             self.done = done
-            phase = done.reason == "failed" ? .failed : .finished
+            phase = done.reason == .failed ? .failed : .finished
         }
     }
 }

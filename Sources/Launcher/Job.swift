@@ -215,7 +215,7 @@ public final class Job: @unchecked Sendable {
             let how = ending.map { "\($0.reason), status \(status)" } ?? "status \(status)"
             switch current.record.phase {
             case .checkpointing:
-                if status == ExitStatus.reconfigure.rawValue && ending?.reason == "reconfigure" && !stopped {
+                if status == ExitStatus.reconfigure.rawValue && ending?.reason == .reconfigure && !stopped {
                     current.record.phases.append(PhaseStart(phase: .relaunching, time: Date().timeIntervalSince1970))
                     pending = current
                     mesh = current.record.to

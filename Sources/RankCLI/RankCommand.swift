@@ -97,7 +97,7 @@ public struct RankCommand: ParsableCommand {
             }
             try world.barrier()
             let status = session.ending?.status ?? 0
-            telemetry?.send(.done(Done(status: status, reason: session.ending?.reason ?? "completed",
+            telemetry?.send(.done(Done(status: status, reason: session.ending?.reason ?? .completed,
                                        summary: session.summary(trainer))))
             telemetry?.close(flushTimeout: 2)
             if status != 0 { throw ExitCode(status) }
@@ -109,7 +109,7 @@ public struct RankCommand: ParsableCommand {
                 var step: Int?
                 if case let TrainingError.nonFiniteLoss(s, _) = error { step = s }
                 telemetry?.send(.error(Notice(message: ErrorText.line(error), rank: 0, step: step)))
-                telemetry?.send(.done(Done(status: 1, reason: "failed", summary: session.summary(nil))))
+                telemetry?.send(.done(Done(status: ExitStatus.failed.rawValue, reason: .failed, summary: session.summary(nil))))
                 telemetry?.close(flushTimeout: 2)
             } else { usleep(500_000) }
             throw CommandMain.exitCode(.failed)

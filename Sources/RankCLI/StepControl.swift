@@ -1,14 +1,15 @@
 import Collectives
 import Foundation
+import RunSpec
 import Telemetry
 import Trainer
 
 /// How a run ended early, on every rank alike (thrown out of the step callback).
 struct RunEnding: Error {
     var status: Int32
-    var reason: String
-    static let stopped = RunEnding(status: 0, reason: "stopped")
-    static let reconfigure = RunEnding(status: RankCommand.reconfigureExitStatus, reason: "reconfigure")
+    var reason: DoneReason
+    static let stopped = RunEnding(status: ExitStatus.success.rawValue, reason: .stopped)
+    static let reconfigure = RunEnding(status: ExitStatus.reconfigure.rawValue, reason: .reconfigure)
 }
 
 /// Rank 0's tally for the `done` event.

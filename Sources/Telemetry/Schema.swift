@@ -1,4 +1,5 @@
 import Foundation
+import RunSpec
 
 /// The wire schema of the telemetry stream (docs/telemetry.md): one JSON object per line, each
 /// with `"event"` (its kind) and `"time"` (Unix seconds when rank 0 emitted it), then the
@@ -299,11 +300,11 @@ public struct Notice: Codable, Equatable, Sendable {
 public struct Done: Codable, Equatable, Sendable {
     /// The exit status rank 0 is about to exit with (0: success).
     public var status: Int32
-    /// "completed", "stopped" (a stop command) or "failed".
-    public var reason: String
+    /// completed, stopped (a stop command), failed or reconfigure; on the wire a string.
+    public var reason: DoneReason
     public var summary: RunSummary
 
-    public init(status: Int32, reason: String, summary: RunSummary) {
+    public init(status: Int32, reason: DoneReason, summary: RunSummary) {
         self.status = status; self.reason = reason; self.summary = summary
     }
 }
