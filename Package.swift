@@ -26,7 +26,7 @@ let package = Package(
         // The entry point both executables share: parse, run, one line and one status per failure.
         .target(name: "CLISupport", dependencies: ["RunSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "Collectives", dependencies: ["CMPI"]),
-        .target(name: "Mesh", dependencies: ["Collectives"]),
+        .target(name: "Mesh", dependencies: ["Collectives", "RunSpec"]),
         .target(name: "Memory"),
         // SHA-256 on the SHA-NI instructions where the CPU has them (checkpoint checksums).
         .target(name: "CSHA256"),

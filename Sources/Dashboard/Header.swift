@@ -1,3 +1,5 @@
+import RunSpec
+import Telemetry
 import Terminal
 
 /// Two rows: the run (name, mesh and strategy, world size, state), then progress (step of total
@@ -21,20 +23,16 @@ struct Header {
         let phaseX = rect.maxX - phase.count - 1
         buffer.put(phase, x: phaseX, y: rect.y, style: phaseStyle)
         if let mesh = state.mesh {
-            let text = "mesh [\(mesh.replicate), \(mesh.shard)] \(Self.strategyName(mesh.strategy))\(draw.sep)\(mesh.worldSize) ranks"
+            let text = "mesh [\(mesh.replicate), \(mesh.shard)] \(Self.strategyName(mesh))\(draw.sep)\(mesh.worldSize) ranks"
             buffer.put(Format.fit(text, phaseX - 1 - x, ellipsis: draw.glyphs.ellipsis), x: x, y: rect.y, style: theme.text)
         }
         progress(&buffer, rect.rows(1, 1))
     }
 
-    static func strategyName(_ strategy: String) -> String {
-        switch strategy {
-        case "fsdp": return "FSDP"
-        case "hsdp": return "HSDP"
-        case "replicate": return "replicate"
-        case "single": return "single"
-        default: return strategy
-        }
+    /// The strategy's name, from the mesh's shape (the wire's lowercased name only for a shape
+    /// that cannot be one).
+    static func strategyName(_ mesh: MeshLayout) -> String {
+        (try? MeshShape(replicate: mesh.replicate, shard: mesh.shard))?.strategy.rawValue ?? mesh.strategy
     }
 
     private var phaseText: String {

@@ -17,7 +17,7 @@ struct MeshPanel {
     var selected: Int { min(max(0, view.selectedRank), max(0, replicate * shard - 1)) }
 
     func render(_ buffer: inout Buffer, _ rect: Rect, focused: Bool) {
-        let title = state.mesh.map { "Mesh [\($0.replicate), \($0.shard)] \(Header.strategyName($0.strategy))" } ?? "Mesh"
+        let title = state.mesh.map { "Mesh [\($0.replicate), \($0.shard)] \(Header.strategyName($0))" } ?? "Mesh"
         let inside = draw.box(&buffer, rect, title: title, border: .meshBox, focused: focused)
         guard inside.height >= 2, inside.width >= 10 else { return }
         guard state.mesh != nil else {

@@ -1,3 +1,4 @@
+import RunSpec
 import Telemetry
 
 /// One mesh the picker offers, as the planner predicts it for one rank. Plain figures keyed by
@@ -99,8 +100,7 @@ public struct MeshPickerView: Equatable, Sendable {
 
     /// Every [replicate, shard] of `worldSize` ranks, from (N, 1) to (1, N), as the planner lists them.
     public static func meshes(_ worldSize: Int) -> [(replicate: Int, shard: Int)] {
-        guard worldSize >= 1 else { return [] }
-        return (1 ... worldSize).reversed().filter { worldSize % $0 == 0 }.map { ($0, worldSize / $0) }
+        MeshShape.all(worldSize: worldSize).map { ($0.replicate, $0.shard) }
     }
 
     /// The chosen mesh.

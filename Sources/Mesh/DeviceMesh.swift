@@ -1,4 +1,7 @@
 import Collectives
+// The pure mesh (MeshShape, Strategy, MeshError) lives in RunSpec, so code without MPI can use
+// it; every `import Mesh` still sees it.
+@_exported import RunSpec
 
 /// The mesh as this rank sees it: its coordinates and the two groups it talks to.
 public final class DeviceMesh {
