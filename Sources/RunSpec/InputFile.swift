@@ -7,7 +7,7 @@ public enum InputFile {
     /// `input` names it in the message, e.g. "--data /tmp/x.txt".
     public static func requireReadable(_ path: String, _ input: String, allowEmpty: Bool = false) throws {
         var info = stat()
-        guard stat(path, &info) == 0 else { throw InputError("\(input): \(reason(errno))") }
+        guard stat(path, &info) == 0 else { throw InputError("\(input): \(reason(errno, "file"))") }
         switch info.st_mode & S_IFMT {
         case S_IFREG: break
         case S_IFDIR: throw InputError("\(input): is a folder, expected a file")
@@ -42,11 +42,12 @@ public enum InputFile {
     /// An existing folder.
     public static func requireFolder(_ path: String, _ input: String) throws {
         var info = stat()
-        guard stat(path, &info) == 0 else { throw InputError("\(input): \(reason(errno))") }
+        guard stat(path, &info) == 0 else { throw InputError("\(input): \(reason(errno, "folder"))") }
         guard info.st_mode & S_IFMT == S_IFDIR else { throw InputError("\(input): is a file, expected a folder") }
     }
 
-    static func reason(_ code: Int32) -> String {
-        code == ENOENT ? "no such file or folder" : String(cString: strerror(code)).lowercased()
+    /// strerror's reason, lowercased; for ENOENT, "no such file" or "no such folder" (`what`).
+    static func reason(_ code: Int32, _ what: String = "file") -> String {
+        code == ENOENT ? "no such \(what)" : String(cString: strerror(code)).lowercased()
     }
 }

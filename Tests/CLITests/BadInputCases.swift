@@ -102,7 +102,7 @@ extension BadInput {
         .meshtop(["replay", "secret.txt"], "secret.txt", "cannot be read").asNobody(),
         .meshtop(["replay"], "Missing expected argument"),
         .meshtop(["replay", "--theme", "nope", "notes.md"], "--theme nope", "no such theme"),
-        .meshtop(["export", "missing", "out.safetensors"], "missing", "no such file"),
+        .meshtop(["export", "missing", "out.safetensors"], "missing", "no such folder"),
         .meshtop(["export", "folder", "out.safetensors"], "folder", "no manifest.json"),
         .meshtop(["export", "empty.txt", "out.safetensors"], "empty.txt", "expected a folder"),
         .meshtop(["export", "broken-checkpoint", "out.safetensors"], "manifest"),

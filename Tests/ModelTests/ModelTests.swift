@@ -68,11 +68,11 @@ final class ConfigTests: XCTestCase {
         var c = ModelConfig.debugmodel; c.dim = 250
         XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("dim") && "\($0)".contains("250"), "\($0)") }
         c = .debugmodel; c.nKVHeads = 5
-        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("nKVHeads") && "\($0)".contains("5"), "\($0)") }
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("n_kv_heads") && "\($0)".contains("5"), "\($0)") }
         c = .debugmodel; c.nHeads = 32; c.dim = 96   // headDim 3
-        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("headDim"), "\($0)") }
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("head width"), "\($0)") }
         c = .debugmodel; c.nLayers = 0
-        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("nLayers"), "\($0)") }
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("n_layers"), "\($0)") }
         // Codable round trip
         let data = try JSONEncoder().encode(ModelConfig.tiny)
         XCTAssertEqual(try JSONDecoder().decode(ModelConfig.self, from: data), .tiny)
