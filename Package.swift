@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "CLISupport", dependencies: ["RunSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "Collectives", dependencies: ["CMPI"]),
         .target(name: "Mesh", dependencies: ["Collectives", "RunSpec"]),
-        .target(name: "Memory"),
+        .target(name: "Memory", dependencies: ["RunSpec"]),
         // SHA-256 on the SHA-NI instructions where the CPU has them (checkpoint checksums).
         .target(name: "CSHA256"),
         .target(name: "Checksum", dependencies: ["CSHA256"]),
@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "Model", dependencies: ["CBLAS", "CKernels", "Memory"]),
         .target(name: "Optim"),
         .target(name: "SafeTensors"),
-        .target(name: "Parallel", dependencies: ["Collectives", "Memory", "Model"]),
+        .target(name: "Parallel", dependencies: ["Collectives", "Memory", "Model", "RunSpec"]),
         .target(name: "Metrics", dependencies: ["CBLAS"]),
         // The what-if planner: per-rank memory and traffic of every mesh, predicted without a model.
         .target(name: "Planner", dependencies: ["Memory", "Mesh", "Model", "Parallel"]),

@@ -1,3 +1,4 @@
+import RunSpec
 import Telemetry
 import Terminal
 
@@ -10,13 +11,13 @@ struct MemoryPanel {
     let draw: DrawContext
 
     /// The bars' categories: the ledger's names, "buffers" being communication and scratch.
-    static let categories: [(label: String, keys: [String], color: ThemeKey, ascii: Unicode.Scalar, shade: Unicode.Scalar)] = [
-        ("par", ["parameters"], .cachedMid, "#", "█"),
-        ("gat", ["gathered_parameters"], .downloadEnd, "=", "▓"),
-        ("grd", ["gradients"], .availableMid, "+", "▒"),
-        ("opt", ["optimizer"], .usedMid, "%", "░"),
-        ("act", ["activations"], .processStart, "*", "▚"),
-        ("buf", ["communication", "scratch"], .graphText, "-", "▞"),
+    static let categories: [(label: String, keys: [MemoryCategory], color: ThemeKey, ascii: Unicode.Scalar, shade: Unicode.Scalar)] = [
+        ("par", [.parameters], .cachedMid, "#", "█"),
+        ("gat", [.gatheredParameters], .downloadEnd, "=", "▓"),
+        ("grd", [.gradients], .availableMid, "+", "▒"),
+        ("opt", [.optimizer], .usedMid, "%", "░"),
+        ("act", [.activations], .processStart, "*", "▚"),
+        ("buf", [.communication, .scratch], .graphText, "-", "▞"),
     ]
 
     func render(_ buffer: inout Buffer, _ rect: Rect, focused: Bool) {
@@ -69,7 +70,7 @@ struct MemoryPanel {
         buffer.fill(Rect(x: x, y: y, width: width, height: 1), with: empty)
         var cumulative = 0, column = 0
         for (index, category) in Self.categories.enumerated() {
-            cumulative &+= category.keys.reduce(0) { $0 &+ (rank.memory[$1] ?? 0) }
+            cumulative &+= category.keys.reduce(0) { $0 &+ (rank.memory[$1.rawValue] ?? 0) }
             let end = Format.cells(Double(cumulative) / Double(scale) * Double(width))
             let style = draw.theme.style(category.color)
             while column < min(width, end) {

@@ -1,11 +1,12 @@
+import RunSpec
 /// The picker table's figure columns. Each reads a predicted row (a `MeshCandidate`) and a
 /// measured row (a `MeshMeasurement`) the same way, so the two lines of a used mesh compare
 /// column by column. Columns that do not fit are dropped, lowest `keep` first.
 struct MeshPickerColumn {
     enum Figure {
-        case memory([String])
+        case memory([MemoryCategory])
         case resident
-        case sent([String])
+        case sent([CollectiveKind])
         case stepTime
         case tokensPerSecond
     }
@@ -16,17 +17,17 @@ struct MeshPickerColumn {
     let keep: Int
 
     static let all: [MeshPickerColumn] = [
-        MeshPickerColumn(label: "par", figure: .memory(["parameters"]), keep: 9),
-        MeshPickerColumn(label: "grd", figure: .memory(["gradients"]), keep: 9),
-        MeshPickerColumn(label: "opt", figure: .memory(["optimizer"]), keep: 9),
-        MeshPickerColumn(label: "gat", figure: .memory(["gathered_parameters"]), keep: 9),
-        MeshPickerColumn(label: "act", figure: .memory(["activations"]), keep: 9),
-        MeshPickerColumn(label: "buf", figure: .memory(["communication", "scratch"]), keep: 2),
+        MeshPickerColumn(label: "par", figure: .memory([.parameters]), keep: 9),
+        MeshPickerColumn(label: "grd", figure: .memory([.gradients]), keep: 9),
+        MeshPickerColumn(label: "opt", figure: .memory([.optimizer]), keep: 9),
+        MeshPickerColumn(label: "gat", figure: .memory([.gatheredParameters]), keep: 9),
+        MeshPickerColumn(label: "act", figure: .memory([.activations]), keep: 9),
+        MeshPickerColumn(label: "buf", figure: .memory([.communication, .scratch]), keep: 2),
         MeshPickerColumn(label: "rss", figure: .resident, keep: 9),
-        MeshPickerColumn(label: "a-red", figure: .sent(["all_reduce"]), keep: 8),
-        MeshPickerColumn(label: "a-gat", figure: .sent(["all_gather"]), keep: 8),
-        MeshPickerColumn(label: "r-sct", figure: .sent(["reduce_scatter"]), keep: 8),
-        MeshPickerColumn(label: "sent", figure: .sent(["all_reduce", "all_gather", "reduce_scatter"]), keep: 3),
+        MeshPickerColumn(label: "a-red", figure: .sent([.allReduce]), keep: 8),
+        MeshPickerColumn(label: "a-gat", figure: .sent([.allGather]), keep: 8),
+        MeshPickerColumn(label: "r-sct", figure: .sent([.reduceScatter]), keep: 8),
+        MeshPickerColumn(label: "sent", figure: .sent(CollectiveKind.allCases), keep: 3),
         MeshPickerColumn(label: "step", figure: .stepTime, keep: 5),
         MeshPickerColumn(label: "tok/s", figure: .tokensPerSecond, keep: 4),
     ]
@@ -44,18 +45,18 @@ struct MeshPickerColumn {
 
     func predicted(_ c: MeshCandidate) -> String {
         switch figure {
-        case .memory(let keys): return Format.bytes(keys.reduce(0) { $0 + (c.memory[$1] ?? 0) })
+        case .memory(let keys): return Format.bytes(keys.reduce(0) { $0 + (c.memory[$1.rawValue] ?? 0) })
         case .resident: return Format.bytes(c.residentBytes)
-        case .sent(let keys): return Format.bytes(keys.reduce(0) { $0 + (c.bytesSent[$1] ?? 0) })
+        case .sent(let keys): return Format.bytes(keys.reduce(0) { $0 + (c.bytesSent[$1.rawValue] ?? 0) })
         case .stepTime, .tokensPerSecond: return ""  // not predicted
         }
     }
 
     func measured(_ m: MeshMeasurement) -> String {
         switch figure {
-        case .memory(let keys): return Format.bytes(keys.reduce(0) { $0 + (m.memory[$1] ?? 0) })
+        case .memory(let keys): return Format.bytes(keys.reduce(0) { $0 + (m.memory[$1.rawValue] ?? 0) })
         case .resident: return Format.bytes(m.residentBytes)
-        case .sent(let keys): return Format.bytes(keys.reduce(0) { $0 + (m.bytesSent[$1] ?? 0) })
+        case .sent(let keys): return Format.bytes(keys.reduce(0) { $0 + (m.bytesSent[$1.rawValue] ?? 0) })
         case .stepTime: return Format.seconds(m.stepSeconds)
         case .tokensPerSecond: return Format.count(m.tokensPerSecond)
         }

@@ -1,3 +1,4 @@
+import RunSpec
 import Terminal
 
 /// Boxes drawn over the panels: help, a rank's details, the quit question.
@@ -56,9 +57,11 @@ struct Overlays {
             }
             rows.append((resident, text))
             rows.append(("memory by category", head))
-            for (label, keys) in [("parameters", ["parameters"]), ("gathered", ["gathered_parameters"]), ("gradients", ["gradients"]),
-                                  ("optimizer", ["optimizer"]), ("activations", ["activations"]), ("buffers", ["communication", "scratch"])] {
-                let bytes = keys.reduce(0) { $0 &+ (f.memory[$1] ?? 0) }
+            let groups: [(String, [MemoryCategory])] = [("parameters", [.parameters]), ("gathered", [.gatheredParameters]),
+                ("gradients", [.gradients]), ("optimizer", [.optimizer]), ("activations", [.activations]),
+                ("buffers", [.communication, .scratch])]
+            for (label, keys) in groups {
+                let bytes = keys.reduce(0) { $0 &+ (f.memory[$1.rawValue] ?? 0) }
                 rows.append(("  " + Format.pad(label, 12, ellipsis: draw.glyphs.ellipsis) + Format.bytes(bytes), text))
             }
             rows.append(("collectives (this step)", head))

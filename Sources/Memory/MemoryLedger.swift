@@ -1,21 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// What a buffer holds, as the memory panel shows it per rank.
-public enum MemoryCategory: String, CaseIterable, Codable, CodingKeyRepresentable, Sendable {
-    case parameters
-    /// Full copies of sharded parameters, all-gathered for a unit's forward or backward (FSDP).
-    case gatheredParameters = "gathered_parameters"
-    case gradients
-    /// AdamW's first and second moments.
-    case optimizer
-    case activations
-    /// Staging buffers for collectives (buckets, shards in flight).
-    case communication
-    /// Temporary work space of kernels.
-    case scratch
-}
+// MemoryCategory is RunSpec's (the dashboard reads it without this module); importers see it here.
+@_exported import RunSpec
 
 /// Every long-lived buffer of a rank is allocated here, once, before the first step, so the
 /// bytes of each category are exact rather than estimated. Buffers live as long as the ledger.

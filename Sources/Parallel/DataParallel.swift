@@ -1,4 +1,6 @@
 import Collectives
+// CollectiveKind is RunSpec's (the dashboard reads it without MPI); importers see it here.
+@_exported import RunSpec
 import Model
 
 /// One of PyTorch's data-parallel styles on the [dp_replicate, dp_shard] mesh. It owns what this
@@ -34,24 +36,6 @@ public struct CanonicalPiece: Equatable, Sendable {
     public init(local: Int, full: Range<Int>) {
         self.local = local
         self.full = full
-    }
-}
-
-/// The collectives data parallelism uses, as the dashboard groups them.
-public enum CollectiveKind: String, Codable, CodingKeyRepresentable, CaseIterable, Sendable {
-    case allReduce = "all_reduce"
-    case allGather = "all_gather"
-    case reduceScatter = "reduce_scatter"
-
-    /// Bytes one rank sends for a collective over `ranks` ranks on a buffer of `bytes` (the full
-    /// buffer: the gathered result, or the input of reduce-scatter): the ring volumes, 2(n-1)/n
-    /// for all-reduce and (n-1)/n for all-gather and reduce-scatter.
-    public func bytesSent(buffer bytes: Int, ranks: Int) -> Int {
-        guard ranks > 1 else { return 0 }
-        switch self {
-        case .allReduce: return 2 * (ranks - 1) * bytes / ranks
-        case .allGather, .reduceScatter: return (ranks - 1) * bytes / ranks
-        }
     }
 }
 
