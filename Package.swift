@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "Optim"),
         .target(name: "SafeTensors"),
         .target(name: "Parallel", dependencies: ["Collectives", "Memory", "Model", "RunSpec"]),
-        .target(name: "Metrics", dependencies: ["CBLAS"]),
+        .target(name: "Metrics", dependencies: ["CBLAS", "RunSpec"]),
         // The what-if planner: per-rank memory and traffic of every mesh, predicted without a model.
         .target(name: "Planner", dependencies: ["Memory", "Mesh", "Model", "Parallel"]),
         .target(name: "Checkpoint", dependencies: ["RunSpec", "Checksum", "Collectives", "Mesh", "Model", "Parallel", "SafeTensors"]),

@@ -1,4 +1,5 @@
 import Foundation
+import RunSpec
 
 /// The FLOP/s one rank's cores can reach, which MFU is measured against. On a CPU there is no
 /// data-sheet figure, so it is given by the user, measured with sgemm (SgemmProbe), read from the
@@ -65,13 +66,7 @@ public struct PeakFlops: Codable, Equatable, Sendable {
     public static func gigaflops(_ flops: Double) -> String { String(format: "%.1f GF/s", flops / 1e9) }
 
     /// "45s ago", "12m ago", "2h ago", "3d ago".
-    public static func age(_ seconds: Double) -> String {
-        let s = Int(max(0, min(seconds, 1e12)))
-        if s < 60 { return "\(s)s ago" }
-        if s < 3600 { return "\(s / 60)m ago" }
-        if s < 86400 { return "\(s / 3600)h ago" }
-        return "\(s / 86400)d ago"
-    }
+    public static func age(_ seconds: Double) -> String { ageText(seconds: seconds) }
 
     /// Cores this process may run on: its affinity list (mpirun may bind a rank to one core), from
     /// /proc/self/status ("Cpus_allowed_list: 0-3,6"); the online cores where that is unreadable.

@@ -4,8 +4,8 @@ import RunSpec
 /// The wire schema of the telemetry stream (docs/telemetry.md): one JSON object per line, each
 /// with `"event"` (its kind) and `"time"` (Unix seconds when rank 0 emitted it), then the
 /// fields of that kind. Keys are the Swift property names (camelCase); memory categories and
-/// collective kinds are the snake_case names `Memory.MemoryCategory` and
-/// `Parallel.CollectiveKind` use as raw values. Unknown fields are ignored, so fields may be
+/// collective kinds are the snake_case names `RunSpec.MemoryCategory` and
+/// `RunSpec.CollectiveKind` use as raw values. Unknown fields are ignored, so fields may be
 /// added without a new version; removing or retyping one needs a new `version`.
 ///
 /// This module depends on Foundation only, so the front end can read the stream without linking
