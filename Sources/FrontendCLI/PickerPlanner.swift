@@ -1,9 +1,7 @@
-import ArgumentParser
 import Dashboard
 import Launcher
 import Model
 import Planner
-import RankCLI
 import Telemetry
 
 /// The dashboard's mesh picker fed by the Planner: the run's workload read from its hello, the
@@ -39,7 +37,7 @@ public enum PickerPlanner {
 
     /// The workload of the run of `hello` moved to `worldSize` ranks: the model from the flavor
     /// and the summary's dimensions (all a rank's options can change), the strategies' options
-    /// from the ranks' command line, and the global batch kept: the local batch stays when it
+    /// from the hello's config, and the global batch kept: the local batch stays when it
     /// divides each rank's share (the accumulation changes), else the largest one below that does.
     public static func workload(from hello: Hello, worldSize: Int) throws -> Workload {
         var model = try ModelConfig.flavor(hello.model.flavor)
@@ -49,12 +47,13 @@ public enum PickerPlanner {
         guard model.parameterCount == summary.parameters else {
             throw PlanError("the run's model (\(summary.parameters) parameters) is not the \(summary.flavor) flavor with its dimensions")
         }
-        // Only the strategies' options are read; a command line that does not parse leaves their defaults.
-        let options = (try? RankCommand.parse(hello.config.arguments)).map(\.training) ?? TrainingOptions()
+        // A recording from before the hello carried the strategies' options: the ranks' defaults.
+        let defaults = Workload(model: model)
         let split = try GlobalBatch(localBatchSize: hello.config.globalBatchSize, gradAccum: 1, ranks: 1)
             .split(ranks: worldSize, keepingLocalBatch: hello.config.localBatchSize)
         let workload = Workload(model: model, localBatchSize: split.localBatchSize, seqLen: hello.config.seqLen, gradAccum: split.gradAccum,
-                                bucketMB: options.bucketMB, reshardAfterForward: !options.noReshardAfterForward,
+                                bucketMB: hello.config.bucketMB ?? Double(defaults.bucketBytes) / 1_048_576,
+                                reshardAfterForward: hello.config.reshardAfterForward ?? defaults.reshardAfterForward,
                                 threads: hello.config.threads)
         try workload.validate()
         return workload

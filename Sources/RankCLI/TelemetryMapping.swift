@@ -49,7 +49,7 @@ extension Hello {
                               globalBatchSize: trainer.globalBatchSize, gradAccum: c.gradAccum,
                               warmupSteps: c.warmupSteps, lr: Double(c.optimizer.lr), maxNorm: c.maxNorm, seed: c.seed,
                               threads: c.threads, dataPath: c.dataPath, tokenizerPath: c.tokenizerPath,
-                              arguments: arguments),
+                              arguments: arguments, bucketMB: c.bucketMB, reshardAfterForward: c.reshardAfterForward),
             mesh: MeshLayout(replicate: shape.replicate, shard: shape.shard, strategy: shape.strategy.rawValue.lowercased()),
             model: ModelSummary(flavor: c.flavor, dim: c.model.dim, nLayers: c.model.nLayers, nHeads: c.model.nHeads,
                                 nKVHeads: c.model.nKVHeads ?? c.model.nHeads, vocabSize: c.model.vocabSize,

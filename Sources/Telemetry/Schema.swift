@@ -105,14 +105,19 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var tokenizerPath: String
     /// The rank's command line (arguments after the program), for the record.
     public var arguments: [String]
+    /// Replicate's gradient bucket in MiB (--bucket-mb); nil in recordings from before it was sent.
+    public var bucketMB: Double?
+    /// FSDP/HSDP: gathered parameters dropped after each unit's forward; nil as `bucketMB`.
+    public var reshardAfterForward: Bool?
 
     public init(steps: Int, seqLen: Int, localBatchSize: Int, globalBatchSize: Int, gradAccum: Int, warmupSteps: Int,
                 lr: Double, maxNorm: Double, seed: UInt64, threads: Int, dataPath: String, tokenizerPath: String,
-                arguments: [String] = []) {
+                arguments: [String] = [], bucketMB: Double? = nil, reshardAfterForward: Bool? = nil) {
         self.steps = steps; self.seqLen = seqLen; self.localBatchSize = localBatchSize
         self.globalBatchSize = globalBatchSize; self.gradAccum = gradAccum; self.warmupSteps = warmupSteps
         self.lr = lr; self.maxNorm = maxNorm; self.seed = seed; self.threads = threads
         self.dataPath = dataPath; self.tokenizerPath = tokenizerPath; self.arguments = arguments
+        self.bucketMB = bucketMB; self.reshardAfterForward = reshardAfterForward
     }
 }
 

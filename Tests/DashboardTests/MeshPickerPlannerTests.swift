@@ -9,13 +9,15 @@ import Terminal
 /// FrontendCLI's adapter from the Planner to the picker: the figures the picker shows for a
 /// debugmodel run on 4 ranks are Plan's, and other world sizes keep the run's global batch.
 final class MeshPickerPlannerTests: XCTestCase {
-    /// A debugmodel hello as meshtop-rank sends it, with the ranks' own command line.
-    private func hello(replicate: Int, shard: Int, localBatch: Int = 8, gradAccum: Int = 1, arguments: [String]) -> Hello {
+    /// A debugmodel hello as meshtop-rank sends it, with the strategies' options it carries.
+    private func hello(replicate: Int, shard: Int, localBatch: Int = 8, gradAccum: Int = 1, arguments: [String],
+                       bucketMB: Double = 4, reshardAfterForward: Bool = true) -> Hello {
         let c = ModelConfig.debugmodel
         let world = replicate * shard
         let config = RunConfig(steps: 10, seqLen: 256, localBatchSize: localBatch, globalBatchSize: localBatch * gradAccum * world,
                                gradAccum: gradAccum, warmupSteps: 2, lr: 8e-4, maxNorm: 1, seed: 0, threads: 1,
-                               dataPath: "data/tinyshakespeare.txt", tokenizerPath: "data/tokenizer.json", arguments: arguments)
+                               dataPath: "data/tinyshakespeare.txt", tokenizerPath: "data/tokenizer.json", arguments: arguments,
+                               bucketMB: bucketMB, reshardAfterForward: reshardAfterForward)
         let model = ModelSummary(flavor: "debugmodel", dim: c.dim, nLayers: c.nLayers, nHeads: c.nHeads, nKVHeads: c.nKVHeads ?? c.nHeads,
                                  vocabSize: c.vocabSize, parameters: c.parameterCount)
         return Hello(config: config, mesh: MeshLayout(replicate: replicate, shard: shard, strategy: "hsdp"), model: model,
@@ -32,7 +34,8 @@ final class MeshPickerPlannerTests: XCTestCase {
     }
 
     func testDebugmodelOnFourRanksIsPlans() {
-        let run = hello(replicate: 2, shard: 2, arguments: ["--mesh", "2x2", "--steps", "10", "--bucket-mb", "2", "--no-reshard-after-forward"])
+        let run = hello(replicate: 2, shard: 2, arguments: ["--mesh", "2x2", "--steps", "10", "--bucket-mb", "2", "--no-reshard-after-forward"],
+                        bucketMB: 2, reshardAfterForward: false)
         let candidates = PickerPlanner.candidates(for: run, worldSize: 4)
         let workload = Workload(model: .debugmodel, localBatchSize: 8, seqLen: 256, gradAccum: 1, bucketMB: 2, reshardAfterForward: false)
         XCTAssertEqual(candidates, expected(Plan.candidates(worldSize: 4, workload: workload)))
@@ -40,7 +43,7 @@ final class MeshPickerPlannerTests: XCTestCase {
         XCTAssertEqual(candidates.filter(\.bestMemory).count, 1)
         XCTAssertEqual(candidates.filter(\.leastCommunication).count, 1)
         XCTAssertNotEqual(candidates, PickerPlanner.candidates(for: hello(replicate: 2, shard: 2, arguments: []), worldSize: 4),
-                          "--no-reshard-after-forward from the ranks' command line changes the gathered parameters")
+                          "--no-reshard-after-forward, as the hello carries it, changes the gathered parameters")
         let shown = Set(["parameters", "gradients", "optimizer", "gathered_parameters", "activations"])
         for c in candidates {
             XCTAssertTrue(shown.isSubset(of: Set(c.memory.keys)), "the picker's categories are the telemetry names")
@@ -58,7 +61,8 @@ final class MeshPickerPlannerTests: XCTestCase {
     }
 
     func testOtherWorldSizesKeepTheGlobalBatch() {
-        let run = hello(replicate: 2, shard: 2, arguments: ["--mesh", "2x2", "--no-reshard-after-forward"])  // 32 sequences
+        let run = hello(replicate: 2, shard: 2, arguments: ["--mesh", "2x2", "--no-reshard-after-forward"],
+                        reshardAfterForward: false)  // 32 sequences
         let two = Workload(model: .debugmodel, localBatchSize: 8, seqLen: 256, gradAccum: 2, reshardAfterForward: false)
         XCTAssertEqual(PickerPlanner.candidates(for: run, worldSize: 2), expected(Plan.candidates(worldSize: 2, workload: two)))
         let eight = Workload(model: .debugmodel, localBatchSize: 4, seqLen: 256, gradAccum: 1, reshardAfterForward: false)
