@@ -40,7 +40,6 @@ struct RunSession {
 /// rank acts on the same step: stop (checkpoint first when checkpoints are on, exit 0),
 /// checkpoint, pause/resume, reconfigure (checkpoint, then exit with status 3).
 final class StepControl {
-    private enum Action: Int32 { case go = 0, stop = 1, reconfigure = 2 }
     private let telemetry: TelemetrySender?
     private let trainer: Trainer
     private let log: (String) -> Void
@@ -53,58 +52,60 @@ final class StepControl {
 
     /// Collective (every rank, after every step).
     func atStepBoundary(step: Int) throws {
-        var decision: [Int32] = [Action.go.rawValue, 0, 0, 0]  // action, checkpoint, replicate, shard
-        if trainer.mesh.rank == 0, let telemetry { decision = decide(telemetry, step: step) }
+        var words = StepDecision.go.words
+        if trainer.mesh.rank == 0, let telemetry { words = decide(telemetry, step: step).words }
         let world = trainer.mesh.world
         if world.size > 1 {
-            try decision.withUnsafeMutableBufferPointer { try world.broadcast($0, root: 0) }
+            try words.withUnsafeMutableBufferPointer { try world.broadcast($0, root: 0) }
         }
-        let action = Action(rawValue: decision[0]) ?? .go
+        let decision = StepDecision(words: words)
         let hasCheckpoints = trainer.config.checkpointDir != nil
-        if decision[1] != 0 || (action != .go && hasCheckpoints) { try trainer.saveCheckpoint() }
-        switch action {
+        if decision.checkpoint || (decision.action != .go && hasCheckpoints) { try trainer.saveCheckpoint() }
+        switch decision.action {
         case .go: return
         case .stop:
             if trainer.mesh.rank == 0 { log("Stopped by the front end after step \(step)") }
             throw RunEnding.stopped
         case .reconfigure:
-            if trainer.mesh.rank == 0 {
-                log("Stopping after step \(step) to restart on mesh (\(decision[2]), \(decision[3]))")
+            if trainer.mesh.rank == 0, let mesh = decision.mesh {
+                log("Stopping after step \(step) to restart on mesh (\(mesh.replicate), \(mesh.shard))")
             }
             throw RunEnding.reconfigure
         }
     }
 
     /// Rank 0: what the queued commands ask for; holds here while paused.
-    private func decide(_ telemetry: TelemetrySender, step: Int) -> [Int32] {
-        var checkpoint: Int32 = 0
+    private func decide(_ telemetry: TelemetrySender, step: Int) -> StepDecision {
+        var checkpoint = false
         var paused = false
         var commands = telemetry.pendingCommands()
         while true {
             for command in commands {
                 switch command {
                 case .stop:
-                    return [Action.stop.rawValue, checkpoint, 0, 0]
+                    return StepDecision(.stop, checkpoint: checkpoint)
                 case .checkpoint:
                     if trainer.config.checkpointDir == nil {
                         warn("checkpoint asked for at step \(step), but the run has no --checkpoint-dir: ignored", step)
-                    } else { checkpoint = 1 }
+                    } else { checkpoint = true }
                 case .pause:
                     if !paused { paused = true; log("Paused after step \(step)") }
                 case .resume:
                     if paused { paused = false; log("Resumed after step \(step)") }
-                case .reconfigure(let mesh):
+                case .reconfigure(let target):
                     if trainer.config.checkpointDir == nil {
                         warn("reconfigure asked for at step \(step), but the run has no --checkpoint-dir to resume from: ignored", step)
+                    } else if let mesh = try? MeshShape(replicate: target.replicate, shard: target.shard) {
+                        return StepDecision(.reconfigure, mesh: mesh)
                     } else {
-                        return [Action.reconfigure.rawValue, 0, Int32(mesh.replicate), Int32(mesh.shard)]
+                        warn("reconfigure to [\(target.replicate), \(target.shard)] asked for at step \(step): not a mesh; ignored", step)
                     }
                 }
             }
-            if !paused { return [Action.go.rawValue, checkpoint, 0, 0] }
+            if !paused { return StepDecision(.go, checkpoint: checkpoint) }
             if case .failed = telemetry.state {
                 log("The front end is gone while paused: resuming")
-                return [Action.go.rawValue, checkpoint, 0, 0]
+                return StepDecision(.go, checkpoint: checkpoint)
             }
             usleep(100_000)
             commands = telemetry.pendingCommands()
