@@ -1,3 +1,4 @@
+import CStdio
 import ArgumentParser
 import CLISupport
 import Foundation
@@ -21,7 +22,7 @@ public struct MeshtopCommand: ParsableCommand {
         let arguments: [String]
         do {
             arguments = try ConfigFile.expand(Array(CommandLine.arguments.dropFirst()), subcommands: names) {
-                fputs("meshtop: warning: \($0)\n", stderr)
+                fputs("meshtop: warning: \($0)\n", mt_stderr())
             }
         } catch {
             CommandMain.refuse(name: "meshtop", error)
