@@ -19,12 +19,14 @@ let package = Package(
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c"),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas"),
         .systemLibrary(name: "CNcursesw"),
+        // stdout and stderr through functions (Swift 6 refuses the C globals themselves).
+        .systemLibrary(name: "CStdio"),
 
         // Libraries: one concern each.
         // The shared vocabulary of a run (exit statuses, refused inputs): Foundation only.
         .target(name: "RunSpec"),
         // The entry point both executables share: parse, run, one line and one status per failure.
-        .target(name: "CLISupport", dependencies: ["RunSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .target(name: "CLISupport", dependencies: ["CStdio", "RunSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "Collectives", dependencies: ["CMPI"]),
         .target(name: "Mesh", dependencies: ["Collectives", "RunSpec"]),
         .target(name: "Memory", dependencies: ["RunSpec"]),
@@ -54,13 +56,13 @@ let package = Package(
             "Tokenizer",
         ]),
         .target(name: "RankCLI", dependencies: [
-            "CLISupport", "RunSpec", "Checkpoint", "Collectives", "Dataset", "Memory", "Mesh", "Metrics", "Model", "Parallel", "Telemetry", "Trainer",
+            "CStdio", "CLISupport", "RunSpec", "Checkpoint", "Collectives", "Dataset", "Memory", "Mesh", "Metrics", "Model", "Parallel", "Telemetry", "Trainer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // mpirun's command line, the supervision of a job, --config files (TOML).
-        .target(name: "Launcher", dependencies: ["RunSpec", "Telemetry", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(name: "Launcher", dependencies: ["CStdio", "RunSpec", "Telemetry", .product(name: "TOMLKit", package: "TOMLKit")]),
         .target(name: "FrontendCLI", dependencies: [
-            "CLISupport", "RunSpec", "Checkpoint", "Dashboard", "Launcher", "Mesh", "Model", "Parallel", "Planner", "RankCLI", "Telemetry", "Terminal",
+            "CStdio", "CLISupport", "RunSpec", "Checkpoint", "Dashboard", "Launcher", "Mesh", "Model", "Parallel", "Planner", "RankCLI", "Telemetry", "Terminal",
             "Tokenizer", "Dataset", "SafeTensors", "Trainer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -76,7 +78,7 @@ let package = Package(
         .executableTarget(name: "bench-parallel", path: "bench/parallel"),
         .executableTarget(name: "bench-dashboard", dependencies: ["CNcursesw", "Dashboard", "Telemetry", "Terminal"],
                           path: "bench/dashboard"),
-        .executableTarget(name: "bench-switch", dependencies: ["Launcher", "Telemetry"], path: "bench/switch"),
+        .executableTarget(name: "bench-switch", dependencies: ["CStdio", "Launcher", "Telemetry"], path: "bench/switch"),
 
         // Runs collective and mesh scenarios inside real MPI ranks; MPITests start it under mpirun.
         .executableTarget(name: "mpi-test-worker", dependencies: ["Collectives", "Mesh"],
@@ -110,6 +112,5 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
         // Shared by tests: locating built products and the shared data, running processes, temporary folders.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-    ],
-    swiftLanguageModes: [.v5]
+    ]
 )

@@ -1,3 +1,4 @@
+import CStdio
 import ArgumentParser
 import Foundation
 import RunSpec
@@ -22,7 +23,7 @@ public enum CommandMain {
             guard let said else { root.exit(withError: error) }  // --help and friends: ArgumentParser prints them
             let line = status == ExitStatus.refused.rawValue ? tracing(said) : said
             if reportsErrors {
-                fputs("\(name): \(line)\n", stderr)
+                fputs("\(name): \(line)\n", mt_stderr())
             } else {
                 // The other ranks wait: mpirun tears the job down at the first non-zero exit,
                 // which could otherwise cut rank 0 off before its line is out.
@@ -55,7 +56,7 @@ public enum CommandMain {
 extension CommandMain {
     /// Ends the process for an input refused before parsing (e.g. a `--config` file).
     public static func refuse(name: String, _ error: Error) -> Never {
-        fputs("\(name): \(ErrorText.line(error))\n", stderr)
+        fputs("\(name): \(ErrorText.line(error))\n", mt_stderr())
         exit(ExitStatus.refused.rawValue)
     }
 }

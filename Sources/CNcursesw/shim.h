@@ -25,6 +25,12 @@ static inline attr_t mt_a_standout(void) { return A_STANDOUT; }
 static inline int mt_key_f(int n) { return KEY_F(n); }
 static inline int mt_key_resize(void) { return KEY_RESIZE; }
 
+// ncurses' globals, read through functions: Swift 6 refuses a reference to a C global `var`
+// (shared mutable state), and these are only read on the thread that drives the screen.
+static inline WINDOW *mt_stdscr(void) { return stdscr; }
+static inline int mt_colors(void) { return COLORS; }
+static inline int mt_color_pairs(void) { return COLOR_PAIRS; }
+
 static inline int mt_getmaxy(WINDOW *w) { int y, x; getmaxyx(w, y, x); (void)x; return y; }
 static inline int mt_getmaxx(WINDOW *w) { int y, x; getmaxyx(w, y, x); (void)y; return x; }
 

@@ -1,3 +1,4 @@
+import CStdio
 import ArgumentParser
 import Dashboard
 import Foundation
@@ -34,7 +35,7 @@ public struct DashboardOptions: ParsableArguments {
     func makeApp(live: Bool, runName: String?, maxWorldSize: Int = DashboardApp.defaultMaxWorldSize) -> (DashboardApp, [String])? {
         let screen: NcursesScreen
         do { screen = try NcursesScreen() } catch {
-            fputs("meshtop: \(error): running headless\n", stderr)
+            fputs("meshtop: \(error): running headless\n", mt_stderr())
             return nil
         }
         let (themes, index, warnings) = ThemeCycle.load(.forProcess(), option: theme)

@@ -1,5 +1,6 @@
 import Dashboard
 import Foundation
+import Synchronization
 import Launcher
 
 // The small synchronisation pieces between the dashboard's thread and the job's.
@@ -16,34 +17,40 @@ extension RunPhase {
 }
 
 /// The job thread's exit status, once it is known.
-final class JobOutcome: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var value: Int32?
+final class JobOutcome: Sendable {
+    private let value = Mutex<Int32?>(nil)
+    /// Signals the status: taken around `set`'s change and `wait`'s check and wait.
+    private let known = NSCondition()
 
-    var status: Int32? { condition.lock(); defer { condition.unlock() }; return value }
+    var status: Int32? { value.withLock { $0 } }
 
     func set(_ status: Int32) {
-        condition.lock(); value = status; condition.broadcast(); condition.unlock()
+        known.withLock {
+            value.withLock { $0 = status }
+            known.broadcast()
+        }
     }
 
     func wait() -> Int32 {
-        condition.lock(); defer { condition.unlock() }
-        while value == nil { condition.wait() }
-        return value!
+        known.lock(); defer { known.unlock() }
+        while true {
+            if let status = value.withLock({ $0 }) { return status }
+            known.wait()
+        }
     }
 }
 
 /// Pairs up the lines two sources both deliver (rank 0's log lines: printed, and sent as events)
 /// so each is shown once, whichever comes first.
-final class EchoFilter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var unmatched: [Bool: [String]] = [true: [], false: []]
+final class EchoFilter: Sendable {
+    private let unmatched = Mutex<[Bool: [String]]>([true: [], false: []])
     private let limit = 256
 
     /// Whether to show `line` from this source: not when the other source already delivered it.
     func admit(_ line: String, fromEvents: Bool) -> Bool {
         let text = line.trimmingCharacters(in: .whitespaces)
-        return lock.withLock {
+        let limit = self.limit
+        return unmatched.withLock { unmatched in
             if let index = unmatched[!fromEvents]!.firstIndex(of: text) {
                 unmatched[!fromEvents]!.remove(at: index)
                 return false
@@ -57,23 +64,28 @@ final class EchoFilter: @unchecked Sendable {
 
 /// After a failed switch the job thread waits here for the user's R (retry on the old mesh) or
 /// for the dashboard to close.
-final class RetryGate: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var asked = false
-    private var closed = false
+final class RetryGate: Sendable {
+    private let state = Mutex((asked: false, closed: false))
+    /// Signals a change of `state`: taken around every change and around `wait`'s check and wait.
+    private let changed = NSCondition()
 
     /// R was pressed.
-    func open() { condition.lock(); asked = true; condition.broadcast(); condition.unlock() }
+    func open() { changed.withLock { state.withLock { $0.asked = true }; changed.broadcast() } }
 
     /// The dashboard is gone: no retry will come.
-    func close() { condition.lock(); closed = true; condition.broadcast(); condition.unlock() }
+    func close() { changed.withLock { state.withLock { $0.closed = true }; changed.broadcast() } }
 
     /// True for a retry (consumed), false once closed.
     func wait() -> Bool {
-        condition.lock(); defer { condition.unlock() }
-        while !asked && !closed { condition.wait() }
-        if closed { return false }
-        asked = false
-        return true
+        changed.lock(); defer { changed.unlock() }
+        while true {
+            let answer = state.withLock { s -> Bool? in
+                if s.closed { return false }
+                if s.asked { s.asked = false; return true }
+                return nil
+            }
+            if let answer { return answer }
+            changed.wait()
+        }
     }
 }

@@ -1,31 +1,37 @@
+import CStdio
 import Foundation
+import Synchronization
 import Telemetry
 
 /// `meshtop run --no-tui`'s output. On a terminal the front end prints mpirun's lines itself and
 /// keeps one progress line at the bottom (step N/total, a bar, loss, tok/s, elapsed, ETA),
 /// redrawn in place and cleared before every other line and at the end. Not on a terminal:
 /// plain lines, no progress line (mpirun's output is then not captured at all, see RunCommand).
-public final class HeadlessPrinter: @unchecked Sendable {
+public final class HeadlessPrinter: Sendable {
     /// Carriage return and erase-line: the cursor back to column 0 of a blank line.
     public static let clear = "\r\u{1B}[K"
 
     public let isTerminal: Bool
     private let columns: Int
-    private let now: () -> Double
-    private let out: (String) -> Void
-    private let err: (String) -> Void
-    private let lock = NSLock()
+    private let now: @Sendable () -> Double
+    private let out: @Sendable (String) -> Void
+    private let err: @Sendable (String) -> Void
     private let start: Double
-    private var total: Int?
-    private var progress: String?
-    /// Steps of this generation: the first one seen, and the latest (for the rate).
-    private var first: (step: Int, time: Double)?
-    private var latest: (step: Int, time: Double, stepSeconds: Double)?
+    /// Everything below is used under this lock (the writes too: lines never interleave).
+    private let state = Mutex(State())
+
+    private struct State {
+        var total: Int?
+        var progress: String?
+        /// Steps of this generation: the first one seen, and the latest (for the rate).
+        var first: (step: Int, time: Double)?
+        var latest: (step: Int, time: Double, stepSeconds: Double)?
+    }
 
     /// `out` and `err` write raw text (flushed); by default stdout and stderr.
-    public init(isTerminal: Bool, columns: Int = 80, now: @escaping () -> Double = { Date().timeIntervalSince1970 },
-                out: @escaping (String) -> Void = { fputs($0, stdout); fflush(stdout) },
-                err: @escaping (String) -> Void = { fputs($0, stderr); fflush(stderr) }) {
+    public init(isTerminal: Bool, columns: Int = 80, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+                out: @escaping @Sendable (String) -> Void = { fputs($0, mt_stdout()); fflush(mt_stdout()) },
+                err: @escaping @Sendable (String) -> Void = { fputs($0, mt_stderr()); fflush(mt_stderr()) }) {
         self.isTerminal = isTerminal
         self.columns = max(columns, 20)
         self.now = now
@@ -36,31 +42,31 @@ public final class HeadlessPrinter: @unchecked Sendable {
 
     /// A line of mpirun's (from a rank or mpirun itself).
     public func line(_ text: String, isStderr: Bool) {
-        lock.withLock { printAboveProgress(text, toStderr: isStderr) }
+        state.withLock { printAboveProgress(text, toStderr: isStderr, &$0) }
     }
 
     /// One of the front end's own lines ("meshtop: ..." on stderr).
     public func say(_ text: String) {
-        lock.withLock { printAboveProgress("meshtop: " + text, toStderr: true) }
+        state.withLock { printAboveProgress("meshtop: " + text, toStderr: true, &$0) }
     }
 
     /// A telemetry event: the hello gives the total, every step redraws the progress line.
     public func event(_ record: TelemetryRecord) {
         guard isTerminal else { return }
-        lock.withLock {
+        state.withLock { s in
             switch record.event {
             case .hello(let hello):
-                total = hello.config.steps
-                first = nil  // a new generation: its own rate
+                s.total = hello.config.steps
+                s.first = nil  // a new generation: its own rate
             case .step(let step):
                 let t = now()
-                if first == nil { first = (step.step, t) }
-                latest = (step.step, t, step.ranks.first?.seconds.total ?? 0)
+                if s.first == nil { s.first = (step.step, t) }
+                s.latest = (step.step, t, step.ranks.first?.seconds.total ?? 0)
                 let tokens = step.ranks.reduce(0.0) { $0 + $1.tokensPerSecond }
-                progress = Self.progressLine(step: step.step, total: total ?? step.step, loss: step.loss,
-                                             tokensPerSecond: tokens, elapsed: t - start, eta: eta(),
-                                             width: columns - 1)
-                draw()
+                s.progress = Self.progressLine(step: step.step, total: s.total ?? step.step, loss: step.loss,
+                                               tokensPerSecond: tokens, elapsed: t - start, eta: Self.eta(s),
+                                               width: columns - 1)
+                draw(s)
             default:
                 break
             }
@@ -69,9 +75,9 @@ public final class HeadlessPrinter: @unchecked Sendable {
 
     /// Clears the progress line (the end of the run).
     public func finish() {
-        lock.withLock {
-            if progress != nil && isTerminal { out(Self.clear) }
-            progress = nil
+        state.withLock { s in
+            if s.progress != nil && isTerminal { out(Self.clear) }
+            s.progress = nil
         }
     }
 
@@ -115,23 +121,23 @@ public final class HeadlessPrinter: @unchecked Sendable {
     // MARK: - under the lock
 
     /// Seconds left: the rate over this generation's steps, else the last step's own time.
-    private func eta() -> Double? {
-        guard let total, let latest else { return nil }
+    private static func eta(_ s: State) -> Double? {
+        guard let total = s.total, let latest = s.latest else { return nil }
         let left = Double(max(total - latest.step, 0))
-        if let first, latest.step > first.step {
+        if let first = s.first, latest.step > first.step {
             return left * (latest.time - first.time) / Double(latest.step - first.step)
         }
         return latest.stepSeconds > 0 ? left * latest.stepSeconds : nil
     }
 
-    private func printAboveProgress(_ text: String, toStderr: Bool) {
-        if isTerminal && progress != nil { out(Self.clear) }
+    private func printAboveProgress(_ text: String, toStderr: Bool, _ s: inout State) {
+        if isTerminal && s.progress != nil { out(Self.clear) }
         (toStderr ? err : out)(text + "\n")
-        if isTerminal { draw() }
+        if isTerminal { draw(s) }
     }
 
-    private func draw() {
-        guard let progress else { return }
+    private func draw(_ s: State) {
+        guard let progress = s.progress else { return }
         out(Self.clear + progress)
     }
 }

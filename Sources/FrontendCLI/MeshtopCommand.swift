@@ -1,3 +1,4 @@
+import CStdio
 import ArgumentParser
 import CLISupport
 import Foundation
@@ -23,7 +24,7 @@ public struct MeshtopCommand: ParsableCommand {
         var file: ConfigFile?
         do {
             arguments = try ConfigFile.expand(given, subcommands: names, loaded: { file = $0 }) {
-                fputs("meshtop: warning: \($0)\n", stderr)
+                fputs("meshtop: warning: \($0)\n", mt_stderr())
             }
         } catch {
             CommandMain.refuse(name: "meshtop", error)

@@ -1,3 +1,4 @@
+import CStdio
 import Dashboard
 import Foundation
 import Launcher
@@ -70,7 +71,7 @@ extension RunCommand {
         // After a failed switch nothing runs: the job just ends.
         retry.close()
         if outcome.status == nil, case .running = job.state {
-            fputs("meshtop: stopping the job\n", stderr)
+            fputs("meshtop: stopping the job\n", mt_stderr())
             kill(getpid(), SIGINT)
         }
         let status = outcome.wait()

@@ -1,3 +1,4 @@
+import CStdio
 import ArgumentParser
 import Dashboard
 import Foundation
@@ -106,7 +107,7 @@ public struct RunCommand: ParsableCommand {
         }
         let dashboardWanted = !noTUI && isatty(STDOUT_FILENO) == 1
         if !noTUI && !dashboardWanted {
-            fputs("meshtop: stdout is not a terminal: running headless (--no-tui)\n", stderr)
+            fputs("meshtop: stdout is not a terminal: running headless (--no-tui)\n", mt_stderr())
         }
         // Ranks on other nodes must reach the receiver.
         let receiver = try hostfile == nil ? TelemetryReceiver()
@@ -126,11 +127,11 @@ public struct RunCommand: ParsableCommand {
         var writeFailed = false
         let record: (TelemetryRecord) -> Void = { record in
             do { try file?.write(record) } catch {
-                if !writeFailed { fputs("meshtop: --metrics-file: \(error)\n", stderr) }
+                if !writeFailed { fputs("meshtop: --metrics-file: \(error)\n", mt_stderr()) }
                 writeFailed = true
             }
         }
-        fflush(stdout)
+        fflush(mt_stdout())
         if dashboardWanted, let status = try runWithDashboard(job, receiver: receiver, record: record) {
             if status != 0 { throw ExitCode(status) }
             return

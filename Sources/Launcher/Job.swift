@@ -1,3 +1,4 @@
+import CStdio
 import Foundation
 import RunSpec
 import Telemetry
@@ -10,6 +11,9 @@ import Telemetry
 ///
 /// `run()` and `retryOnPreviousMesh()` block (call them from one thread); `reconfigure`, `state`
 /// and `switches` may be used from any thread.
+// @unchecked: the compiler cannot see that the configuration (`options`, `environment`, the
+// callbacks) is set before `run()` and read only by its thread, and that the rest, a `Supervisor`
+// over mpirun included, is touched only under `lock`/`outputLock`.
 public final class Job: @unchecked Sendable {
     /// The launch plan of a relaunch on a mesh of that many ranks. It must resume (`--resume`)
     /// and keep the global batch; throwing refuses the mesh (the error is the one line shown).
@@ -26,7 +30,7 @@ public final class Job: @unchecked Sendable {
     /// A switch entered a phase (called on the thread of `run()`, or of `reconfigure`).
     public var onPhase: ((Switch) -> Void)?
     /// The job's own lines (stderr by default).
-    public var say: (String) -> Void = { fputs("meshtop: \($0)\n", stderr) }
+    public var say: (String) -> Void = { fputs("meshtop: \($0)\n", mt_stderr()) }
 
     let lock = NSLock()
     var currentState = State.notStarted

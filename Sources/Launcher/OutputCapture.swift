@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Telemetry
 
 /// Where mpirun's stdout and stderr go.
@@ -13,7 +14,7 @@ public enum OutputMode: Sendable {
 
 /// Reads mpirun's two pipes on two threads and hands complete lines to the callback; keeps the
 /// last stderr lines for failure reports.
-final class OutputCapture: @unchecked Sendable {
+final class OutputCapture: Sendable {
     static let keptErrorLines = 8
     /// A line longer than this is cut (mpirun's lines are short; a runaway one must not grow memory).
     static let maxLineLength = 64 << 10
@@ -21,8 +22,8 @@ final class OutputCapture: @unchecked Sendable {
     let stdout = Pipe()
     let stderr = Pipe()
     private let handler: @Sendable (String, Bool) -> Void
-    private let lock = NSLock()
-    private var recent: [String] = []
+    /// The last stderr lines; held while the handler runs, so it is never called twice at once.
+    private let recent = Mutex<[String]>([])
     private let finished = DispatchGroup()
 
     init(handler: @escaping @Sendable (String, Bool) -> Void) {
@@ -48,7 +49,7 @@ final class OutputCapture: @unchecked Sendable {
     func wait(timeout: Double) -> Bool { finished.wait(timeout: .now() + timeout) == .success }
 
     /// The last stderr lines, oldest first.
-    var lastErrorLines: [String] { lock.withLock { recent } }
+    var lastErrorLines: [String] { recent.withLock { $0 } }
 
     private func read(_ handle: FileHandle, isStderr: Bool) {
         var splitter = LineSplitter(maxLength: Self.maxLineLength)
@@ -75,7 +76,7 @@ final class OutputCapture: @unchecked Sendable {
             case .overlong(let bytes):
                 text = "[a line of \(bytes) bytes, cut]"
             }
-            lock.withLock {
+            recent.withLock { recent in
                 if isStderr {
                     recent.append(text)
                     if recent.count > Self.keptErrorLines { recent.removeFirst() }

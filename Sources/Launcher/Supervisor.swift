@@ -1,4 +1,6 @@
+import CStdio
 import Foundation
+import Synchronization
 import Telemetry
 
 /// Starts a job's mpirun, follows rank 0's telemetry, and ends the job:
@@ -26,7 +28,7 @@ public final class Supervisor {
     /// Each received event, in order (the metrics file).
     public var sink: ((TelemetryRecord) -> Void)?
     /// The launcher's own lines (stderr by default).
-    public var say: (String) -> Void = { fputs("meshtop: \($0)\n", stderr) }
+    public var say: (String) -> Void = { fputs("meshtop: \($0)\n", mt_stderr()) }
 
     public init(plan: LaunchPlan, receiver: TelemetryReceiver?, options: Options = Options()) {
         self.plan = plan
@@ -226,22 +228,30 @@ public final class Supervisor {
 
 /// Counts SIGINT/SIGTERM instead of dying of them. Installed once per process and kept: a
 /// disposition handed back to libdispatch and taken again does not deliver reliably.
-final class SignalFlags: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    private var total = 0
-    private var sources: [DispatchSourceSignal] = []
+final class SignalFlags: Sendable {
+    private final class Counts: Sendable {
+        let value = Mutex((count: 0, total: 0))
+    }
+    private let counts: Counts
+    /// Kept so they live as long as the process; never used again.
+    private let sources: Mutex<[any DispatchSourceSignal]>
+
+    private init(counts: Counts, sources: sending [any DispatchSourceSignal]) {
+        self.counts = counts
+        self.sources = Mutex(sources)
+    }
 
     static let shared: SignalFlags = {
-        let flags = SignalFlags()
+        let counts = Counts()
+        var sources: [any DispatchSourceSignal] = []
         for number in [SIGINT, SIGTERM] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [flags] in flags.lock.withLock { flags.count += 1; flags.total += 1 } }
+            source.setEventHandler { [counts] in counts.value.withLock { $0.count += 1; $0.total += 1 } }
             source.resume()
-            flags.sources.append(source)
+            sources.append(source)
         }
-        return flags
+        return SignalFlags(counts: counts, sources: sources)
     }()
 
     /// The process's flags, with nothing counted yet.
@@ -251,13 +261,13 @@ final class SignalFlags: @unchecked Sendable {
     }
 
     /// Signals received since the last call.
-    func take() -> Int { lock.lock(); defer { count = 0; lock.unlock() }; return count }
+    func take() -> Int { counts.value.withLock { c in defer { c.count = 0 }; return c.count } }
 
     /// Nothing: the sources stay (see above); what arrives later is counted for the next job.
     func uninstall() {}
 
     /// Every signal since the process took them.
-    var received: Int { lock.withLock { total } }
+    var received: Int { counts.value.withLock { $0.total } }
 }
 
 /// The front end's SIGINT and SIGTERM: from the first use on, they are counted (and acted on by

@@ -62,8 +62,13 @@ extension Kernels {
             return
         }
         withOneBLASThread {
-            DispatchQueue.concurrentPerform(iterations: w) { worker in
-                for u in part(worker, of: w, count: units) { body(u, worker) }
+            withoutActuallyEscaping(body) { body in
+                // Not Sendable: body writes through raw pointers, each worker its own units and its
+                // own scratch (disjoint), and concurrentPerform returns only when every worker is done.
+                nonisolated(unsafe) let body = body
+                DispatchQueue.concurrentPerform(iterations: w) { worker in
+                    for u in part(worker, of: w, count: units) { body(u, worker) }
+                }
             }
         }
     }

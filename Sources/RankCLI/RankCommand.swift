@@ -1,3 +1,4 @@
+import CStdio
 import ArgumentParser
 import CLISupport
 import Checkpoint
@@ -287,11 +288,11 @@ public struct LaunchEnvironment: Sendable {
 }
 
 func printError(_ line: String) {
-    fputs(line + "\n", stderr)
+    fputs(line + "\n", mt_stderr())
 }
 
 /// stdout is a pipe under mpirun: flush every line so logs arrive as they happen.
 func printLine(_ line: String) {
     print(line)
-    fflush(stdout)
+    fflush(mt_stdout())
 }

@@ -258,8 +258,8 @@ public final class SafeTensorsFile {
     }
 }
 
-// Immutable after init; reads use pread on a descriptor that lives as long as the object.
-extension SafeTensorsFile: @unchecked Sendable {}
+// Immutable after init (only `let`s); reads use pread on a descriptor that lives as long as the object.
+extension SafeTensorsFile: Sendable {}
 
 extension SafeTensorsFile {
     /// Reads elements `elements` of a floating-point tensor (F32, F64, F16 or BF16) into Float

@@ -165,7 +165,7 @@ enum Socket {
 }
 
 /// A self-pipe that wakes a thread blocked in poll().
-final class Wakeup {
+final class Wakeup: Sendable {
     let readEnd: Int32
     let writeEnd: Int32
 

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Synchronization
 
 /// The front end's end of the stream: listens (127.0.0.1 and an ephemeral port by default),
 /// authenticates rank 0 by the token in its first line, and turns its lines into events.
@@ -17,7 +18,7 @@ import Foundation
 ///
 /// One background thread does the socket work; the dashboard takes what arrived with `drain()`
 /// (or waits with `next(timeout:)`) and sends commands back with `send(_:)`.
-public final class TelemetryReceiver: @unchecked Sendable {
+public final class TelemetryReceiver: Sendable {
     public enum Item: Equatable, Sendable {
         /// A connection presented the token: a session began (its hello follows as a record).
         case sessionStarted
@@ -50,12 +51,18 @@ public final class TelemetryReceiver: @unchecked Sendable {
     private let listener: Int32
     private let wakeup: Wakeup
     private let inboxLimit: Int
-    private let condition = NSCondition()  // guards everything below
-    private var inbox: [Item] = []
-    private var stats = Statistics()
-    private var outbox: [UInt8] = []
-    private var live = false
-    private var stopping = false
+    /// What the dashboard's threads and the background thread share.
+    private struct Guarded {
+        var inbox: [Item] = []
+        var stats = Statistics()
+        var outbox: [UInt8] = []
+        var live = false
+        var stopping = false
+    }
+    private let guarded = Mutex(Guarded())
+    /// Signals that items arrived: taken around every change to the inbox that adds to it, and
+    /// by `next(timeout:)` around its check and wait, so no wake-up is lost.
+    private let arrived = NSCondition()
     private let finished = DispatchSemaphore(value: 0)
 
     /// Binds and starts listening at once.
@@ -88,27 +95,27 @@ public final class TelemetryReceiver: @unchecked Sendable {
     public var environment: [String: String] { TelemetryEnvironment.variables(address: address, token: token) }
 
     /// Whether a session is live now (commands can be sent).
-    public var isSessionLive: Bool { condition.withLock { live } }
+    public var isSessionLive: Bool { guarded.withLock { $0.live } }
 
-    public var statistics: Statistics { condition.withLock { stats } }
+    public var statistics: Statistics { guarded.withLock { $0.stats } }
 
     /// Everything that arrived since the last call, oldest first. Never blocks.
     public func drain() -> [Item] {
-        condition.withLock {
-            defer { inbox.removeAll(keepingCapacity: true) }
-            return inbox
+        guarded.withLock { g in
+            defer { g.inbox.removeAll(keepingCapacity: true) }
+            return g.inbox
         }
     }
 
     /// The oldest item, waiting at most `timeout` seconds for one.
     public func next(timeout: Double) -> Item? {
         let deadline = Date().addingTimeInterval(timeout)
-        condition.lock()
-        defer { condition.unlock() }
-        while inbox.isEmpty {
-            if !condition.wait(until: deadline) { break }
+        arrived.lock()
+        defer { arrived.unlock() }
+        while guarded.withLock({ $0.inbox.isEmpty }) {
+            if !arrived.wait(until: deadline) { break }
         }
-        return inbox.isEmpty ? nil : inbox.removeFirst()
+        return guarded.withLock { $0.inbox.isEmpty ? nil : $0.inbox.removeFirst() }
     }
 
     /// Sends a command to rank 0; false (and nothing sent) when no session is live or a
@@ -116,9 +123,9 @@ public final class TelemetryReceiver: @unchecked Sendable {
     @discardableResult
     public func send(_ command: ControlCommand) -> Bool {
         let line = command.line()
-        let queued = condition.withLock { () -> Bool in
-            guard live, outbox.count + line.count <= 1 << 20 else { return false }
-            outbox.append(contentsOf: line)
+        let queued = guarded.withLock { g -> Bool in
+            guard g.live, g.outbox.count + line.count <= 1 << 20 else { return false }
+            g.outbox.append(contentsOf: line)
             return true
         }
         if queued { wakeup.signal() }
@@ -127,9 +134,9 @@ public final class TelemetryReceiver: @unchecked Sendable {
 
     /// Stops listening and closes every connection; returns when the thread is done.
     public func close() {
-        let first = condition.withLock { () -> Bool in
-            defer { stopping = true }
-            return !stopping
+        let first = guarded.withLock { g -> Bool in
+            defer { g.stopping = true }
+            return !g.stopping
         }
         guard first else { return }
         wakeup.signal()
@@ -150,17 +157,20 @@ public final class TelemetryReceiver: @unchecked Sendable {
     }
 
     private func deliver(_ items: [Item], lines: LineCounts? = nil, update: (inout Statistics) -> Void = { _ in }) {
-        condition.withLock {
-            update(&stats)
-            if let lines { stats.lines = lines }
-            for item in items {
-                if inbox.count >= inboxLimit {
-                    inbox.removeFirst()
-                    stats.droppedItems += 1
+        let inboxLimit = self.inboxLimit
+        arrived.withLock {
+            guarded.withLock { g in
+                update(&g.stats)
+                if let lines { g.stats.lines = lines }
+                for item in items {
+                    if g.inbox.count >= inboxLimit {
+                        g.inbox.removeFirst()
+                        g.stats.droppedItems += 1
+                    }
+                    g.inbox.append(item)
                 }
-                inbox.append(item)
             }
-            if !items.isEmpty { condition.broadcast() }
+            if !items.isEmpty { arrived.broadcast() }
         }
     }
 
@@ -186,7 +196,7 @@ public final class TelemetryReceiver: @unchecked Sendable {
             pending.forEach { closeDescriptor($0.fd) }
             if let session { closeDescriptor(session.fd) }
             closeDescriptor(listener)
-            condition.withLock { live = false }
+            guarded.withLock { $0.live = false }
         }
 
         func endSession(_ reason: String) {
@@ -195,12 +205,12 @@ public final class TelemetryReceiver: @unchecked Sendable {
             for piece in current.splitter.finish() { items += handle(piece, parser: &parser) }
             closeDescriptor(current.fd)
             session = nil
-            condition.withLock { live = false; outbox.removeAll() }
+            guarded.withLock { $0.live = false; $0.outbox.removeAll() }
             deliver(items + [.sessionEnded(reason)], lines: parser.counts)
         }
 
         while true {
-            let (stop, hasOutput) = condition.withLock { (stopping, !outbox.isEmpty) }
+            let (stop, hasOutput) = guarded.withLock { ($0.stopping, !$0.outbox.isEmpty) }
             if stop { return }
             var requests: [(fd: Int32, events: Int16)] = [(wakeup.readEnd, pollIn), (listener, pollIn)]
             requests += pending.map { ($0.fd, pollIn) }
@@ -220,7 +230,7 @@ public final class TelemetryReceiver: @unchecked Sendable {
                         reads += 1
                         switch buffer.withUnsafeMutableBytes({ Socket.receive(current.fd, into: $0) }) {
                         case .done(let n):
-                            condition.withLock { stats.receivedBytes += n }
+                            guarded.withLock { $0.stats.receivedBytes += n }
                             for piece in current.splitter.append(buffer[0..<n]) {
                                 items += handle(piece, parser: &parser)
                             }
@@ -271,7 +281,7 @@ public final class TelemetryReceiver: @unchecked Sendable {
                         } else {
                             // Authenticated: the connection becomes the session, with the rest of its bytes.
                             session = Session(fd: connection.fd, splitter: connection.splitter)
-                            condition.withLock { live = true; outbox.removeAll() }
+                            guarded.withLock { $0.live = true; $0.outbox.removeAll() }
                             var items: [Item] = [.sessionStarted]
                             for piece in pieces { items += handle(piece, parser: &parser) }
                             deliver(items, lines: parser.counts) { $0.sessions += 1 }
@@ -340,7 +350,7 @@ public final class TelemetryReceiver: @unchecked Sendable {
 
     /// Writes what it can of the outbox; a reason when the connection failed.
     private func writeCommands(_ session: inout Session) -> String? {
-        let bytes = condition.withLock { outbox }
+        let bytes = guarded.withLock { $0.outbox }
         guard !bytes.isEmpty else { return nil }
         var written = 0
         var failure: String?
@@ -350,7 +360,7 @@ public final class TelemetryReceiver: @unchecked Sendable {
             if case .failed(let code) = io { failure = "connection failed: \(Socket.message(code))" }
             break
         }
-        condition.withLock { outbox.removeFirst(min(written, outbox.count)) }
+        guarded.withLock { $0.outbox.removeFirst(min(written, $0.outbox.count)) }
         return failure
     }
 }

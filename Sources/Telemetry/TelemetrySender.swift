@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Synchronization
 
 /// Rank 0's end of the stream. When the first `hello` is sent it connects to the front end in
 /// the background, writes the hello (with the token) first and every other event after it, and
@@ -15,7 +16,7 @@ import Foundation
 /// non-blocking calls and `MSG_NOSIGNAL`, so a vanished front end cannot raise SIGPIPE. When the
 /// connection cannot be made or is lost, `report` is called once, the state becomes `.failed`,
 /// and later events are dropped at the cost of a lock.
-public final class TelemetrySender: @unchecked Sendable {
+public final class TelemetrySender: Sendable {
     public enum State: Equatable, Sendable {
         case connecting
         case connected
@@ -44,25 +45,62 @@ public final class TelemetrySender: @unchecked Sendable {
     private let token: String
     private let connectTimeout: Double
     private let report: @Sendable (String) -> Void
-    private let encoder = LineCoding.makeEncoder()
-    private let encodeLock = NSLock()
-    private let lock = NSLock()
+    private let encoder = Mutex(LineCoding.makeEncoder())
+    private let guarded = Mutex(Guarded())
     private let wakeup: Wakeup?
     private let finished = DispatchSemaphore(value: 0)
-
-    // Guarded by `lock`.
-    private var currentState = State.connecting
-    private var stats = Statistics()
-    private var hello: [UInt8]?
-    private var helloWritten = false
-    private var queue: [[UInt8]] = []
-    private var queueHead = 0
-    private var unreportedDrops = 0
-    private var commands: [ControlCommand] = []
-    private var closeDeadline: Double?
-    private var reportedOversize = false
-    private var failureReported = false
     private static let commandLimit = 1024
+
+    /// What the caller's threads and the background thread share, behind `guarded`.
+    private struct Guarded {
+        var currentState = State.connecting
+        var stats = Statistics()
+        var hello: [UInt8]?
+        var helloWritten = false
+        var queue: [[UInt8]] = []
+        var queueHead = 0
+        var unreportedDrops = 0
+        var commands: [ControlCommand] = []
+        var closeDeadline: Double?
+        var reportedOversize = false
+        var failureReported = false
+
+        /// Connecting or connected.
+        var isOpen: Bool {
+            switch currentState {
+            case .connecting, .connected: return true
+            case .failed, .closed: return false
+            }
+        }
+
+        var queueIsEmpty: Bool { queueHead == queue.count }
+
+        /// Whether `nextLine` has something now.
+        var hasWritableLine: Bool {
+            helloWritten ? (!queueIsEmpty || unreportedDrops > 0) : hello != nil
+        }
+
+        mutating func dropQueue() {
+            stats.droppedEvents += stats.queuedEvents
+            stats.queuedEvents = 0
+            stats.queuedBytes = 0
+            queue.removeAll()
+            queueHead = 0
+        }
+
+        mutating func popQueue() -> [UInt8] {
+            let line = queue[queueHead]
+            queue[queueHead] = []
+            queueHead += 1
+            stats.queuedEvents -= 1
+            stats.queuedBytes -= line.count
+            if queueHead > 256 && queueHead * 2 > queue.count {
+                queue.removeFirst(queueHead)
+                queueHead = 0
+            }
+            return line
+        }
+    }
 
     /// Connects to `address` in the background as soon as the first `hello` is sent. `report`
     /// is called (from the background thread) once when the front end cannot be reached or is
@@ -98,58 +136,59 @@ public final class TelemetrySender: @unchecked Sendable {
         }
     }
 
-    public var state: State { lock.withLock { currentState } }
-    public var statistics: Statistics { lock.withLock { stats } }
+    public var state: State { guarded.withLock { $0.currentState } }
+    public var statistics: Statistics { guarded.withLock { $0.stats } }
 
     /// Queues an event; never blocks on the network and never fails. The first `hello` is sent
     /// first, with the token; events sent before it wait for it (within the queue's bound).
     public func send(_ event: Event, time: Double = Date().timeIntervalSince1970) {
-        let accepting = lock.withLock { () -> Bool in
-            if isOpen && closeDeadline == nil { return true }
-            stats.droppedEvents += 1
+        let accepting = guarded.withLock { g -> Bool in
+            if g.isOpen && g.closeDeadline == nil { return true }
+            g.stats.droppedEvents += 1
             return false
         }
         guard accepting else { return }
         let isFirstHello: Bool = {
-            if case .hello = event { return lock.withLock { hello == nil } }
+            if case .hello = event { return guarded.withLock { $0.hello == nil } }
             return false
         }()
         let record = TelemetryRecord(time: time, event: event)
         let line: [UInt8]
         do {
-            line = try encodeLock.withLock {
-                try LineCoding.encode(record, token: isFirstHello ? token : nil, with: encoder)
+            line = try encoder.withLock {
+                try LineCoding.encode(record, token: isFirstHello ? token : nil, with: $0)
             }
         } catch {
-            lock.withLock { stats.droppedEvents += 1 }
+            guarded.withLock { $0.stats.droppedEvents += 1 }
             return
         }
-        var oversized = false
-        lock.withLock {
+        let (maxLineLength, queueLimitBytes) = (self.maxLineLength, self.queueLimitBytes)
+        let oversized = guarded.withLock { g -> Bool in
             // The state may have changed while the event was encoded.
-            if closeDeadline != nil || !isOpen {
-                stats.droppedEvents += 1
-                return
+            if g.closeDeadline != nil || !g.isOpen {
+                g.stats.droppedEvents += 1
+                return false
             }
             if line.count - 1 > maxLineLength || line.count > queueLimitBytes {
-                stats.droppedEvents += 1
-                oversized = !reportedOversize
-                reportedOversize = true
-                return
+                g.stats.droppedEvents += 1
+                let first = !g.reportedOversize
+                g.reportedOversize = true
+                return first
             }
-            if isFirstHello && hello == nil {
-                hello = line
-                return
+            if isFirstHello && g.hello == nil {
+                g.hello = line
+                return false
             }
-            while !queueIsEmpty && stats.queuedBytes + line.count > queueLimitBytes {
-                let dropped = popQueue()
-                stats.droppedEvents += 1
-                unreportedDrops += 1
+            while !g.queueIsEmpty && g.stats.queuedBytes + line.count > queueLimitBytes {
+                let dropped = g.popQueue()
+                g.stats.droppedEvents += 1
+                g.unreportedDrops += 1
                 _ = dropped
             }
-            queue.append(line)
-            stats.queuedEvents += 1
-            stats.queuedBytes += line.count
+            g.queue.append(line)
+            g.stats.queuedEvents += 1
+            g.stats.queuedBytes += line.count
+            return false
         }
         if oversized {
             report("telemetry: a \(event.kind.rawValue) event of \(line.count) bytes exceeds the \(maxLineLength)-byte line limit and was dropped")
@@ -159,9 +198,9 @@ public final class TelemetrySender: @unchecked Sendable {
 
     /// Commands the front end sent since the last call, oldest first. Never blocks.
     public func pendingCommands() -> [ControlCommand] {
-        lock.withLock {
-            defer { commands.removeAll() }
-            return commands
+        guarded.withLock { g in
+            defer { g.commands.removeAll() }
+            return g.commands
         }
     }
 
@@ -169,9 +208,9 @@ public final class TelemetrySender: @unchecked Sendable {
     /// connection is closed. Returns when the background thread has finished (or after the
     /// timeout and a second). Events sent afterwards are dropped.
     public func close(flushTimeout: Double = 2) {
-        let alreadyClosing = lock.withLock { () -> Bool in
-            if closeDeadline != nil { return true }
-            closeDeadline = monotonicNow() + max(0, flushTimeout)
+        let alreadyClosing = guarded.withLock { g -> Bool in
+            if g.closeDeadline != nil { return true }
+            g.closeDeadline = monotonicNow() + max(0, flushTimeout)
             return false
         }
         wakeup?.signal()
@@ -179,81 +218,43 @@ public final class TelemetrySender: @unchecked Sendable {
         _ = finished.wait(timeout: .now() + max(0, flushTimeout) + 1)
     }
 
-    /// Connecting or connected. Guarded by `lock`.
-    private var isOpen: Bool {
-        switch currentState {
-        case .connecting, .connected: return true
-        case .failed, .closed: return false
-        }
-    }
-
     // MARK: - the background thread
-
-    private var queueIsEmpty: Bool { queueHead == queue.count }
-
-    /// Whether `nextLine` has something now. Guarded by `lock`.
-    private var hasWritableLine: Bool {
-        helloWritten ? (!queueIsEmpty || unreportedDrops > 0) : hello != nil
-    }
-
-    /// Guarded by `lock`.
-    private func dropQueue() {
-        stats.droppedEvents += stats.queuedEvents
-        stats.queuedEvents = 0
-        stats.queuedBytes = 0
-        queue.removeAll()
-        queueHead = 0
-    }
-
-    /// Guarded by `lock`.
-    private func popQueue() -> [UInt8] {
-        let line = queue[queueHead]
-        queue[queueHead] = []
-        queueHead += 1
-        stats.queuedEvents -= 1
-        stats.queuedBytes -= line.count
-        if queueHead > 256 && queueHead * 2 > queue.count {
-            queue.removeFirst(queueHead)
-            queueHead = 0
-        }
-        return line
-    }
 
     /// The next line to write, if any: the hello first; nothing else until the hello is out.
     private func nextLine() -> [UInt8]? {
-        lock.withLock {
-            if !helloWritten {
-                guard let hello else { return nil }
-                helloWritten = true
+        guarded.withLock { g in
+            if !g.helloWritten {
+                guard let hello = g.hello else { return nil }
+                g.helloWritten = true
                 return hello
             }
-            if unreportedDrops > 0 {
-                let notice = Notice(message: "telemetry: \(unreportedDrops) event(s) dropped: the front end did not keep up")
-                unreportedDrops = 0
-                if let line = try? encodeLock.withLock({
+            if g.unreportedDrops > 0 {
+                let notice = Notice(message: "telemetry: \(g.unreportedDrops) event(s) dropped: the front end did not keep up")
+                g.unreportedDrops = 0
+                if let line = try? encoder.withLock({
                     try LineCoding.encode(TelemetryRecord(time: Date().timeIntervalSince1970, event: .warning(notice)),
-                                          token: nil, with: encoder)
+                                          token: nil, with: $0)
                 }) {
                     return line
                 }
             }
-            return queueIsEmpty ? nil : popQueue()
+            return g.queueIsEmpty ? nil : g.popQueue()
         }
     }
 
     /// Reports once, then fails: whoever sees `.failed` has already had the report.
     private func fail(_ reason: String) {
-        let first = lock.withLock { () -> Bool in
-            defer { failureReported = true }
-            return !failureReported
+        let first = guarded.withLock { g -> Bool in
+            defer { g.failureReported = true }
+            return !g.failureReported
         }
         if first {
             report("telemetry: \(reason); training continues without the front end")
         }
-        lock.withLock {
-            if case .failed = currentState { return }
-            currentState = .failed(reason)
-            dropQueue()
+        guarded.withLock { g in
+            if case .failed = g.currentState { return }
+            g.currentState = .failed(reason)
+            g.dropQueue()
         }
     }
 
@@ -263,10 +264,10 @@ public final class TelemetrySender: @unchecked Sendable {
         // Connect only once the hello is there: the receiver gives a connection a few seconds
         // to present it, and the trainer's set-up (tokenizing, measuring the peak) can take longer.
         while true {
-            let (hasHello, closing) = lock.withLock { (hello != nil, closeDeadline != nil) }
+            let (hasHello, closing) = guarded.withLock { ($0.hello != nil, $0.closeDeadline != nil) }
             if hasHello { break }
             if closing {
-                lock.withLock { currentState = .closed; dropQueue() }
+                guarded.withLock { $0.currentState = .closed; $0.dropQueue() }
                 return
             }
             _ = pollDescriptors([(wakeup.readEnd, pollIn)], timeout: 1)
@@ -287,13 +288,13 @@ public final class TelemetrySender: @unchecked Sendable {
         var readBuffer = [UInt8](repeating: 0, count: 64 << 10)
 
         while true {
-            let (closeAt, hasLine) = lock.withLock { (closeDeadline, hasWritableLine) }
+            let (closeAt, hasLine) = guarded.withLock { ($0.closeDeadline, $0.hasWritableLine) }
             let now = monotonicNow()
             let wantsWrite = connected && (pendingOffset < pendingLine.count || hasLine)
             if let closeAt, now >= closeAt || (connected && !wantsWrite) {
-                lock.withLock {
-                    if case .failed = currentState {} else { currentState = .closed }
-                    dropQueue()
+                guarded.withLock { g in
+                    if case .failed = g.currentState {} else { g.currentState = .closed }
+                    g.dropQueue()
                 }
                 if connected { _ = shutdown(fd, Int32(SHUT_RDWR)) }
                 return
@@ -312,7 +313,7 @@ public final class TelemetrySender: @unchecked Sendable {
                         return fail("cannot connect to the front end at \(address): \(Socket.message(code))")
                     }
                     connected = true
-                    lock.withLock { if case .connecting = currentState { currentState = .connected } }
+                    guarded.withLock { g in if case .connecting = g.currentState { g.currentState = .connected } }
                 } else if monotonicNow() >= connectDeadline {
                     return fail("cannot connect to the front end at \(address): timed out after \(connectTimeout) s")
                 }
@@ -334,8 +335,8 @@ public final class TelemetrySender: @unchecked Sendable {
                 switch io {
                 case .done(let n):
                     pendingOffset += n
-                    lock.withLock { stats.sentBytes += n }
-                    if pendingOffset == pendingLine.count { lock.withLock { stats.sentEvents += 1 } }
+                    guarded.withLock { $0.stats.sentBytes += n }
+                    if pendingOffset == pendingLine.count { guarded.withLock { $0.stats.sentEvents += 1 } }
                 case .wouldBlock:
                     break writeLoop
                 case .closed:
@@ -368,18 +369,19 @@ public final class TelemetrySender: @unchecked Sendable {
 
     private func acceptCommands(_ pieces: [LineSplitter.Piece]) {
         guard !pieces.isEmpty else { return }
-        lock.withLock {
+        let maxLineLength = self.maxLineLength
+        guarded.withLock { g in
             for piece in pieces {
                 switch piece {
                 case .overlong(let bytes):
-                    stats.commandLines.reject(.tooLong(bytes: bytes))
+                    g.stats.commandLines.reject(.tooLong(bytes: bytes))
                 case .line(let bytes):
                     switch ControlCommand.decode(bytes, maxLength: maxLineLength) {
                     case .success(let command):
-                        stats.commandLines.accept()
-                        if commands.count < Self.commandLimit { commands.append(command) }
+                        g.stats.commandLines.accept()
+                        if g.commands.count < Self.commandLimit { g.commands.append(command) }
                     case .failure(let reason):
-                        stats.commandLines.reject(reason)
+                        g.stats.commandLines.reject(reason)
                     }
                 }
             }

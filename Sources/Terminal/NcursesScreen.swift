@@ -50,7 +50,7 @@ public final class NcursesScreen: Screen {
         }
         set_term(screen)
         self.screen = screen
-        window = stdscr
+        window = mt_stdscr()
         ownedFiles = ownsFiles ? [output, input] : []
         cbreak()
         noecho()
@@ -65,9 +65,9 @@ public final class NcursesScreen: Screen {
             defaultColors = use_default_colors() == OK
         }
         colorDepth = ColorDepth.detect(
-            hasColors: has_colors(), colors: Int(COLORS), rgbFlag: tigetflag("RGB") > 0 || tigetnum("RGB") > 0,
+            hasColors: has_colors(), colors: Int(mt_colors()), rgbFlag: tigetflag("RGB") > 0 || tigetnum("RGB") > 0,
             canChangeColor: can_change_color(), colorterm: environment["COLORTERM"])
-        colors = ColorPairs(depth: colorDepth, defaultColors: defaultColors, pairLimit: COLOR_PAIRS, colorCount: COLORS)
+        colors = ColorPairs(depth: colorDepth, defaultColors: defaultColors, pairLimit: mt_color_pairs(), colorCount: mt_colors())
         TerminalRestorer.installOnce()
         TerminalRestorer.active = screen
     }

@@ -1,5 +1,6 @@
 import Checkpoint
 import Foundation
+import Synchronization
 
 // Checkpoints of the run (docs/checkpoints.md): saving on a schedule or on request, and what
 // rank 0 says about a resume.
@@ -71,9 +72,8 @@ extension Trainer {
 }
 
 /// A "checkpoint now" request, set from any thread and taken by the training loop.
-final class CheckpointRequest: @unchecked Sendable {
-    private let lock = NSLock()
-    private var pending = false
-    func set() { lock.lock(); pending = true; lock.unlock() }
-    func take() -> Bool { lock.lock(); defer { pending = false; lock.unlock() }; return pending }
+final class CheckpointRequest: Sendable {
+    private let pending = Atomic(false)
+    func set() { pending.store(true, ordering: .sequentiallyConsistent) }
+    func take() -> Bool { pending.exchange(false, ordering: .sequentiallyConsistent) }
 }

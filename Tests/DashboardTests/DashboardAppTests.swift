@@ -19,7 +19,8 @@ final class DashboardAppTests: XCTestCase {
         let screen = BufferScreen(width: 100, height: 30)
         var commands: [DashboardCommand] = []
         let lock = NSLock()
-        let app = DashboardApp(screen: screen, themes: [.defaultDark, Theme(name: "mono", colors: [:], monochrome: true)],
+        // Runs on the thread below; this one uses only what is Sendable, or waits for it.
+        nonisolated(unsafe) let app = DashboardApp(screen: screen, themes: [.defaultDark, Theme(name: "mono", colors: [:], monochrome: true)],
                                glyphs: .unicode, live: true) { command in lock.lock(); commands.append(command); lock.unlock() }
         let finished = expectation(description: "run() returned")
         Thread.detachNewThread { app.run(); finished.fulfill() }
@@ -52,7 +53,8 @@ final class DashboardAppTests: XCTestCase {
 
     func testRedrawsAtMostEveryFrameInterval() {
         let screen = BufferScreen(width: 80, height: 24)
-        let app = DashboardApp(screen: screen, themes: [.defaultDark], glyphs: .unicode, live: false)
+        // Runs on the thread below; this one uses only what is Sendable, or waits for it.
+        nonisolated(unsafe) let app = DashboardApp(screen: screen, themes: [.defaultDark], glyphs: .unicode, live: false)
         let finished = expectation(description: "run() returned")
         Thread.detachNewThread { app.run(); finished.fulfill() }
         // 200 steps pushed over ~1 s: far more changes than frames.
@@ -77,7 +79,8 @@ final class DashboardAppTests: XCTestCase {
         let screen = BufferScreen(width: 80, height: 24)
         var commands: [DashboardCommand] = []
         let lock = NSLock()
-        let app = DashboardApp(screen: screen, themes: [.defaultDark], glyphs: .unicode, live: true) { command in
+        // Runs on the thread below; this one uses only what is Sendable, or waits for it.
+        nonisolated(unsafe) let app = DashboardApp(screen: screen, themes: [.defaultDark], glyphs: .unicode, live: true) { command in
             lock.lock(); commands.append(command); lock.unlock()
         }
         let finished = expectation(description: "run() returned")
@@ -102,7 +105,8 @@ final class DashboardAppTests: XCTestCase {
 
     func testRequestExitReturns() {
         let screen = BufferScreen(width: 80, height: 24)
-        let app = DashboardApp(screen: screen, themes: [], glyphs: .ascii, live: true)
+        // Runs on the thread below; this one uses only what is Sendable, or waits for it.
+        nonisolated(unsafe) let app = DashboardApp(screen: screen, themes: [], glyphs: .ascii, live: true)
         let finished = expectation(description: "run() returned")
         Thread.detachNewThread { app.run(); finished.fulfill() }
         waitUntil("the first frame") { screen.draws > 0 }

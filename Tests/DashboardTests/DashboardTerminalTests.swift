@@ -38,7 +38,8 @@ final class DashboardTerminalTests: XCTestCase {
         func type(_ text: String) { _ = text.utf8CString.withUnsafeBufferPointer { write(master, $0.baseAddress, text.utf8.count) } }
 
         var screen: NcursesScreen? = try NcursesScreen(terminalType: "xterm-256color", output: output, input: input, environment: [:])
-        let app = DashboardApp(screen: screen!, themes: [.defaultDark], glyphs: .unicode, live: false)
+        // Runs on the thread below; this one uses only what is Sendable, or waits for it.
+        nonisolated(unsafe) let app = DashboardApp(screen: screen!, themes: [.defaultDark], glyphs: .unicode, live: false)
         for input in Fixtures.smallRun() { app.feed.push(input) }
         let finished = expectation(description: "run() returned")
         Thread.detachNewThread { app.run(); finished.fulfill() }

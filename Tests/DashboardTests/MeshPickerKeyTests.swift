@@ -102,7 +102,8 @@ final class MeshPickerKeyTests: XCTestCase {
         let screen = BufferScreen(width: 100, height: 30)
         var commands: [DashboardCommand] = []
         let lock = NSLock()
-        let app = DashboardApp(screen: screen, themes: [.defaultDark], glyphs: .unicode, live: true, maxWorldSize: 4,
+        // Runs on the thread below; this one uses only what is Sendable, or waits for it.
+        nonisolated(unsafe) let app = DashboardApp(screen: screen, themes: [.defaultDark], glyphs: .unicode, live: true, maxWorldSize: 4,
                                onCommand: { command in lock.lock(); commands.append(command); lock.unlock() })
         var asked: [Int] = []
         app.planner = { hello, world in

@@ -18,7 +18,8 @@ final class ControlTests: XCTestCase {
                                               "--peak-tflops", "0.1", "--checkpoint-dir", checkpoints,
                                               "--dump-folder", folder.appendingPathComponent("out").path],
                               exportedVariables: Array(receiver.environment.keys).sorted())
-        let supervisor = Supervisor(plan: plan, receiver: receiver)
+        // Runs on the thread below; this one uses only what is Sendable, or waits for it.
+        nonisolated(unsafe) let supervisor = Supervisor(plan: plan, receiver: receiver)
         let events = Events()
         supervisor.sink = { events.append($0.event) }
         let result = Result()
@@ -66,7 +67,8 @@ final class SignalTests: XCTestCase {
         for second in [true, false] {
             try? FileManager.default.removeItem(atPath: started)
             let plan = LaunchPlan(ranks: 1, rankExecutable: "rank", rankArguments: [], mpirun: script)
-            let supervisor = Supervisor(plan: plan, receiver: nil)
+            // Runs on the thread below; this one uses only what is Sendable, or waits for it.
+            nonisolated(unsafe) let supervisor = Supervisor(plan: plan, receiver: nil)
             let lines = Lines()
             supervisor.say = { lines.append($0) }
             let result = Result()

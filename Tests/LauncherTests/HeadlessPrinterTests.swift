@@ -1,6 +1,7 @@
 import FrontendCLI
 import Launcher
 import Foundation
+import Synchronization
 import Telemetry
 import TestSupport
 import XCTest
@@ -20,16 +21,17 @@ final class HeadlessPrinterTests: XCTestCase {
     }
 
     func testOnATerminalTheProgressLineIsClearedBeforeEachLineRedrawnAfterAndClearedAtTheEnd() {
-        var written: [String] = []
-        var time = 100.0
-        let printer = HeadlessPrinter(isTerminal: true, columns: 120, now: { time },
+        // The printer's closures are @Sendable; this test calls it on its own thread only.
+        nonisolated(unsafe) var written: [String] = []
+        let time = Mutex(100.0)  // the printer's clock
+        let printer = HeadlessPrinter(isTerminal: true, columns: 120, now: { time.withLock { $0 } },
                                       out: { written.append("out:" + $0) }, err: { written.append("err:" + $0) })
         printer.line("Building the mesh", isStderr: false)
         XCTAssertEqual(written, ["out:Building the mesh\n"], "no progress line before the first step")
         printer.event(record(.hello(Fixtures.hello(steps: 10))))
-        time = 101
+        time.withLock { $0 = 101 }
         printer.event(record(.step(Fixtures.step(1, loss: 8, tokensPerSecond: 1000, seconds: 0.5))))
-        time = 103
+        time.withLock { $0 = 103 }
         printer.event(record(.step(Fixtures.step(2, loss: 7.5, tokensPerSecond: 1000, seconds: 0.5))))
         let progress = "step 2/10 [##----------] loss 7.5000  2,000 tok/s  elapsed 0:03  ETA 0:16"
         XCTAssertEqual(written.last, "out:" + HeadlessPrinter.clear + progress, "8 steps left at 2 s a step")
@@ -44,7 +46,7 @@ final class HeadlessPrinterTests: XCTestCase {
     }
 
     func testNotOnATerminalLinesArePlain() {
-        var written: [String] = []
+        nonisolated(unsafe) var written: [String] = []  // used on this thread only
         let printer = HeadlessPrinter(isTerminal: false, out: { written.append("out:" + $0) }, err: { written.append("err:" + $0) })
         printer.event(record(.hello(Fixtures.hello(steps: 10))))
         printer.event(record(.step(Fixtures.step(1, loss: 8, tokensPerSecond: 1000, seconds: 0.5))))

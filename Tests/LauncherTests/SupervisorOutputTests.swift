@@ -28,7 +28,8 @@ final class SupervisorOutputTests: XCTestCase {
         var options = Supervisor.Options()
         let stdout = SaidLines(), stderr = SaidLines()
         options.output = .lines { line, isStderr in (isStderr ? stderr : stdout).append(line) }
-        let supervisor = Supervisor(plan: plan, receiver: receiver, options: options)
+        // Runs on the thread below; this one uses only what is Sendable, or waits for it.
+        nonisolated(unsafe) let supervisor = Supervisor(plan: plan, receiver: receiver, options: options)
         let said = SaidLines()
         supervisor.say = { said.append($0) }
         let events = Recorder()

@@ -15,14 +15,14 @@ final class NcurseswBindingTests: XCTestCase {
 
         XCTAssertEqual(start_color(), OK)
         XCTAssertTrue(has_colors())
-        XCTAssertGreaterThanOrEqual(COLORS, 256)
+        XCTAssertGreaterThanOrEqual(mt_colors(), 256)
         // Pair numbers above 255 need the extended-pair API.
         XCTAssertEqual(init_extended_pair(300, 196, 16), OK)
         var fg: Int32 = 0, bg: Int32 = 0
         XCTAssertEqual(extended_pair_content(300, &fg, &bg), OK)
         XCTAssertEqual([fg, bg], [196, 16])
 
-        let window = stdscr!
+        let window = mt_stdscr()!
         XCTAssertGreaterThan(mt_getmaxy(window), 0)
         XCTAssertGreaterThan(mt_getmaxx(window), 0)
         let braille: wchar_t = 0x28FF  // all eight dots

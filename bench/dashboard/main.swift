@@ -124,7 +124,8 @@ func followBenchmark(seconds: Double, ncurses: Bool) {
     let memory = BufferScreen(width: 200, height: 60)
     let pty = ncurses ? ptyScreen() : nil
     let screen: Screen = pty?.0 ?? memory
-    let app = DashboardApp(screen: screen, themes: [.defaultDark], glyphs: .unicode, live: true)
+    // run() goes to the detached thread; this one only uses app.feed (Sendable) until done.wait().
+    nonisolated(unsafe) let app = DashboardApp(screen: screen, themes: [.defaultDark], glyphs: .unicode, live: true)
     let done = DispatchSemaphore(value: 0)
     Thread.detachNewThread { app.run(); done.signal() }
     let ranks = rankSteps(4)
@@ -157,16 +158,17 @@ func demo() {
                            glyphs: CommandLine.arguments.contains("--ascii") ? .ascii : .unicode, live: true)
     let stopped = ByteCounter()
     app.onCommand = { command in if command == .control(.stop) { stopped.add(1, cpu: 0) } }
+    let feed = app.feed
     Thread.detachNewThread {
-        app.feed.push(hello(replicate: 2, shard: 2, steps: 600))
+        feed.push(hello(replicate: 2, shard: 2, steps: 600))
         for n in 1 ... 600 where stopped.total == 0 {
-            app.feed.push(step(n, rankSteps(4), time: Date().timeIntervalSince1970))
+            feed.push(step(n, rankSteps(4), time: Date().timeIntervalSince1970))
             if n % 50 == 0 {
-                app.feed.push(.record(TelemetryRecord(time: Date().timeIntervalSince1970, event: .checkpoint(Checkpoint(step: n, path: "ckpt/step-\(n)", bytes: 1, seconds: 0.1)))))
+                feed.push(.record(TelemetryRecord(time: Date().timeIntervalSince1970, event: .checkpoint(Checkpoint(step: n, path: "ckpt/step-\(n)", bytes: 1, seconds: 0.1)))))
             }
             usleep(100_000)
         }
-        app.feed.push(.ended(status: 0))
+        feed.push(.ended(status: 0))
     }
     app.run()
 }

@@ -11,7 +11,7 @@ func benchSgemm(seconds: Double, threads: Int) {
     openblas_set_num_threads(1)
     var rates = [[Double]](repeating: [], count: threads)
     rates.withUnsafeMutableBufferPointer { out in
-        let slots = out
+        nonisolated(unsafe) let slots = out  // each thread writes its own slot
         DispatchQueue.concurrentPerform(iterations: threads) { t in
             slots[t] = SgemmProbe.callRates(seconds: seconds)
         }

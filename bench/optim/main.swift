@@ -64,7 +64,7 @@ try FileManager.default.createDirectory(at: folder, withIntermediateDirectories:
 defer { try? FileManager.default.removeItem(at: folder) }
 let file = folder.appendingPathComponent("step-1.safetensors").path
 
-func checkpointWriter() throws -> SafeTensorsWriter {
+@MainActor func checkpointWriter() throws -> SafeTensorsWriter {  // reads the top-level buffers
     var w = SafeTensorsWriter()
     for (prefix, buffer) in [("", p), ("optimizer.m.", m), ("optimizer.v.", v)] {
         var offset = 0

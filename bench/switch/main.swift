@@ -1,3 +1,4 @@
+import CStdio
 import Foundation
 import Launcher
 import Telemetry
@@ -14,7 +15,7 @@ let given = CommandLine.arguments.dropFirst().filter { $0 != "--worst" }
 let meshes = (given.isEmpty ? ["2x1", "1x2", "2x1", "1x2", "2x1", "1x2", "2x1"] : Array(given))
     .map { text -> MeshTarget in
         let p = text.split(separator: "x").compactMap { Int($0) }
-        guard p.count == 2 else { fputs("bench-switch: \(text): not RxS\n", stderr); exit(2) }
+        guard p.count == 2 else { fputs("bench-switch: \(text): not RxS\n", mt_stderr()); exit(2) }
         return MeshTarget(replicate: p[0], shard: p[1])
     }
 let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-bench-switch-\(getpid())")
@@ -64,7 +65,7 @@ job.onEvent = { record in
             let delay = worst ? 0 : Double.random(in: 0 ..< (step.ranks.first?.seconds.total ?? 1))
             DispatchQueue.global().asyncAfter(deadline: .now() + delay) {
                 do { try job.reconfigure(to: meshes[next], worldSize: meshes[next].replicate * meshes[next].shard) } catch {
-                    fputs("bench-switch: \(error)\n", stderr)
+                    fputs("bench-switch: \(error)\n", mt_stderr())
                     receiver.send(.stop)
                 }
             }
