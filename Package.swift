@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "CKernels"),
         .target(name: "Model", dependencies: ["CBLAS", "CKernels", "Memory"]),
         .target(name: "Optim"),
-        .target(name: "SafeTensors"),
+        .target(name: "SafeTensors", dependencies: ["RunSpec"]),
         .target(name: "Parallel", dependencies: ["Collectives", "Memory", "Model", "RunSpec"]),
         .target(name: "Metrics", dependencies: ["CBLAS", "RunSpec"]),
         // The what-if planner: per-rank memory and traffic of every mesh, predicted without a model.

@@ -1,4 +1,5 @@
 import CStdio
+import RunSpec
 import Foundation
 import Synchronization
 import Telemetry
@@ -222,7 +223,7 @@ public final class Supervisor {
     static let hostName: String = {
         var buffer = [CChar](repeating: 0, count: 256)
         gethostname(&buffer, buffer.count)
-        return String(cString: buffer)
+        return string(fromCBuffer: buffer)
     }()
 }
 

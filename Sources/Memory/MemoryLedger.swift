@@ -63,7 +63,7 @@ public struct ResidentMemory: Equatable, Sendable {
         var current: Int?, peak: Int?
         var line = [CChar](repeating: 0, count: 256)
         while fgets(&line, Int32(line.count), file) != nil {
-            let text = String(cString: line)
+            let text = string(fromCBuffer: line)
             if text.hasPrefix("VmRSS:") { current = kilobytes(text) }
             if text.hasPrefix("VmHWM:") { peak = kilobytes(text) }
         }

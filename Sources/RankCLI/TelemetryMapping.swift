@@ -1,4 +1,5 @@
 import Foundation
+import RunSpec
 import Memory
 import Metrics
 import Parallel
@@ -64,7 +65,7 @@ extension Hello {
 public func gatherIdentities(_ trainer: Trainer) throws -> [RankIdentity] {
     var name = [CChar](repeating: 0, count: 256)
     gethostname(&name, name.count)
-    let mine = RankIdentity(rank: trainer.mesh.rank, host: String(cString: name), pid: getpid(),
+    let mine = RankIdentity(rank: trainer.mesh.rank, host: string(fromCBuffer: name), pid: getpid(),
                             hostMemoryBytes: ResidentMemory.physicalBytes())
     let gathered = try trainer.mesh.world.gatherBytes(Array(try JSONEncoder().encode(mine)), root: 0)
     return try gathered?.map { try JSONDecoder().decode(RankIdentity.self, from: Data($0)) } ?? []

@@ -1,4 +1,5 @@
 import Foundation
+import RunSpec
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -129,7 +130,7 @@ public struct SafeTensorsWriter {
         var template = Array((folder + "/." + url.lastPathComponent + ".tmp-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         if fd < 0 { throw ioError("cannot create a temporary file in \(folder)") }
-        let tempPath = String(cString: template)
+        let tempPath = string(fromCBuffer: template)
         var done = false
         defer {
             if !done {

@@ -1,4 +1,5 @@
 import Foundation
+import RunSpec
 import Memory
 import Metrics
 import Parallel
@@ -57,6 +58,6 @@ enum Host {
     static let name: String = {
         var buffer = [CChar](repeating: 0, count: 256)
         gethostname(&buffer, buffer.count)
-        return String(cString: buffer)
+        return string(fromCBuffer: buffer)
     }()
 }

@@ -1,0 +1,5 @@
+/// The text of a NUL-terminated C buffer (gethostname's, mkstemp's template, a /proc line):
+/// what `String(cString:)` on an array did before Swift deprecated it.
+public func string(fromCBuffer buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
