@@ -2,7 +2,7 @@
 /// each case what a user could really type, with what its one line must say. Paths are relative
 /// to `BadInputFixture`'s folder, where the tests run.
 struct BadInput {
-    enum Program: String { case meshtop, rank = "meshtop-rank" }
+    enum Program: String, CaseIterable { case meshtop, rank = "meshtop-rank" }
 
     let program: Program
     let arguments: [String]

@@ -71,7 +71,7 @@ struct BadInputFixture {
     init(for test: XCTestCase) throws {
         root = try makeTemporaryFolder(for: test, "bad-input")
         let fm = FileManager.default
-        for folder in ["folder", "home", "bin", "broken-checkpoint", "checkpoints/step-000001"] {
+        for folder in ["folder", "home", "bin", "broken-checkpoint", "checkpoints/step-000001", "nobody/data"] {
             try fm.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
         }
         let files: [(String, String)] = [
@@ -86,6 +86,14 @@ struct BadInputFixture {
         for (name, text) in files {
             try text.write(to: root.appendingPathComponent(name), atomically: false, encoding: .utf8)
         }
+        // Copies nobody can run wherever the build is (a clone under /root is closed to others),
+        // with the shipped tokenizer beside them for the options that default to it.
+        for program in BadInput.Program.allCases {
+            let copy = root.appendingPathComponent("nobody/\(program.rawValue)").path
+            try fm.copyItem(atPath: try Products.executable(program.rawValue), toPath: copy)
+            try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy)
+        }
+        try fm.copyItem(atPath: Products.dataFile("tokenizer.json"), toPath: root.appendingPathComponent("nobody/data/tokenizer.json").path)
         try fm.setAttributes([.posixPermissions: 0o000], ofItemAtPath: root.appendingPathComponent("secret.txt").path)
         try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root.appendingPathComponent("bin/mpirun").path)
         try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root.path)
@@ -94,13 +102,15 @@ struct BadInputFixture {
     func run(_ input: BadInput) throws -> ProcessResult {
         let arguments = input.arguments.map { $0 == "@tokenizer" ? Products.dataFile("tokenizer.json") : $0 }
         var command = [try Products.executable(input.program.rawValue)] + arguments
-        // Root reads a file of mode 000 all the same: such a case runs as nobody.
+        var environment = ["HOME": root.appendingPathComponent("home").path,
+                           "PATH": root.appendingPathComponent("bin").path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "")]
+        // Root reads a file of mode 000 all the same: such a case runs as nobody, from the copies.
         if input.unprivileged && getuid() == 0 {
-            command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + command
+            command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                       root.appendingPathComponent("nobody/\(input.program.rawValue)").path] + arguments
+            environment["MESHTOP_DATA_DIR"] = root.appendingPathComponent("nobody/data").path
         }
-        let path = root.appendingPathComponent("bin").path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "")
-        return try ProcessRunner.run(command, environment: ["HOME": root.appendingPathComponent("home").path, "PATH": path],
-                                     in: root, timeout: 60)
+        return try ProcessRunner.run(command, environment: environment, in: root, timeout: 60)
     }
 
     /// Removes what a case wrote that `snapshot` did not have.
