@@ -49,6 +49,23 @@ public struct TokenFile {
     /// Reads a token file; a missing file, a short file, a wrong magic or version, or a length that
     /// disagrees with the header is an error naming the file and what is wrong.
     public static func read(_ path: String) throws -> [Int32] {
+        let (data, count) = try checked(path)
+        return data.withUnsafeBytes { raw -> [Int32] in
+            [Int32](unsafeUninitializedCapacity: count) { buffer, initialized in
+                for i in 0..<count {
+                    buffer[i] = Int32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: headerBytes + 2 * i, as: UInt16.self)))
+                }
+                initialized = count
+            }
+        }
+    }
+
+    /// The tokens a token file holds, after the checks `read` makes, without decoding them (the
+    /// file is mapped, so only its header is read): what a launcher checks before starting ranks.
+    public static func validate(_ path: String) throws -> Int { try checked(path).count }
+
+    /// The mapped file and its token count, once the header and the length agree.
+    private static func checked(_ path: String) throws -> (data: Data, count: Int) {
         guard FileManager.default.fileExists(atPath: path) else { throw DatasetError("token file not found: \(path)") }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
@@ -57,7 +74,7 @@ public struct TokenFile {
         guard data.count >= headerBytes else {
             throw DatasetError("\(path): \(data.count) bytes is shorter than the llm.c token file header (\(headerBytes) bytes)")
         }
-        return try data.withUnsafeBytes { raw -> [Int32] in
+        let count = try data.withUnsafeBytes { raw -> Int in
             func int32(_ i: Int) -> Int32 { Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)) }
             guard int32(0) == magic else {
                 throw DatasetError("\(path): bad magic \(int32(0)) (an llm.c token file starts with \(magic))")
@@ -65,17 +82,12 @@ public struct TokenFile {
             guard int32(1) == version else {
                 throw DatasetError("\(path): unsupported version \(int32(1)) (expected \(version))")
             }
-            let count = Int(int32(2))
-            let bodyBytes = data.count - headerBytes
-            guard count >= 0, bodyBytes == 2 * count else {
-                throw DatasetError("\(path): the header says \(count) tokens (\(2 * count) bytes) but the file holds \(bodyBytes) bytes of tokens")
-            }
-            return [Int32](unsafeUninitializedCapacity: count) { buffer, initialized in
-                for i in 0..<count {
-                    buffer[i] = Int32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: headerBytes + 2 * i, as: UInt16.self)))
-                }
-                initialized = count
-            }
+            return Int(int32(2))
         }
+        let bodyBytes = data.count - headerBytes
+        guard count >= 0, bodyBytes == 2 * count else {
+            throw DatasetError("\(path): the header says \(count) tokens (\(2 * count) bytes) but the file holds \(bodyBytes) bytes of tokens")
+        }
+        return (data, count)
     }
 }

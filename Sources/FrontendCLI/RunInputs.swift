@@ -24,7 +24,7 @@ enum RunInputs {
                 + "model's vocab_size \(config.model.vocabSize) (--vocab-size)")
         }
         if try TokenSource.kind(of: config.dataPath) == .bin {
-            do { _ = try TokenFile.read(config.dataPath) } catch {
+            do { _ = try TokenFile.validate(config.dataPath) } catch {
                 throw InputError("--data \(config.dataPath): \(reason(error, config.dataPath))")
             }
         }
@@ -41,7 +41,8 @@ enum RunInputs {
     /// A resume with nothing to resume from starts fresh, as the ranks would.
     static func checkResume(_ config: TrainingConfig) throws {
         guard let policy = config.resume, let dir = config.checkpointDir else { return }
-        let complete = CheckpointStore(path: dir).complete()
+        let store = CheckpointStore(path: dir)
+        let complete = store.complete()
         let step: Int
         switch policy {
         case .latestValid: return  // falls back past damaged ones: the ranks decide
@@ -57,7 +58,7 @@ enum RunInputs {
         }
         let option = policy == .latest ? "--resume" : "--resume-step \(step)"
         do {
-            try CheckpointReader(url: CheckpointStore(path: dir).url(step: step)).checkModel(config.model)
+            try CheckpointReader(url: store.url(step: step)).checkModel(config.model)
         } catch {
             throw InputError("\(option): \(ErrorText.line(error))")
         }
