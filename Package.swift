@@ -37,14 +37,22 @@ let package = Package(
         .target(name: "Dataset", dependencies: ["Checksum", "Tokenizer"]),
         // AVX2/FMA kernels (attention core, element-wise passes) the Model picks at run time.
         .target(name: "CKernels"),
-        .target(name: "Model", dependencies: ["CBLAS", "CKernels", "Memory"]),
-        .target(name: "Optim"),
+        // The model's shapes: parameter layout and buffer sizes, pure arithmetic (no BLAS), what
+        // the planner predicts from and checkpoints are laid out by.
+        .target(name: "ModelShape", dependencies: ["CKernels", "RunSpec"]),
+        .target(name: "Model", dependencies: ["CBLAS", "CKernels", "Memory", "ModelShape", "RunSpec"]),
+        .target(name: "Optim", dependencies: ["RunSpec"]),
         .target(name: "SafeTensors", dependencies: ["RunSpec"]),
         .target(name: "Parallel", dependencies: ["Collectives", "Memory", "Model", "RunSpec"]),
         .target(name: "Metrics", dependencies: ["CBLAS", "RunSpec"]),
         // The what-if planner: per-rank memory and traffic of every mesh, predicted without a model.
-        .target(name: "Planner", dependencies: ["Memory", "Mesh", "Model", "Parallel"]),
-        .target(name: "Checkpoint", dependencies: ["RunSpec", "Checksum", "Collectives", "Mesh", "Model", "Parallel", "SafeTensors"]),
+        .target(name: "Planner", dependencies: ["Memory", "ModelShape", "RunSpec"]),
+        // A checkpoint's files (manifest, folders, reading) and weight files: no MPI.
+        .target(name: "CheckpointFiles", dependencies: ["Checksum", "ModelShape", "RunSpec", "SafeTensors"]),
+        // Writing and loading checkpoints: collective over the mesh.
+        .target(name: "Checkpoint", dependencies: [
+            "CheckpointFiles", "RunSpec", "Checksum", "Collectives", "Mesh", "Model", "Parallel", "SafeTensors",
+        ]),
         // The event stream rank 0 -> front end (and its control channel back): Foundation only.
         .target(name: "Telemetry", dependencies: ["RunSpec"]),
         // Cells, layout, themes and the ncurses backend: what any screen of meshtop draws with.
@@ -53,17 +61,23 @@ let package = Package(
         .target(name: "Dashboard", dependencies: ["RunSpec", "Terminal", "Telemetry"]),
         .target(name: "Trainer", dependencies: [
             "CBLAS", "Checkpoint", "Collectives", "Dataset", "Memory", "Mesh", "Metrics", "Model", "Optim", "Parallel", "SafeTensors",
-            "Tokenizer",
+            "RunSpec", "Tokenizer",
+        ]),
+        // The options of a run, declared once: both executables parse them, the launcher writes them out.
+        .target(name: "RunOptions", dependencies: [
+            "Dataset", "RunSpec", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "RankCLI", dependencies: [
-            "CStdio", "CLISupport", "RunSpec", "Checkpoint", "Collectives", "Dataset", "Memory", "Mesh", "Metrics", "Model", "Parallel", "Telemetry", "Trainer",
+            "CStdio", "CLISupport", "RunOptions", "RunSpec", "Checkpoint", "Collectives", "Dataset", "Memory", "Mesh", "Metrics", "Model", "Parallel", "Telemetry", "Trainer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // mpirun's command line, the supervision of a job, --config files (TOML).
         .target(name: "Launcher", dependencies: ["CStdio", "RunSpec", "Telemetry", .product(name: "TOMLKit", package: "TOMLKit")]),
+        // `meshtop`'s commands. It links neither MPI nor OpenBLAS: the ranks train, the front end
+        // reads their telemetry, and plans from the model's shapes.
         .target(name: "FrontendCLI", dependencies: [
-            "CStdio", "CLISupport", "RunSpec", "Checkpoint", "Dashboard", "Launcher", "Mesh", "Model", "Parallel", "Planner", "RankCLI", "Telemetry", "Terminal",
-            "Tokenizer", "Dataset", "SafeTensors", "Trainer",
+            "CStdio", "CLISupport", "RunOptions", "RunSpec", "CheckpointFiles", "Dashboard", "Launcher", "ModelShape",
+            "Planner", "Telemetry", "Terminal", "Tokenizer", "Dataset", "SafeTensors",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -1,10 +1,8 @@
 import ArgumentParser
-import Checkpoint
+import CheckpointFiles
 import Foundation
-import Model
-import Parallel
+import ModelShape
 import RunSpec
-import Trainer
 
 /// `meshtop export CHECKPOINT OUT.safetensors`: the model weights of a checkpoint, whatever mesh
 /// wrote it, as one safetensors file under torchtitan's names (what `--save-weights` writes).

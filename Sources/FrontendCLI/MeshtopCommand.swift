@@ -1,9 +1,9 @@
-import CStdio
 import ArgumentParser
 import CLISupport
+import CStdio
 import Foundation
 import Launcher
-import Mesh
+import RunSpec
 
 /// `meshtop`: the front end. `run` is the default: `meshtop --steps 20` is `meshtop run --steps 20`.
 public struct MeshtopCommand: ParsableCommand {

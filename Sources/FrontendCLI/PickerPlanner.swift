@@ -1,7 +1,8 @@
 import Dashboard
 import Launcher
-import Model
+import ModelShape
 import Planner
+import RunSpec
 import Telemetry
 
 /// The dashboard's mesh picker fed by the Planner: the run's workload read from its hello, the

@@ -1,10 +1,9 @@
 import ArgumentParser
 import Foundation
 import Memory
-import Mesh
-import Parallel
+import ModelShape
 import Planner
-import RankCLI
+import RunOptions
 import RunSpec
 
 /// `meshtop plan --np N`: the what-if planner without a job: every mesh of N ranks, with the

@@ -1,13 +1,11 @@
-import CStdio
 import ArgumentParser
+import CStdio
 import Dashboard
 import Foundation
 import Launcher
-import Mesh
-import RankCLI
+import RunOptions
 import RunSpec
 import Telemetry
-import Trainer
 
 /// `meshtop run` (the default): launches the ranks under mpirun, follows rank 0's telemetry,
 /// and exits with the job's status.

@@ -1,16 +1,15 @@
-import Checkpoint
+import CheckpointFiles
 import Dataset
 import Foundation
 import RunSpec
 import SafeTensors
 import Tokenizer
-import Trainer
 
 /// What the front end reads of a run's files before launching it, so a file of the wrong
 /// format is refused in one line instead of by every rank after mpirun has started them.
 /// Cheap: the tokenizer (a few hundred KB), a token file's header, a weight file's header.
 enum RunInputs {
-    static func check(_ config: TrainingConfig) throws {
+    static func check(_ config: RunSpecification) throws {
         func reason(_ error: Error, _ path: String) -> String {
             let line = ErrorText.line(error)
             return line.hasPrefix(path + ": ") ? String(line.dropFirst(path.count + 2)) : line
@@ -39,7 +38,7 @@ enum RunInputs {
     /// The checkpoint a resume names, by its manifest (the ranks verify the data's checksums):
     /// a step that is not there, or one written for another model, is refused before launching.
     /// A resume with nothing to resume from starts fresh, as the ranks would.
-    static func checkResume(_ config: TrainingConfig) throws {
+    static func checkResume(_ config: RunSpecification) throws {
         guard let policy = config.resume, let dir = config.checkpointDir else { return }
         let store = CheckpointStore(path: dir)
         let complete = store.complete()

@@ -1,4 +1,6 @@
 import Memory
+import ModelShape
+import RunSpec
 
 /// The decoder's forward and backward over one contiguous slice of the batch, with its own
 /// activations and scratch (allocated once, in init, through the ledger). A Llama runs one lane
@@ -101,10 +103,10 @@ final class DecoderLane {
         dQKV = dHiddenA
         dAttnOut = hScratch
         attentionBlockRows = Kernels.attentionBlockRows
-        attentionScratch = scratch(Kernels.attentionScratchCount(seqLen: seqLen, headDim: config.headDim,
+        attentionScratch = scratch(ModelSizes.attentionScratchCount(seqLen: seqLen, headDim: config.headDim,
                                                                  blockRows: attentionBlockRows, workers: attentionWorkers),
                                    "attention_scratch")
-        let probCount = Kernels.attentionProbabilityCount(batch: batchSize, seqLen: seqLen, heads: config.nHeads,
+        let probCount = ModelSizes.attentionProbabilityCount(batch: batchSize, seqLen: seqLen, heads: config.nHeads,
                                                           blockRows: attentionBlockRows)
         if keepProbabilities {
             attentionProbabilities = act(L * probCount, "attention.probabilities")

@@ -1,3 +1,4 @@
+import ModelShape
 #if canImport(Glibc)
 import Glibc
 #endif

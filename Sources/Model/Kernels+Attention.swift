@@ -1,6 +1,7 @@
 import CBLAS
 import CKernels
 import Dispatch
+import ModelShape
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,47 +10,22 @@ import Glibc
 extension Kernels {
     // MARK: - Causal attention (GQA), over a fused qkv buffer
 
-    /// Query rows handled per block: the keys beyond a block's last row are masked, so their scores are skipped.
-    nonisolated(unsafe) public static var attentionBlockRows = 64
+    /// Query rows handled per block (ModelSizes.attentionBlockRows, which the planner reads too).
+    public static var attentionBlockRows: Int {
+        get { ModelSizes.attentionBlockRows }
+        set { ModelSizes.attentionBlockRows = newValue }
+    }
 
     /// Worker threads for the attention core and the element-wise kernels (1 = the calling thread only).
     /// Llama sets it from openblas_get_num_threads() at each forward/backward. The attention is split over
     /// (batch, kv-head group) units, so heads that share k and v (GQA) stay on one thread.
     nonisolated(unsafe) public static var workers = 1
     /// Upper bound of `workers` that scratch is sized for.
-    public static let maxWorkers = 8
-
-    /// Floats of scratch attentionForward/attentionBackward need (for up to `workers` threads).
-    public static func attentionScratchCount(seqLen: Int, headDim: Int, blockRows: Int = attentionBlockRows,
-                                             workers: Int = maxWorkers) -> Int {
-        workers * attentionScratchPerWorker(seqLen: seqLen, headDim: headDim, blockRows: blockRows)
-    }
-
-    static func attentionScratchPerWorker(seqLen: Int, headDim: Int, blockRows: Int) -> Int {
-        let rows = min(blockRows, seqLen)
-        let blas = 2 * rows * seqLen + seqLen + rows * headDim + rows + 64
-        let avx2 = Int(ck_attention_scratch_floats(Int32(seqLen), Int32(headDim)))
-        return (max(blas, avx2) + 15) / 16 * 16
-    }
+    public static let maxWorkers = ModelSizes.maxAttentionWorkers
 
     /// The AVX2 attention (CKernels) replaces the per-head sgemm calls when probabilities are not kept.
     static func avx2Attention(headDim: Int, kept: Bool) -> Bool {
         useAVX2 && !kept && ck_attention_supports(Int32(headDim)) != 0
-    }
-
-    /// Floats of kept probabilities per (batch, head): the computed part of every query block
-    /// (rows r0..<r1 times keys 0..<r1).
-    static func attentionProbabilityPerHead(seqLen T: Int, blockRows: Int) -> Int {
-        let rows = min(blockRows, T)
-        var perHead = 0, r0 = 0
-        while r0 < T { let r1 = min(T, r0 + rows); perHead += (r1 - r0) * r1; r0 = r1 }
-        return perHead
-    }
-
-    /// Floats needed to keep the (unnormalised) attention probabilities of one layer.
-    public static func attentionProbabilityCount(batch: Int, seqLen T: Int, heads: Int,
-                                                 blockRows: Int = attentionBlockRows) -> Int {
-        batch * heads * attentionProbabilityPerHead(seqLen: T, blockRows: blockRows)
     }
 
     /// Runs body(unit) for unit in 0..<units on `workers` threads (contiguous ranges), passing the worker index,
@@ -67,7 +43,7 @@ extension Kernels {
                 // own scratch (disjoint), and concurrentPerform returns only when every worker is done.
                 nonisolated(unsafe) let body = body
                 DispatchQueue.concurrentPerform(iterations: w) { worker in
-                    for u in part(worker, of: w, count: units) { body(u, worker) }
+                    for u in ModelSizes.part(worker, of: w, count: units) { body(u, worker) }
                 }
             }
         }
@@ -88,8 +64,8 @@ extension Kernels {
             rep = heads / kvHeads
             (C, KV) = (heads * hd, kvHeads * hd)
             W = C + 2 * KV
-            perWorker = attentionScratchPerWorker(seqLen: T, headDim: hd, blockRows: blockRows)
-            perHead = attentionProbabilityPerHead(seqLen: T, blockRows: blockRows)
+            perWorker = ModelSizes.attentionScratchPerWorker(seqLen: T, headDim: hd, blockRows: blockRows)
+            perHead = ModelSizes.attentionProbabilityPerHead(seqLen: T, blockRows: blockRows)
             avx2 = avx2Attention(headDim: hd, kept: kept)
         }
 

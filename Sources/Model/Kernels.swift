@@ -158,12 +158,6 @@ public enum Kernels {
         while i < n { p[i] *= factor; i += 1 }
     }
 
-    /// Part `part` of 0..<count cut into `parts` contiguous runs of nearly equal length.
-    @inline(__always)
-    static func part(_ part: Int, of parts: Int, count: Int) -> Range<Int> {
-        (count * part / parts)..<(count * (part + 1) / parts)
-    }
-
     /// body() with OpenBLAS held to one thread: threads that each call sgemm at once must not all try
     /// to use its thread pool (with several callers it serialises and spins).
     static func withOneBLASThread(_ body: () -> Void) {

@@ -1,5 +1,7 @@
-import Memory
 import CBLAS
+import Memory
+import ModelShape
+import RunSpec
 
 /// Called around each unit so data parallelism can gather parameters (FSDP) or start gradient
 /// all-reduces (replicate) at the right moment. All methods have empty default implementations.
@@ -52,11 +54,11 @@ public final class Llama {
 
     /// Query rows per attention block (Kernels.attentionBlockRows when the model was made).
     public var attentionBlockRows: Int { lanes[0].attentionBlockRows }
-    /// The attention probabilities of every layer are kept for the backward when they fit in this many bytes
-    /// (read at init); otherwise the backward recomputes them (flash-attention style) from the saved lse.
-    /// Default 0: at batch 8 x seq_len 256 they are 126 MB (a third of the activations) and recomputing
-    /// them costs one score GEMM and the exps per block, about 18 ms a layer at 1 thread.
-    nonisolated(unsafe) public static var attentionProbabilityBudgetBytes = 0
+    /// The attention probabilities' budget (ModelSizes.attentionProbabilityBudgetBytes, read at init).
+    public static var attentionProbabilityBudgetBytes: Int {
+        get { ModelSizes.attentionProbabilityBudgetBytes }
+        set { ModelSizes.attentionProbabilityBudgetBytes = newValue }
+    }
     /// Threads for the attention core and the element-wise kernels (Kernels.workers) during forward/backward
     /// with one lane: nil (the default) follows openblas_get_num_threads(); 1 keeps them on the calling thread.
     /// With several lanes every lane is single-threaded.
@@ -69,26 +71,6 @@ public final class Llama {
 
     /// The last forward's -log p(target) of every token, [batchSize * seqLen] (read-only view, for tests and metrics).
     public var tokenLosses: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: tokenLoss, count: batchSize * seqLen) }
-
-    /// Lanes for `threads` compute threads and a batch of `batchSize` sequences: one per thread, at
-    /// most one per sequence. One lane leaves the threads to OpenBLAS (the trainer's rule).
-    public static func laneCount(threads: Int, batchSize: Int) -> Int { max(1, min(threads, batchSize)) }
-
-    /// The sequences of each of `lanes` lanes over a batch of `batchSize`: contiguous, nearly equal.
-    public static func laneBatchSizes(lanes: Int, batchSize: Int) -> [Int] {
-        (0..<lanes).map { Kernels.part($0, of: lanes, count: batchSize).count }
-    }
-
-    /// Whether a model keeps every layer's attention probabilities for the backward: when they fit in
-    /// attentionProbabilityBudgetBytes (read when the model is made).
-    public static func keepsAttentionProbabilities(config: ModelConfig, batchSize: Int, seqLen: Int) -> Bool {
-        let probabilities = Kernels.attentionProbabilityCount(batch: batchSize, seqLen: seqLen, heads: config.nHeads)
-        return config.nLayers * probabilities * MemoryLayout<Float>.stride <= attentionProbabilityBudgetBytes
-    }
-
-    /// The most attention workers a lane runs with: lanes that run at once are single-threaded each;
-    /// a lone lane follows Kernels.workers (up to Kernels.maxWorkers).
-    public static func attentionWorkers(lanes: Int) -> Int { lanes > 1 ? 1 : Kernels.maxWorkers }
 
     public init(config: ModelConfig, batchSize: Int, seqLen: Int, ledger: MemoryLedger,
                 allocateParameters: Bool = true, lanes laneCount: Int = 1) throws {
@@ -117,14 +99,14 @@ public final class Llama {
         let tokenLoss = ledger.allocate(Float.self, count: n, category: .activations, label: "model.output.token_loss").baseAddress!
         self.tokenLoss = tokenLoss
         laneLosses = UnsafeMutablePointer<Float>.allocate(capacity: laneCount)
-        let starts = (0..<laneCount).map { Kernels.part($0, of: laneCount, count: batchSize).lowerBound }
+        let starts = (0..<laneCount).map { ModelSizes.part($0, of: laneCount, count: batchSize).lowerBound }
         laneStarts = starts
-        let keep = Llama.keepsAttentionProbabilities(config: config, batchSize: batchSize, seqLen: seqLen)
-        let sizes = Llama.laneBatchSizes(lanes: laneCount, batchSize: batchSize)
+        let keep = ModelSizes.keepsAttentionProbabilities(config: config, batchSize: batchSize, seqLen: seqLen)
+        let sizes = ModelSizes.laneBatchSizes(lanes: laneCount, batchSize: batchSize)
         lanes = (0..<laneCount).map { k in
             DecoderLane(config: config, units: layout.units.count, batchSize: sizes[k], seqLen: seqLen,
                         tokenLoss: tokenLoss + starts[k] * seqLen, keepProbabilities: keep,
-                        attentionWorkers: Llama.attentionWorkers(lanes: laneCount), ledger: ledger,
+                        attentionWorkers: ModelSizes.attentionWorkers(lanes: laneCount), ledger: ledger,
                         label: k == 0 ? "model." : "model.lane\(k).")
         }
         let largestUnit = layout.units.map(\.range.count).max() ?? 0
@@ -169,7 +151,7 @@ public final class Llama {
     public func zeroGradients() {
         onLaneThreads { part, parts in
             for (u, unit) in layout.units.enumerated() {
-                let slice = Kernels.part(part, of: parts, count: unit.range.count)
+                let slice = ModelSizes.part(part, of: parts, count: unit.range.count)
                 (lanes[0].grads(u) + slice.lowerBound).update(repeating: 0, count: slice.count)
             }
         }
@@ -231,7 +213,7 @@ public final class Llama {
     /// Part `part` (of laneCount) of unit `unit`: lane 0's gradients += every other lane's, which are
     /// zeroed for the next unit. Each lane adds its own part, so the addition is spread over the threads.
     private func addLaneGradients(unit: Int, part: Int) {
-        let slice = Kernels.part(part, of: lanes.count, count: layout.units[unit].range.count)
+        let slice = ModelSizes.part(part, of: lanes.count, count: layout.units[unit].range.count)
         for source in laneGradients {
             Kernels.addAndClear(into: lanes[0].grads(unit) + slice.lowerBound, from: source + slice.lowerBound,
                                 count: slice.count)

@@ -1,3 +1,4 @@
+import RunSpec
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -2,6 +2,7 @@ import Collectives
 // CollectiveKind is RunSpec's (the dashboard reads it without MPI); importers see it here.
 @_exported import RunSpec
 import Model
+import ModelShape
 
 /// One of PyTorch's data-parallel styles on the [dp_replicate, dp_shard] mesh. It owns what this
 /// rank's optimizer updates and, through the model's unit hooks, moves parameters and gradients
@@ -27,16 +28,6 @@ public protocol DataParallel: StepHooks {
     /// Where `parameters` (and the optimizer state beside them) sit in the full flat layout;
     /// local elements outside every piece are padding (zero). Checkpoints save and load by these.
     var pieces: [CanonicalPiece] { get }
-}
-
-/// `count` elements at `local` in a rank's buffer are elements `full` of the model's flat layout.
-public struct CanonicalPiece: Equatable, Sendable {
-    public let local: Int
-    public let full: Range<Int>
-    public init(local: Int, full: Range<Int>) {
-        self.local = local
-        self.full = full
-    }
 }
 
 /// Per-step communication of one rank, by collective kind.

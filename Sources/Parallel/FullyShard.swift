@@ -1,6 +1,7 @@
 import Collectives
 import Memory
 import Model
+import ModelShape
 
 /// PyTorch's `fully_shard` on a mesh (1, S), and HSDP on (R, S). Each unit's parameters are
 /// flattened, padded to a multiple of S and split evenly over the shard group; only the local

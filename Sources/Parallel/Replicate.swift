@@ -1,6 +1,7 @@
 import Collectives
 import Memory
 import Model
+import ModelShape
 
 /// PyTorch's `replicate` on a mesh (R, 1): every rank holds the whole model, and gradients are
 /// averaged across the replicate group by all-reduces in buckets. Each bucket is a contiguous run

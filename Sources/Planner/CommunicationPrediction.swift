@@ -1,6 +1,5 @@
-import Mesh
-import Model
-import Parallel
+import ModelShape
+import RunSpec
 
 /// The bytes one rank sends per optimizer step, by collective kind, exactly as Replicate and
 /// FullyShard record them: each call's ring volume (CollectiveKind.bytesSent) on the buffer it

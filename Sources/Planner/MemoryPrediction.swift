@@ -1,6 +1,6 @@
 import Memory
-import Mesh
-import Model
+import ModelShape
+import RunSpec
 
 /// The bytes a rank's memory ledger will hold, by category, for a workload on a mesh: the same
 /// buffers the trainer allocates (Llama, Replicate or FullyShard, AdamW, the batch), sized by the
@@ -37,7 +37,7 @@ public enum MemoryPrediction {
     /// trainer's batch buffers.
     public static func activations(_ workload: Workload) -> Int {
         let c = workload.model, t = workload.seqLen, n = workload.tokensPerMicroBatch
-        let keep = Llama.keepsAttentionProbabilities(config: c, batchSize: workload.localBatchSize, seqLen: t)
+        let keep = ModelSizes.keepsAttentionProbabilities(config: c, batchSize: workload.localBatchSize, seqLen: t)
         let lanes = workload.laneBatchSizes.map { laneActivations(c, batch: $0, seqLen: t, keepProbabilities: keep) }
         // the per-token loss (the model's, shared by the lanes) and the trainer's two batch buffers
         return lanes.reduce(0, +) + float * n + 2 * token * n
@@ -57,8 +57,8 @@ public enum MemoryPrediction {
         floats += n                         // final norm rstd
         floats += n * d + c.vocabSize * d   // output layer's gradients, computed in the forward
         if keepProbabilities {
-            let probabilities = Kernels.attentionProbabilityCount(batch: b, seqLen: t, heads: c.nHeads,
-                                                                  blockRows: Kernels.attentionBlockRows)
+            let probabilities = ModelSizes.attentionProbabilityCount(batch: b, seqLen: t, heads: c.nHeads,
+                                                                  blockRows: ModelSizes.attentionBlockRows)
             floats += layers * probabilities + layers * b * c.nHeads * t  // kept probabilities and row scales
         }
         return float * floats + 2 * token * n
@@ -66,7 +66,7 @@ public enum MemoryPrediction {
 
     /// The model's work space, shared by every layer of a lane (DecoderLane.init), for every lane.
     public static func scratch(_ workload: Workload) -> Int {
-        let lanes = workload.laneBatchSizes, workers = Llama.attentionWorkers(lanes: lanes.count)
+        let lanes = workload.laneBatchSizes, workers = ModelSizes.attentionWorkers(lanes: lanes.count)
         return lanes.map { laneScratch(workload.model, batch: $0, seqLen: workload.seqLen, attentionWorkers: workers) }
             .reduce(0, +)
     }
@@ -77,7 +77,7 @@ public enum MemoryPrediction {
         let logitRows = min(n, max(64, n * max(hidden, qkvWidth) / c.vocabSize / 64 * 64))
         var floats = 3 * n * d                                           // d_residual, normed, h / d_attention
         floats += max(n * max(hidden, qkvWidth), logitRows * c.vocabSize) // d_hidden_a, d_qkv, logits
-        floats += Kernels.attentionScratchCount(seqLen: t, headDim: c.headDim, blockRows: Kernels.attentionBlockRows,
+        floats += ModelSizes.attentionScratchCount(seqLen: t, headDim: c.headDim, blockRows: ModelSizes.attentionBlockRows,
                                                 workers: attentionWorkers)
         floats += t * c.headDim                                           // RoPE table
         return float * floats

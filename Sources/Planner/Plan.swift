@@ -1,6 +1,6 @@
 import Memory
-import Mesh
-import Parallel
+import ModelShape
+import RunSpec
 
 /// What one mesh would cost a rank: its ledger by category, its resident estimate, and its
 /// traffic per step. (On every strategy here all ranks hold the same amounts, so one rank speaks

@@ -1,5 +1,6 @@
 import Memory
-import Parallel
+import ModelShape
+import RunSpec
 
 /// The planner's candidates as a text table: one row per mesh, the ledger's categories and
 /// total, the resident estimate, the bytes sent per step by collective kind, and the two marks.

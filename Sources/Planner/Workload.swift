@@ -1,4 +1,5 @@
-import Model
+import ModelShape
+import RunSpec
 
 /// What a prediction is computed from: the model, the batch of one rank, and the two options of
 /// the data-parallel strategies that change memory or traffic. Mirrors meshtop-rank's options.
@@ -30,7 +31,7 @@ public struct Workload: Equatable, Sendable {
 
     /// The model's lanes (Llama.laneCount) and the sequences of each.
     public var laneBatchSizes: [Int] {
-        Llama.laneBatchSizes(lanes: Llama.laneCount(threads: threads, batchSize: localBatchSize), batchSize: localBatchSize)
+        ModelSizes.laneBatchSizes(lanes: ModelSizes.laneCount(threads: threads, batchSize: localBatchSize), batchSize: localBatchSize)
     }
 
     /// Tokens of one micro-batch on one rank.

@@ -1,5 +1,6 @@
 import Checkpoint
 import Foundation
+import RunSpec
 import Synchronization
 
 // Checkpoints of the run (docs/checkpoints.md): saving on a schedule or on request, and what

@@ -1,12 +1,13 @@
 import Collectives
 import Foundation
 import Metrics
+import RunSpec
 
 extension Trainer {
     /// Rank 0 measures (or reads the cached or given peak) and every rank uses its figure.
     /// The peak is the threads that really compute (the lanes, or OpenBLAS's for one sequence) times
     /// one core's, on no more cores than the process may use.
-    static func agreePeak(config: TrainingConfig, lanes: Int, world: Communicator, cache: PeakCache) throws -> PeakFlops {
+    static func agreePeak(config: RunSpecification, lanes: Int, world: Communicator, cache: PeakCache) throws -> PeakFlops {
         var peak = PeakFlops.given(tflops: config.peakTFLOPS ?? 0)
         if world.rank == 0 && config.peakTFLOPS == nil {
             let computing = min(lanes > 1 ? lanes : config.threads, PeakFlops.allowedCores())

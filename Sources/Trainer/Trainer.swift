@@ -7,13 +7,15 @@ import Memory
 import Mesh
 import Metrics
 import Model
+import ModelShape
 import Optim
 import Parallel
+import RunSpec
 import Tokenizer
 
 /// One rank's training run, read top to bottom: build everything once, then `step` repeatedly.
 public final class Trainer {
-    public let config: TrainingConfig
+    public let config: RunSpecification
     public let mesh: DeviceMesh
     public let ledger = MemoryLedger()
     public let model: Llama
@@ -45,14 +47,15 @@ public final class Trainer {
     let checkpointRequest = CheckpointRequest()
 
     /// Collective over the mesh's world: every rank builds its trainer at the same time.
-    public init(config: TrainingConfig, mesh: DeviceMesh, log: @escaping (String) -> Void) throws {
+    public init(config: RunSpecification, mesh: DeviceMesh, log: @escaping (String) -> Void) throws {
         try config.validate()
+        try config.schedule.validate()
         self.config = config
         self.mesh = mesh
         self.log = log
         // The batch is split over the threads (one lane each, single-threaded BLAS); a batch of one
         // sequence leaves them to OpenBLAS.
-        let lanes = Llama.laneCount(threads: config.threads, batchSize: config.localBatchSize)
+        let lanes = ModelSizes.laneCount(threads: config.threads, batchSize: config.localBatchSize)
         openblas_set_num_threads(Int32(lanes > 1 ? 1 : config.threads))
 
         let tokenizer = try BPETokenizer(contentsOf: config.tokenizerPath)
@@ -101,7 +104,7 @@ public final class Trainer {
     }
 
     /// Every rank builds the same full weights (from the seed or a file) and keeps its part.
-    private static func initializeWeights(config: TrainingConfig, model: Llama, parallel: DataParallel) throws {
+    private static func initializeWeights(config: RunSpecification, model: Llama, parallel: DataParallel) throws {
         let layout = model.layout
         func fill(_ full: UnsafeMutableBufferPointer<Float>) throws {
             if let path = config.initWeights {

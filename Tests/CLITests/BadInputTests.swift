@@ -1,4 +1,5 @@
 import Foundation
+import RunSpec
 import TestSupport
 import XCTest
 

@@ -1,4 +1,5 @@
 import Checkpoint
+import ModelShape
 import Parallel
 import XCTest
 

@@ -4,8 +4,10 @@ import Foundation
 import FrontendCLI
 import Mesh
 import Model
+import ModelShape
 import Parallel
 import RankCLI
+import RunSpec
 import TestSupport
 import Trainer
 import XCTest
@@ -21,8 +23,8 @@ final class CheckpointTests: XCTestCase {
 
     var checkpoints: URL { folder.appendingPathComponent("checkpoints") }
 
-    func config(steps: Int = 6, every: Int = 3, resume: ResumePolicy? = nil) -> TrainingConfig {
-        var config = TrainingConfig(dataPath: Products.dataFile("tinyshakespeare.txt"),
+    func config(steps: Int = 6, every: Int = 3, resume: ResumePolicy? = nil) -> RunSpecification {
+        var config = RunSpecification(dataPath: Products.dataFile("tinyshakespeare.txt"),
                                     tokenizerPath: Products.dataFile("tokenizer.json"))
         config.flavor = "tiny"
         config.model = .tiny
@@ -38,13 +40,13 @@ final class CheckpointTests: XCTestCase {
         return config
     }
 
-    func trainer(_ config: TrainingConfig, log: @escaping (String) -> Void = { _ in }) throws -> Trainer {
+    func trainer(_ config: RunSpecification, log: @escaping (String) -> Void = { _ in }) throws -> Trainer {
         let mesh = try DeviceMesh(shape: MeshShape(replicate: 1, shard: 1), world: LocalCommunicator())
         return try Trainer(config: config, mesh: mesh, log: log)
     }
 
     /// Losses by 1-based step.
-    func train(_ config: TrainingConfig, log: @escaping (String) -> Void = { _ in }) throws -> [Int: Double] {
+    func train(_ config: RunSpecification, log: @escaping (String) -> Void = { _ in }) throws -> [Int: Double] {
         var out: [Int: Double] = [:]
         for r in try trainer(config, log: log).run() { out[r.step] = r.loss }
         return out
@@ -59,7 +61,7 @@ final class CheckpointTests: XCTestCase {
         try CheckpointReader(url: CheckpointStore(directory: checkpoints).url(step: step)).manifest
     }
 
-    func resumeError(_ config: TrainingConfig, file: StaticString = #filePath, line: UInt = #line) -> CheckpointError? {
+    func resumeError(_ config: RunSpecification, file: StaticString = #filePath, line: UInt = #line) -> CheckpointError? {
         do {
             _ = try trainer(config)
             XCTFail("the resume should have been refused", file: file, line: line)
@@ -164,7 +166,7 @@ final class CheckpointTests: XCTestCase {
 
     // MARK: damage
 
-    func damagedCopy(_ name: String, _ damage: (URL) throws -> Void) throws -> TrainingConfig {
+    func damagedCopy(_ name: String, _ damage: (URL) throws -> Void) throws -> RunSpecification {
         let copy = folder.appendingPathComponent(name)
         try FileManager.default.copyItem(at: checkpoints, to: copy)
         try damage(CheckpointStore(directory: copy).url(step: 6).appendingPathComponent(CheckpointWriter.fileName(shard: 0, of: 1)))

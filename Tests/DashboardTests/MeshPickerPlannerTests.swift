@@ -1,10 +1,11 @@
-import XCTest
 import Dashboard
 import FrontendCLI
 import Model
 import Planner
+import RunSpec
 import Telemetry
 import Terminal
+import XCTest
 
 /// FrontendCLI's adapter from the Planner to the picker: the figures the picker shows for a
 /// debugmodel run on 4 ranks are Plan's, and other world sizes keep the run's global batch.

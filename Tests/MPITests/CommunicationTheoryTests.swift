@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import RunSpec
 import TestSupport
 import XCTest
 

@@ -1,6 +1,7 @@
+import CheckpointFiles
 import Foundation
-import Trainer
 import TestSupport
+import Trainer
 import XCTest
 
 /// The point of the 2-D mesh: at the same global batch, replicate, FSDP and HSDP compute the same

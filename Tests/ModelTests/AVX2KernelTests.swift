@@ -1,6 +1,7 @@
-import XCTest
-import Model
 import CBLAS
+import Model
+import ModelShape
+import XCTest
 
 /// CKernels' AVX2/FMA kernels against the portable Swift ones (Kernels.useAVX2 false) at shapes with tails:
 /// head dimension 16 (the debugmodel's; the attention also at 8 and 32), sequence lengths that are not multiples of
@@ -34,7 +35,7 @@ final class AVX2KernelTests: XCTestCase {
             let qkv = rng.floats(batch * T * W, scale: inputScale), dOut = rng.floats(batch * T * C)
             XCTAssertEqual(largestScoreBound(qkv, rows: batch * T, width: W, queries: C, keys: kvHeads * hd, headDim: hd) > 64,
                            overBound, "input scale \(inputScale) does not test the shift it is meant to")
-            var scratch = [Float](repeating: .nan, count: Kernels.attentionScratchCount(seqLen: T, headDim: hd))
+            var scratch = [Float](repeating: .nan, count: ModelSizes.attentionScratchCount(seqLen: T, headDim: hd))
             func run(_ avx2: Bool) -> [[Float]] {
                 Kernels.useAVX2 = avx2
                 var out = [Float](repeating: .nan, count: batch * T * C)

@@ -1,6 +1,7 @@
-import XCTest
-import Model
 import CBLAS
+import Model
+import ModelShape
+import XCTest
 
 /// Each layer kind in isolation: forward against the double reference, and the gradients w.r.t. its input
 /// (and weights) against double-precision central differences of the reference forward (see Ref, assertGradient).
@@ -61,9 +62,9 @@ final class KernelGradientTests: XCTestCase {
         Kernels.rope(&rotated, rowStride: W, batch: batch, seqLen: seqLen, heads: heads + kvHeads, headDim: headDim,
                      table: table, inverse: false)
         var out = [Float](repeating: 0, count: n * C), lse = [Float](repeating: 0, count: batch * heads * seqLen)
-        var scratch = [Float](repeating: .nan, count: Kernels.attentionScratchCount(seqLen: seqLen, headDim: headDim,
+        var scratch = [Float](repeating: .nan, count: ModelSizes.attentionScratchCount(seqLen: seqLen, headDim: headDim,
                                                                                    blockRows: blockRows))
-        let probCount = Kernels.attentionProbabilityCount(batch: batch, seqLen: seqLen, heads: heads, blockRows: blockRows)
+        let probCount = ModelSizes.attentionProbabilityCount(batch: batch, seqLen: seqLen, heads: heads, blockRows: blockRows)
         let probs = UnsafeMutablePointer<Float>.allocate(capacity: probCount)
         let rowScale = UnsafeMutablePointer<Float>.allocate(capacity: batch * heads * seqLen)
         probs.initialize(repeating: .nan, count: probCount)

@@ -1,6 +1,7 @@
 import CBLAS
 import Memory
 import Model
+import ModelShape
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -142,10 +143,10 @@ final class LaneTests: XCTestCase {
     }
 
     func testLaneCountRule() throws {
-        XCTAssertEqual(Llama.laneCount(threads: 1, batchSize: 8), 1)
-        XCTAssertEqual(Llama.laneCount(threads: 2, batchSize: 8), 2)
-        XCTAssertEqual(Llama.laneCount(threads: 4, batchSize: 3), 3)
-        XCTAssertEqual(Llama.laneCount(threads: 2, batchSize: 1), 1)
+        XCTAssertEqual(ModelSizes.laneCount(threads: 1, batchSize: 8), 1)
+        XCTAssertEqual(ModelSizes.laneCount(threads: 2, batchSize: 8), 2)
+        XCTAssertEqual(ModelSizes.laneCount(threads: 4, batchSize: 3), 3)
+        XCTAssertEqual(ModelSizes.laneCount(threads: 2, batchSize: 1), 1)
         XCTAssertThrowsError(try Llama(config: .tiny, batchSize: 2, seqLen: 8, ledger: MemoryLedger(), lanes: 3)) {
             XCTAssertTrue("\($0)".contains("lanes must be in 1...2"), "\($0)")
         }

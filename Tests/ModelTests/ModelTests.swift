@@ -1,7 +1,9 @@
-import XCTest
-import Model
-import Memory
 import CBLAS
+import Memory
+import Model
+import ModelShape
+import RunSpec
+import XCTest
 
 final class ConfigTests: XCTestCase {
     func testDebugmodelParameterCountAndLayout() throws {

@@ -1,5 +1,7 @@
 import Foundation
 import Model
+import ModelShape
+import RunSpec
 
 /// A straightforward double-precision re-implementation of every layer's forward (and of the whole model),
 /// written independently of the float32 kernels. The gradient checks take central finite differences of

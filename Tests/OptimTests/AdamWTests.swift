@@ -1,5 +1,6 @@
 import Foundation
 import Optim
+import RunSpec
 import TestSupport
 import XCTest
 

@@ -1,7 +1,9 @@
 import Memory
 import Mesh
 import Model
+import ModelShape
 import Planner
+import RunSpec
 import XCTest
 
 /// The model's own buffers, predicted and then really allocated: the planner's activations and
@@ -15,7 +17,7 @@ final class ModelLedgerTests: XCTestCase {
             let workload = Workload(model: config, localBatchSize: batch, seqLen: seqLen, threads: threads)
             let ledger = MemoryLedger()
             let model = try Llama(config: config, batchSize: batch, seqLen: seqLen, ledger: ledger,
-                                  lanes: Llama.laneCount(threads: threads, batchSize: batch))
+                                  lanes: ModelSizes.laneCount(threads: threads, batchSize: batch))
             let batchBuffers = 2 * 4 * batch * seqLen
             let label = "\(config.dim)/\(batch)x\(seqLen)/\(threads) threads"
             XCTAssertEqual(ledger.bytes(.activations) + batchBuffers, MemoryPrediction.activations(workload), label)

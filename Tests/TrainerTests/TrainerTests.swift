@@ -2,14 +2,15 @@ import CBLAS
 import Collectives
 import Mesh
 import Model
+import RunSpec
 import TestSupport
 import Trainer
 import XCTest
 
 /// The single-rank trainer, in process (a world of one, no MPI).
 final class TrainerTests: XCTestCase {
-    static func tinyConfig(steps: Int = 20, seed: UInt64 = 0) -> TrainingConfig {
-        var config = TrainingConfig(dataPath: Products.dataFile("tinyshakespeare.txt"),
+    static func tinyConfig(steps: Int = 20, seed: UInt64 = 0) -> RunSpecification {
+        var config = RunSpecification(dataPath: Products.dataFile("tinyshakespeare.txt"),
                                     tokenizerPath: Products.dataFile("tokenizer.json"))
         config.flavor = "tiny"
         config.model = .tiny
@@ -22,7 +23,7 @@ final class TrainerTests: XCTestCase {
         return config
     }
 
-    static func losses(_ config: TrainingConfig) throws -> [Double] {
+    static func losses(_ config: RunSpecification) throws -> [Double] {
         let mesh = try DeviceMesh(shape: MeshShape(replicate: 1, shard: 1), world: LocalCommunicator())
         return try Trainer(config: config, mesh: mesh, log: { _ in }).run().map(\.loss)
     }

@@ -3,6 +3,8 @@
 // process's CPU time: compare two builds by running them interleaved, since other processes share the machine.
 import Memory
 import Model
+import ModelShape
+import RunSpec
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,7 +18,7 @@ func benchAttention(seqLen T: Int, reps: Int) {
     // limit, so no row-max pass; 8 puts every row over it)
     let inputScale = getenv("ATTN_INPUT_SCALE").flatMap { Float(String(cString: $0)) } ?? 0.5
     let qkv = buf(n * W, inputScale), dqkv = buf(n * W), out = buf(n * C), dOut = buf(n * C), lse = buf(B * H * T)
-    let scratch = buf(Kernels.attentionScratchCount(seqLen: T, headDim: hd))
+    let scratch = buf(ModelSizes.attentionScratchCount(seqLen: T, headDim: hd))
     func measure(_ body: () -> Void) -> (wallMin: Double, wallMedian: Double, cpuMin: Double) {
         var walls: [Double] = [], cpus: [Double] = []
         for _ in 0..<reps {

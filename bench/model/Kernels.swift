@@ -2,6 +2,8 @@
 // batch 8 x seq_len 256, timed as the minimum over many repetitions (robust against other processes).
 import Memory
 import Model
+import ModelShape
+import RunSpec
 
 func minimumTime(_ reps: Int, setUp: () -> Void = {}, _ body: () -> Void) -> Double {
     var best = Double.infinity
@@ -25,8 +27,8 @@ func benchKernels(seqLen T: Int, reps: Int) {
     let qkv = buf(n * W, 0.5), dqkv = buf(n * W), att = buf(n * d), datt = buf(n * d), lse = buf(B * H * T)
     let table = buf(T * hd)
     Kernels.fillRopeTable(table, maxSeqLen: T, headDim: hd, theta: c.ropeTheta)
-    let scratch = buf(Kernels.attentionScratchCount(seqLen: T, headDim: hd))
-    let probs = buf(Kernels.attentionProbabilityCount(batch: B, seqLen: T, heads: H)), rowScale = buf(B * H * T)
+    let scratch = buf(ModelSizes.attentionScratchCount(seqLen: T, headDim: hd))
+    let probs = buf(ModelSizes.attentionProbabilityCount(batch: B, seqLen: T, heads: H)), rowScale = buf(B * H * T)
     let targets = ledger.allocate(Int32.self, count: n, category: .scratch, label: "t").baseAddress!
     for i in 0..<n { targets[i] = Int32(i % V) }
     func report(_ name: String, _ seconds: Double, perStep: Int) {

@@ -14,6 +14,7 @@
 import CBLAS
 import Memory
 import Model
+import RunSpec
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -6,6 +6,7 @@ import Foundation
 import Checksum
 import Optim
 import SafeTensors
+import RunSpec
 
 let args = CommandLine.arguments
 let count = args.count > 1 ? Int(args[1])! : 6_139_136

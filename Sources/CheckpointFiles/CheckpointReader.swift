@@ -1,7 +1,6 @@
 import Foundation
+import ModelShape
 import RunSpec
-import Model
-import Parallel
 import SafeTensors
 
 /// One checkpoint folder, opened: its manifest read and checked for consistency. Data files are

@@ -1,5 +1,6 @@
 import Foundation
-import Model
+import ModelShape
+import RunSpec
 
 /// The three flat vectors a checkpoint holds, each in the model's full (canonical) layout.
 public enum CheckpointVector: String, Codable, CaseIterable, Sendable {

@@ -117,7 +117,7 @@ public func fileChecksum(_ path: String) throws -> (bytes: Int, sha256: String) 
 }
 
 /// Makes renames and creations inside `path` durable.
-func fsyncFolder(_ path: String) {
+public func fsyncFolder(_ path: String) {
     let fd = open(path, O_RDONLY)
     if fd >= 0 {
         _ = fsync(fd)
@@ -126,7 +126,7 @@ func fsyncFolder(_ path: String) {
 }
 
 /// Writes `data` to `path` and fsyncs it (the caller renames the folder that holds it).
-func writeDurably(_ data: Data, to path: String) throws {
+public func writeDurably(_ data: Data, to path: String) throws {
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     if fd < 0 { throw CheckpointError(.io, "\(path): cannot create: \(String(cString: strerror(errno)))") }
     defer { close(fd) }

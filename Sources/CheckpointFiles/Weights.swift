@@ -1,4 +1,5 @@
-import Model
+import ModelShape
+import RunSpec
 import SafeTensors
 
 /// The full model as a state dict under torchtitan's names, in safetensors files.

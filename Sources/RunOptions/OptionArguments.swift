@@ -1,8 +1,9 @@
 import Foundation
 
-// The trainer's option groups written back as the argument list meshtop-rank parses: the
-// launcher declares the same groups (one definition of every option) and passes them through.
-// Only options that differ from their defaults are written, so the list stays short and readable.
+// The option groups written back as the argument list meshtop-rank parses: `meshtop run` and
+// `meshtop-rank` declare the same groups (one definition of every option), and the launcher
+// passes them through. Only options that differ from their defaults are written, so the list
+// stays short and readable.
 
 extension ModelOptions {
     public var arguments: [String] {

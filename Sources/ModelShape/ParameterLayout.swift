@@ -1,3 +1,5 @@
+import RunSpec
+
 /// Where every tensor lives in one flat Float buffer, grouped by FSDP unit (each unit contiguous):
 /// unit 0 "tok_embeddings"; units 1...L "layers.{i}" (attention.wq, wk, wv, wo, feed_forward.w1, w2, w3,
 /// attention_norm, ffn_norm); unit L+1 "norm+output" (norm.weight, output.weight).

@@ -1,10 +1,6 @@
-import Checkpoint
-import Model
-import Optim
-
 /// Everything one training run needs, resolved from the command line (and later a TOML file).
 /// Defaults are torchtitan's debugmodel config at seq_len 256 on the shipped data.
-public struct TrainingConfig: Codable, Equatable, Sendable {
+public struct RunSpecification: Codable, Equatable, Sendable {
     public var flavor = "debugmodel"
     public var model = ModelConfig.debugmodel
     public var seqLen = 256
@@ -27,7 +23,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var bucketMB = 4.0
     /// FSDP: drop a unit's gathered parameters after its forward (gather again for backward).
     public var reshardAfterForward = true
-    /// Compute threads per rank: the model's lanes (Llama.laneCount), or OpenBLAS's for one sequence.
+    /// Compute threads per rank: the model's lanes (ModelSizes.laneCount), or OpenBLAS's for one sequence.
     public var threads = 1
     /// The per-rank peak in TFLOP/s; nil measures it.
     public var peakTFLOPS: Double?
@@ -45,11 +41,6 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public init(dataPath: String, tokenizerPath: String) {
         self.dataPath = dataPath
         self.tokenizerPath = tokenizerPath
-    }
-
-    public var schedule: LRSchedule {
-        LRSchedule(baseLR: optimizer.lr, warmupSteps: warmupSteps, totalSteps: steps, decayRatio: decayRatio,
-                   minLRFactor: minLRFactor)
     }
 
     /// torchtitan's rule: step 1, then every `logFreq`-th step.
@@ -89,7 +80,6 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
             try require(checkpointDir != nil, "--resume-step", n, "needs --checkpoint-dir")
         }
         try model.validate()
-        try schedule.validate()
     }
 }
 
