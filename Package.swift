@@ -72,7 +72,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // mpirun's command line, the supervision of a job, --config files (TOML).
-        .target(name: "Launcher", dependencies: ["CStdio", "RunSpec", "Telemetry", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(name: "Launcher", dependencies: ["CStdio", "RunOptions", "RunSpec", "Telemetry", .product(name: "TOMLKit", package: "TOMLKit")]),
         // `meshtop`'s commands. It links neither MPI nor OpenBLAS: the ranks train, the front end
         // reads their telemetry, and plans from the model's shapes.
         .target(name: "FrontendCLI", dependencies: [
@@ -92,7 +92,7 @@ let package = Package(
         .executableTarget(name: "bench-parallel", path: "bench/parallel"),
         .executableTarget(name: "bench-dashboard", dependencies: ["CNcursesw", "Dashboard", "Telemetry", "Terminal"],
                           path: "bench/dashboard"),
-        .executableTarget(name: "bench-switch", dependencies: ["CStdio", "Launcher", "Telemetry"], path: "bench/switch"),
+        .executableTarget(name: "bench-switch", dependencies: ["CStdio", "Launcher", "RunOptions", "RunSpec", "Telemetry"], path: "bench/switch"),
 
         // Runs collective and mesh scenarios inside real MPI ranks; MPITests start it under mpirun.
         .executableTarget(name: "mpi-test-worker", dependencies: ["Collectives", "Mesh"],
@@ -125,6 +125,6 @@ let package = Package(
         // Real runs on a real terminal (tmux): the dashboard end to end.
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
         // Shared by tests: locating built products and the shared data, running processes, temporary folders.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["RunSpec"], path: "Tests/TestSupport"),
     ]
 )

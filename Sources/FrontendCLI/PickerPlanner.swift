@@ -36,26 +36,18 @@ public enum PickerPlanner {
         }
     }
 
-    /// The workload of the run of `hello` moved to `worldSize` ranks: the model from the flavor
-    /// and the summary's dimensions (all a rank's options can change), the strategies' options
-    /// from the hello's config, and the global batch kept: the local batch stays when it
-    /// divides each rank's share (the accumulation changes), else the largest one below that does.
+    /// The workload of the run of `hello` moved to `worldSize` ranks: its specification's model and
+    /// strategy options, and the global batch kept: the local batch stays when it divides each
+    /// rank's share (the accumulation changes), else the largest one below that does.
     public static func workload(from hello: Hello, worldSize: Int) throws -> Workload {
-        var model = try ModelConfig.flavor(hello.model.flavor)
-        let summary = hello.model
-        model.dim = summary.dim; model.nLayers = summary.nLayers; model.nHeads = summary.nHeads
-        model.nKVHeads = summary.nKVHeads; model.vocabSize = summary.vocabSize
-        guard model.parameterCount == summary.parameters else {
-            throw PlanError("the run's model (\(summary.parameters) parameters) is not the \(summary.flavor) flavor with its dimensions")
+        guard let spec = hello.spec else {
+            throw PlanError("the run's hello carries no specification (recorded by an older meshtop)")
         }
-        // A recording from before the hello carried the strategies' options: the ranks' defaults.
-        let defaults = Workload(model: model)
         let split = try GlobalBatch(localBatchSize: hello.config.globalBatchSize, gradAccum: 1, ranks: 1)
-            .split(ranks: worldSize, keepingLocalBatch: hello.config.localBatchSize)
-        let workload = Workload(model: model, localBatchSize: split.localBatchSize, seqLen: hello.config.seqLen, gradAccum: split.gradAccum,
-                                bucketMB: hello.config.bucketMB ?? Double(defaults.bucketBytes) / 1_048_576,
-                                reshardAfterForward: hello.config.reshardAfterForward ?? defaults.reshardAfterForward,
-                                threads: hello.config.threads)
+            .split(ranks: worldSize, keepingLocalBatch: spec.localBatchSize)
+        let workload = Workload(model: spec.model, localBatchSize: split.localBatchSize, seqLen: spec.seqLen,
+                                gradAccum: split.gradAccum, bucketMB: spec.bucketMB,
+                                reshardAfterForward: spec.reshardAfterForward, threads: spec.threads)
         try workload.validate()
         return workload
     }

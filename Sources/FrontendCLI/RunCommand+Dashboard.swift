@@ -1,6 +1,7 @@
 import CStdio
 import Dashboard
 import Foundation
+import RunSpec
 import Launcher
 import Telemetry
 import Terminal
@@ -40,7 +41,7 @@ extension RunCommand {
             case .control(let control):
                 if !receiver.send(control) { feed.push(.launcher("rank 0 is not connected: \(control.name) was not sent")) }
             case .reconfigure(let replicate, let shard):
-                do { try job.reconfigure(to: MeshTarget(replicate: replicate, shard: shard), worldSize: replicate * shard) } catch {
+                do { try job.reconfigure(to: MeshShape(replicate: replicate, shard: shard), worldSize: replicate * shard) } catch {
                     feed.push(.switchRefused("\(error)"))
                 }
             case .retryPreviousMesh:

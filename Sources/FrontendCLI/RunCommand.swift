@@ -36,8 +36,8 @@ public struct RunCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp(
         "The device mesh [dp_replicate, dp_shard] as RxS or R,S (R x S ranks).",
-        discussion: "Default: (N, 1) for N = --np ranks.", valueName: "RxS"))
-    public var mesh: String?
+        discussion: "Default: (N, 1) for N = --np ranks.", valueName: "RxS"), transform: MeshShape.parse)
+    public var mesh: MeshShape?
 
     @Option(help: ArgumentHelp(
         "A run in torchtitan's TOML shape ([job], [model], [optimizer], [lr_scheduler], [training], [parallelism], [checkpoint], [metrics]); options given here override it.",
@@ -59,6 +59,11 @@ public struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Print the mpirun command and exit.")
     public var dryRun = false
 
+    @Flag(name: .customLong("print-config"), help: ArgumentHelp(
+        "Print the run as a --config file (torchtitan's TOML shape) and exit.",
+        discussion: "Options torchtitan has no key for are named on stderr: give them on the command line."))
+    public var printConfig = false
+
     @Flag(name: .customLong("no-tui"), help: "Headless: print the log lines instead of showing the dashboard.")
     public var noTUI = false
 
@@ -78,19 +83,14 @@ public struct RunCommand: ParsableCommand {
     /// before starting it (the mesh, the model, the files).
     public func plan(exportedVariables: [String] = [TelemetryEnvironment.addressVariable, TelemetryEnvironment.tokenVariable],
                      cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> LaunchPlan {
-        let shape = try mesh.map(MeshShape.parse)
-        let chosen = try MeshChoice.resolve(np: np, mesh: shape.map { ($0.replicate, $0.shard) }, cores: cores)
-        var config = try training.resolve(model: model.resolve())
-        try checkpoints.apply(to: &config)
-        try config.validate()
+        let chosen = try MeshChoice.resolve(np: np, mesh: mesh, cores: cores)
+        let spec = try RunOptions.specification(model: model, training: training, checkpoints: checkpoints, mesh: chosen)
         guard maxNP >= 1 else { throw LaunchError("--max-np \(maxNP): must be at least 1") }
+        try RunOptions.checkFiles(spec)
         if let hostfile { try InputFile.requireReadable(hostfile, "--hostfile \(hostfile)") }
         if let metricsFile { try InputFile.requireWritable(metricsFile, "--metrics-file \(metricsFile)") }
-        try RunInputs.check(config)
-        let rankArguments = ["--mesh", "\(chosen.replicate)x\(chosen.shard)"]
-            + model.arguments + training.arguments + checkpoints.arguments
-        return LaunchPlan(ranks: chosen.ranks, rankExecutable: Self.rankExecutable, rankArguments: rankArguments,
-                          threads: training.threads, hostfile: hostfile, cores: cores,
+        try RunInputs.check(spec)
+        return LaunchPlan(spec: spec, rankExecutable: Self.rankExecutable, hostfile: hostfile, cores: cores,
                           exportedVariables: exportedVariables)
     }
 
@@ -101,6 +101,14 @@ public struct RunCommand: ParsableCommand {
         let plan = try InputError.refusing { try self.plan() }
         if dryRun {
             print(plan.commandLine)
+            return
+        }
+        if printConfig {
+            let config = ConfigFile.toml(for: plan.spec)
+            print(config.text, terminator: "")
+            if !config.unwritten.isEmpty {
+                fputs("meshtop: no TOML key for \(config.unwritten.joined(separator: " ")): give them on the command line\n", mt_stderr())
+            }
             return
         }
         let dashboardWanted = !noTUI && isatty(STDOUT_FILENO) == 1
@@ -120,7 +128,7 @@ public struct RunCommand: ParsableCommand {
         var options = Supervisor.Options()
         if printer.isTerminal { options.output = .lines { printer.line($0, isStderr: $1) } }
         // One generation per mesh; a switch (Job.reconfigure) relaunches keeping the global batch.
-        let job = Job(plan: plan, mesh: plan.mesh ?? MeshTarget(replicate: plan.ranks, shard: 1), receiver: receiver,
+        let job = Job(plan: plan, mesh: plan.spec.mesh, receiver: receiver,
                       options: options, planner: relaunchPlanner(plan))
         var writeFailed = false
         let record: (TelemetryRecord) -> Void = { record in
@@ -146,9 +154,9 @@ public struct RunCommand: ParsableCommand {
     /// The plan of a relaunch on another mesh: the same options, `--resume`, and the global
     /// batch of `plan` split over the new ranks (refused when it cannot be).
     func relaunchPlanner(_ plan: LaunchPlan) -> Job.Planner {
-        let batch = GlobalBatch(localBatchSize: training.localBatchSize, gradAccum: training.gradAccum, ranks: plan.ranks)
-        let local = training.localBatchSize
-        return { mesh, _ in try plan.relaunched(on: mesh, keeping: batch, localBatchSize: local) }
+        let spec = plan.spec
+        let batch = GlobalBatch(localBatchSize: spec.localBatchSize, gradAccum: spec.gradAccum, ranks: plan.ranks)
+        return { mesh, _ in try plan.relaunched(on: mesh, keeping: batch, localBatchSize: spec.localBatchSize) }
     }
 
     /// meshtop-rank, next to this executable.

@@ -112,3 +112,13 @@ enum ConfigValue: Equatable {
     var string: String? { if case .string(let v) = self { return v }; return nil }
     var bool: Bool? { if case .bool(let v) = self { return v }; return nil }
 }
+
+extension ConfigFile {
+    /// The options the schema's keys stand for.
+    public static var optionFlags: Set<String> {
+        Set(ConfigSchema.sections.flatMap(\.keys).compactMap { key in
+            if case .option(let flag) = key.use { return flag }
+            return nil
+        })
+    }
+}

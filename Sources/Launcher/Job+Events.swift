@@ -1,4 +1,5 @@
 import Foundation
+import RunSpec
 import Telemetry
 
 // How a switch moves with the events of the generations, and how a failed one is reported.

@@ -17,7 +17,7 @@ import Telemetry
 public final class Job: @unchecked Sendable {
     /// The launch plan of a relaunch on a mesh of that many ranks. It must resume (`--resume`)
     /// and keep the global batch; throwing refuses the mesh (the error is the one line shown).
-    public typealias Planner = (MeshTarget, _ worldSize: Int) throws -> LaunchPlan
+    public typealias Planner = (MeshShape, _ worldSize: Int) throws -> LaunchPlan
 
     private let receiver: TelemetryReceiver
     private let firstPlan: LaunchPlan
@@ -34,7 +34,7 @@ public final class Job: @unchecked Sendable {
 
     let lock = NSLock()
     var currentState = State.notStarted
-    private var mesh: MeshTarget
+    private var mesh: MeshShape
     var pending: (record: Switch, plan: LaunchPlan)?
     /// The pending switch's next generation, started when it was asked for (`startStandby`).
     var standby: Supervisor?
@@ -42,7 +42,7 @@ public final class Job: @unchecked Sendable {
     var done: [Switch] = []
     var newestCheckpoint: Telemetry.Checkpoint?
 
-    public init(plan: LaunchPlan, mesh: MeshTarget, receiver: TelemetryReceiver,
+    public init(plan: LaunchPlan, mesh: MeshShape, receiver: TelemetryReceiver,
                 options: Supervisor.Options = Supervisor.Options(), planner: @escaping Planner) {
         firstPlan = plan
         self.mesh = mesh
@@ -54,7 +54,7 @@ public final class Job: @unchecked Sendable {
 
     public var state: State { lock.withLock { currentState } }
     /// The mesh of the running (or last) generation.
-    public var currentMesh: MeshTarget { lock.withLock { mesh } }
+    public var currentMesh: MeshShape { lock.withLock { mesh } }
     /// Every switch so far (finished or failed), then the one under way.
     public var switches: [Switch] { lock.withLock { done + (pending.map { [$0.record] } ?? []) } }
 
@@ -71,7 +71,7 @@ public final class Job: @unchecked Sendable {
     /// Asks for a switch to `mesh` at the next step boundary. Refused (one line) when the job is
     /// not training, a switch is under way, the plan has no `--checkpoint-dir` to resume from,
     /// `worldSize` is not R x S, the planner refuses the mesh, or rank 0 is not connected.
-    public func reconfigure(to target: MeshTarget, worldSize: Int) throws {
+    public func reconfigure(to target: MeshShape, worldSize: Int) throws {
         let started: Switch = try lock.withLock {
             guard target.replicate >= 1, target.shard >= 1, worldSize == target.replicate * target.shard else {
                 throw LaunchError("mesh \(target.replicate)x\(target.shard) needs \(target.replicate * target.shard) ranks, not \(worldSize)")

@@ -1,4 +1,5 @@
 import Foundation
+import RunSpec
 import Telemetry
 
 extension Job {
@@ -33,8 +34,8 @@ extension Job {
 
     /// One switch (or a retry on the old mesh after one failed), with the time of each phase.
     public struct Switch: Equatable, Sendable {
-        public var from: MeshTarget
-        public var to: MeshTarget
+        public var from: MeshShape
+        public var to: MeshShape
         /// Going back to `to` after the switch away from it failed.
         public var isRetry: Bool
         /// When it was asked for (seconds since 1970, this host's clock).
@@ -66,7 +67,7 @@ extension Job {
     }
 }
 
-extension MeshTarget {
+extension MeshShape {
     /// "(R, S)", as the ranks' own lines write a mesh.
     var text: String { "(\(replicate), \(shard))" }
 }

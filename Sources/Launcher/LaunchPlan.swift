@@ -1,18 +1,23 @@
 import Foundation
+import RunOptions
+import RunSpec
 
-/// The mpirun command of a job: a pure function of the options, so it can be shown
-/// (`meshtop run --dry-run`) and tested without starting anything.
+/// The mpirun command of a job: a pure function of the run's specification and where it runs,
+/// so it can be shown (`meshtop run --dry-run`) and tested without starting anything.
 public struct LaunchPlan: Equatable, Sendable {
-    /// Ranks to start (`-np`).
+    /// The run: its mesh gives the ranks to start, the rest the ranks' arguments.
+    public var spec: RunSpecification
+    /// Ranks to start (`-np`): the mesh's.
     public var ranks: Int
-    /// The `meshtop-rank` executable.
-    public var rankExecutable: String
-    /// Everything after the executable (the mesh and the trainer's options).
-    public var rankArguments: [String]
     /// Compute threads per rank (the model's lanes), also exported as OPENBLAS_NUM_THREADS for a
     /// batch of one sequence (mpirun does not bind oversubscribed ranks, and OpenBLAS would
     /// otherwise start one thread per core in each).
     public var threads: Int
+    /// The `meshtop-rank` executable.
+    public var rankExecutable: String
+    /// Everything after the executable: `RankArguments.of(spec)`, and `--wait-for-start` for a
+    /// gated start (a test may append what it needs to provoke).
+    public var rankArguments: [String]
     /// A hostfile for mpirun (multi-node jobs).
     public var hostfile: String?
     /// Cores of this machine: more ranks than cores (on one node) needs `--oversubscribe`.
@@ -24,13 +29,14 @@ public struct LaunchPlan: Equatable, Sendable {
     public var exportedVariables: [String]
     public var mpirun: String
 
-    public init(ranks: Int, rankExecutable: String, rankArguments: [String], threads: Int = 1, hostfile: String? = nil,
+    public init(spec: RunSpecification, rankExecutable: String, hostfile: String? = nil,
                 cores: Int = ProcessInfo.processInfo.activeProcessorCount, isRoot: Bool = getuid() == 0,
                 exportedVariables: [String] = [], mpirun: String = "mpirun") {
-        self.ranks = ranks
+        self.spec = spec
+        self.ranks = spec.mesh.worldSize
+        self.threads = spec.threads
         self.rankExecutable = rankExecutable
-        self.rankArguments = rankArguments
-        self.threads = threads
+        self.rankArguments = RankArguments.of(spec)
         self.hostfile = hostfile
         self.cores = cores
         self.isRoot = isRoot
@@ -81,19 +87,19 @@ public enum Shell {
 
 /// The mesh of a job: `--np` and `--mesh` together, or either alone.
 public enum MeshChoice {
-    /// (ranks, replicate, shard). With neither, one rank per core on (N, 1).
-    public static func resolve(np: Int?, mesh: (replicate: Int, shard: Int)?, cores: Int) throws -> (ranks: Int, replicate: Int, shard: Int) {
+    /// With neither, one rank per core on (N, 1).
+    public static func resolve(np: Int?, mesh: MeshShape?, cores: Int) throws -> MeshShape {
         switch (np, mesh) {
         case let (n?, m?):
-            guard n == m.replicate * m.shard else {
-                throw LaunchError("--mesh \(m.replicate)x\(m.shard) needs \(m.replicate * m.shard) ranks, but --np is \(n)")
+            guard n == m.worldSize else {
+                throw LaunchError("--mesh \(m) needs \(m.worldSize) ranks, but --np is \(n)")
             }
-            return (n, m.replicate, m.shard)
-        case let (nil, m?): return (m.replicate * m.shard, m.replicate, m.shard)
+            return m
+        case let (nil, m?): return m
         case let (n?, nil):
             guard n >= 1 else { throw LaunchError("--np must be at least 1, got \(n)") }
-            return (n, n, 1)
-        case (nil, nil): return (max(cores, 1), max(cores, 1), 1)
+            return try MeshShape(replicate: n, shard: 1)
+        case (nil, nil): return try MeshShape(replicate: max(cores, 1), shard: 1)
         }
     }
 }

@@ -26,8 +26,8 @@ public struct RankCommand: ParsableCommand {
     @Option(help: ArgumentHelp(
         "The device mesh [dp_replicate, dp_shard] as RxS or R,S; R x S must equal the number of ranks.",
         discussion: "(N,1) is replicate, (1,N) FSDP, (R,S) HSDP. Default: (N,1) for N ranks.",
-        valueName: "RxS"))
-    public var mesh: String?
+        valueName: "RxS"), transform: MeshShape.parse)
+    public var mesh: MeshShape?
 
     @Option(name: .customLong("metrics-file"), help: "Rank 0 writes every step's figures here as JSON lines.")
     public var metricsFile: String?
@@ -47,15 +47,12 @@ public struct RankCommand: ParsableCommand {
         let launch = LaunchEnvironment.current
         // Validate before MPI_Init: a bad mesh then ends every rank quietly with the same
         // status, and only rank 0 says why.
-        let shape: MeshShape
         let config: RunSpecification
         do {
-            shape = try mesh.map(MeshShape.parse) ?? MeshShape(replicate: launch.worldSize, shard: 1)
+            let shape = try mesh ?? MeshShape(replicate: launch.worldSize, shard: 1)
             try shape.validate(worldSize: launch.worldSize)
-            var resolved = try training.resolve(model: model.resolve())
-            try checkpoints.apply(to: &resolved)
-            config = resolved
-            try config.validate()
+            config = try RunOptions.specification(model: model, training: training, checkpoints: checkpoints, mesh: shape)
+            try RunOptions.checkFiles(config)
             if let metricsFile { try InputFile.requireWritable(metricsFile, "--metrics-file \(metricsFile)") }
         } catch {
             // CommandMain says it on rank 0 only and ends every rank with the same status.
@@ -76,7 +73,7 @@ public struct RankCommand: ParsableCommand {
         }
         var session = RunSession()
         do {
-            let deviceMesh = try DeviceMesh(shape: shape, world: world)
+            let deviceMesh = try DeviceMesh(shape: config.mesh, world: world)
             let trainer = try Trainer(config: config, mesh: deviceMesh, log: log)
             let identities = try gatherIdentities(trainer)
             telemetry?.send(.hello(Hello(trainer: trainer, arguments: Array(CommandLine.arguments.dropFirst()),

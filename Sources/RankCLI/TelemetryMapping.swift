@@ -57,7 +57,8 @@ extension Hello {
                                 parameters: c.model.parameterCount),
             flopsPerToken: trainer.flopsPerToken,
             peak: PeakInfo(trainer.peak),
-            ranks: ranks)
+            ranks: ranks,
+            spec: c)
     }
 }
 

@@ -37,7 +37,6 @@ public struct CheckpointOptions: ParsableArguments {
         let chosen = [resume ? "--resume" : nil, resumeStep.map { _ in "--resume-step" },
                       resumeLatestValid ? "--resume-latest-valid" : nil].compactMap { $0 }
         if chosen.count > 1 { throw ConfigError("\(chosen.joined(separator: " and ")) exclude each other: pick one") }
-        if let checkpointDir { try InputFile.requireFolderOrAbsent(checkpointDir, "--checkpoint-dir \(checkpointDir)") }
         config.checkpointDir = checkpointDir
         config.checkpointEvery = checkpointEvery
         config.keepCheckpoints = keepCheckpoints

@@ -3,6 +3,10 @@ import Foundation
 /// The data shipped with meshtop (tinyshakespeare and its tokenizer): `$MESHTOP_DATA_DIR`, else
 /// `data/` found above the executable (a build tree) or `share/meshtop/data` beside it (an install).
 public enum ShippedData {
+    /// The corpus and tokenizer a run trains with when none is given.
+    public static let corpus = "tinyshakespeare.txt"
+    public static let tokenizer = "tokenizer.json"
+
     public static func path(_ name: String) throws -> String {
         for folder in candidates() {
             let path = folder.appendingPathComponent(name).path

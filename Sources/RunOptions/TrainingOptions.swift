@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dataset
 import RunSpec
 
 /// The run's data, optimisation and output options.
@@ -44,8 +43,8 @@ public struct TrainingOptions: ParsableArguments {
     public init() {}
 
     public func resolve(model: (name: String, config: ModelConfig)) throws -> RunSpecification {
-        var config = RunSpecification(dataPath: try data ?? ShippedData.path("tinyshakespeare.txt"),
-                                    tokenizerPath: try tokenizer ?? ShippedData.path("tokenizer.json"))
+        var config = RunSpecification(dataPath: try data ?? ShippedData.path(ShippedData.corpus),
+                                    tokenizerPath: try tokenizer ?? ShippedData.path(ShippedData.tokenizer))
         config.flavor = model.name
         config.model = model.config
         config.seqLen = seqLen
@@ -67,19 +66,6 @@ public struct TrainingOptions: ParsableArguments {
         config.bucketMB = bucketMB
         config.reshardAfterForward = !noReshardAfterForward
         config.peakTFLOPS = peakTFLOPS
-        try checkPaths(config)
         return config
-    }
-
-    /// The files and folders the options name, checked before anything starts.
-    func checkPaths(_ config: RunSpecification) throws {
-        try InputFile.requireReadable(config.dataPath, "--data \(config.dataPath)")
-        do { _ = try TokenSource.kind(of: config.dataPath) } catch {
-            throw InputError("--data \(config.dataPath): not a .txt, .jsonl or .bin file (the extension says which)")
-        }
-        try InputFile.requireReadable(config.tokenizerPath, "--tokenizer \(config.tokenizerPath)")
-        if let initWeights { try InputFile.requireReadable(initWeights, "--init-weights \(initWeights)") }
-        if let saveWeights { try InputFile.requireWritable(saveWeights, "--save-weights \(saveWeights)") }
-        try InputFile.requireFolderOrAbsent(dumpFolder, "--dump-folder \(dumpFolder)")
     }
 }

@@ -107,3 +107,24 @@ private func trimmed(_ text: Substring) -> String {
     let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
     return String(text.drop(while: blank).reversed().drop(while: blank).reversed())
 }
+
+/// `{"replicate": R, "shard": S}` on the wire and in specifications; a shape that is not one
+/// (a degree below 1) does not decode.
+extension MeshShape: Codable {
+    private enum Keys: String, CodingKey { case replicate, shard }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        let replicate = try container.decode(Int.self, forKey: .replicate)
+        let shard = try container.decode(Int.self, forKey: .shard)
+        do { try self.init(replicate: replicate, shard: shard) } catch {
+            throw DecodingError.dataCorruptedError(forKey: .shard, in: container, debugDescription: "\(error)")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(replicate, forKey: .replicate)
+        try container.encode(shard, forKey: .shard)
+    }
+}

@@ -1,6 +1,10 @@
-/// Everything one training run needs, resolved from the command line (and later a TOML file).
+/// Everything one training run is: what `meshtop run` resolves from its options (and a TOML
+/// file), what the launcher writes out as the ranks' arguments (RunOptions.RankArguments), what
+/// every rank parses back and trains, and what rank 0's hello carries to the front end.
 /// Defaults are torchtitan's debugmodel config at seq_len 256 on the shipped data.
 public struct RunSpecification: Codable, Equatable, Sendable {
+    /// The device mesh [dp_replicate, dp_shard]; its size is the number of ranks.
+    public var mesh = try! MeshShape(replicate: 1, shard: 1)
     public var flavor = "debugmodel"
     public var model = ModelConfig.debugmodel
     public var seqLen = 256

@@ -1,4 +1,5 @@
 import Foundation
+import RunSpec
 
 /// What the front end asks of the run, sent back to rank 0 on the telemetry connection as
 /// `{"command":"stop"}` lines. Rank 0 reads them with `TelemetrySender.pendingCommands()` and
@@ -12,7 +13,7 @@ public enum ControlCommand: Equatable, Sendable {
     case pause
     case resume
     /// Change to another mesh: save, stop, and let the launcher start again on `mesh`.
-    case reconfigure(mesh: MeshTarget)
+    case reconfigure(mesh: MeshShape)
 
     public var name: String {
         switch self {
@@ -22,16 +23,6 @@ public enum ControlCommand: Equatable, Sendable {
         case .resume: return "resume"
         case .reconfigure: return "reconfigure"
         }
-    }
-}
-
-/// A mesh `[dp_replicate, dp_shard]` asked for by `reconfigure`.
-public struct MeshTarget: Codable, Equatable, Sendable {
-    public var replicate: Int
-    public var shard: Int
-
-    public init(replicate: Int, shard: Int) {
-        self.replicate = replicate; self.shard = shard
     }
 }
 
@@ -57,11 +48,17 @@ extension ControlCommand {
 
 private struct WireCommand: Encodable {
     let command: String
-    let mesh: MeshTarget?
+    let mesh: MeshShape?
 }
 
 struct CommandEnvelope: Decodable {
     let command: ControlCommand
+
+    /// A mesh's degrees as sent, before they are checked to make one.
+    private struct Degrees: Decodable {
+        let replicate: Int
+        let shard: Int
+    }
 
     private enum Keys: String, CodingKey { case command, mesh }
 
@@ -76,11 +73,11 @@ struct CommandEnvelope: Decodable {
         case "pause": command = .pause
         case "resume": command = .resume
         case "reconfigure":
-            let mesh: MeshTarget
-            do { mesh = try container.decode(MeshTarget.self, forKey: .mesh) } catch {
+            let degrees: Degrees
+            do { degrees = try container.decode(Degrees.self, forKey: .mesh) } catch {
                 throw RejectReason.invalidFields(kind: name, detail: LineCoding.detail(error))
             }
-            guard mesh.replicate >= 1, mesh.shard >= 1 else {
+            guard let mesh = try? MeshShape(replicate: degrees.replicate, shard: degrees.shard) else {
                 throw RejectReason.invalidFields(kind: name, detail: "mesh: replicate and shard must be at least 1")
             }
             command = .reconfigure(mesh: mesh)

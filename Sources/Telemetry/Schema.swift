@@ -71,9 +71,12 @@ public struct Hello: Codable, Equatable, Sendable {
     public var peak: PeakInfo
     /// Every rank, in rank order.
     public var ranks: [RankIdentity]
+    /// The whole run as the ranks parsed it: what the front end plans and relaunches from (the
+    /// fields above summarise it for display). nil in recordings from before it was sent.
+    public var spec: RunSpecification?
 
     public init(schema: Int = TelemetrySchema.version, config: RunConfig, mesh: MeshLayout, model: ModelSummary,
-                flopsPerToken: Double, peak: PeakInfo, ranks: [RankIdentity]) {
+                flopsPerToken: Double, peak: PeakInfo, ranks: [RankIdentity], spec: RunSpecification? = nil) {
         self.schema = schema
         self.config = config
         self.mesh = mesh
@@ -81,6 +84,7 @@ public struct Hello: Codable, Equatable, Sendable {
         self.flopsPerToken = flopsPerToken
         self.peak = peak
         self.ranks = ranks
+        self.spec = spec
     }
 }
 

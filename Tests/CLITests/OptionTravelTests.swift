@@ -1,6 +1,8 @@
 import Foundation
 import FrontendCLI
 import RankCLI
+import RunOptions
+import RunSpec
 import TestSupport
 import XCTest
 
@@ -16,6 +18,7 @@ final class OptionTravelTests: XCTestCase {
         "flavor": "tiny", "dim": "128", "n-layers": "3", "n-heads": "8", "n-kv-heads": "4", "vocab-size": "3000",
         "data": "corpus.txt", "tokenizer": "tok.json", "init-weights": "w.safetensors", "save-weights": "out.safetensors",
         "dump-folder": "elsewhere", "peak-tflops": "0.5", "checkpoint-dir": "ckpt", "keep-checkpoints": "2", "resume-step": "5",
+        "decay-ratio": "0.5",  // its default 0.8 plus a quarter is out of range
     ]
 
     struct Argument { let name: String; let isFlag: Bool; let defaultValue: String?; let abstract: String }
@@ -37,21 +40,60 @@ final class OptionTravelTests: XCTestCase {
         }
     }
 
+    /// Options that only mean something with a checkpoint folder.
+    static let needCheckpointDir: Set<String> = ["checkpoint-every", "keep-checkpoints", "resume", "resume-step",
+                                                 "resume-latest-valid"]
+
+    /// Each option alone: it changes the run's specification, the arguments written for the ranks
+    /// carry it, and the ranks parse them back to the same specification.
     func testEveryOptionOfTheRunReachesTheRanksAndParsesBackTheSame() throws {
         let options = try Self.arguments(try Products.executable("meshtop-rank")).filter { !Self.rankOnly.contains($0.name) }
         XCTAssertGreaterThan(options.count, 30)
+        let mesh = try MeshShape(replicate: 1, shard: 1)
+        let baseline = try Self.spec(RunCommand.parse([]), mesh: mesh)
         for option in options {
             var given = ["--\(option.name)"]
             if !option.isFlag {
                 let value = Self.values[option.name] ?? option.defaultValue.flatMap(Self.another)
                 given.append(try XCTUnwrap(value, "--\(option.name): no value to try; add one to OptionTravelTests.values"))
             }
-            let run = try RunCommand.parse(given)
-            let sent = run.model.arguments + run.training.arguments + run.checkpoints.arguments
+            let prerequisite = Self.needCheckpointDir.contains(option.name) ? ["--checkpoint-dir", "ckpt"] : []
+            let spec = try Self.spec(RunCommand.parse(prerequisite + given), mesh: mesh)
+            var withPrerequisite = baseline
+            withPrerequisite.checkpointDir = prerequisite.isEmpty ? nil : "ckpt"
+            XCTAssertNotEqual(spec, withPrerequisite, "--\(option.name) changes nothing in the specification")
+            let sent = RankArguments.of(spec)
             XCTAssertTrue(sent.contains("--\(option.name)"), "--\(option.name) does not reach the ranks: \(sent)")
             let rank = try RankCommand.parse(sent)
-            XCTAssertEqual(rank.model.arguments + rank.training.arguments + rank.checkpoints.arguments, sent, "--\(option.name)")
+            XCTAssertEqual(try Self.spec(rank, mesh: mesh), spec, "--\(option.name): \(sent)")
         }
+    }
+
+    /// Every option at once, on an HSDP mesh: spec -> rank arguments -> spec is the identity.
+    func testASpecificationWithEveryOptionSetSurvivesTheWayToTheRanks() throws {
+        let options = try Self.arguments(try Products.executable("meshtop-rank")).filter {
+            // one resume option (--resume-step), and the debugmodel (tiny's max_seq_len is below the tried seq_len)
+            !Self.rankOnly.contains($0.name) && !["resume", "resume-latest-valid", "flavor"].contains($0.name)
+        }
+        var given = ["--mesh", "2x3"]
+        for option in options {
+            given.append("--\(option.name)")
+            if !option.isFlag { given.append(try XCTUnwrap(Self.values[option.name] ?? option.defaultValue.flatMap(Self.another))) }
+        }
+        let spec = try RunOptions.specification(parsing: given)
+        XCTAssertEqual(spec.mesh, try MeshShape(replicate: 2, shard: 3))
+        let sent = RankArguments.of(spec)
+        XCTAssertEqual(try RunOptions.specification(parsing: sent), spec, "\(sent)")
+        XCTAssertEqual(sent.filter { $0.hasPrefix("--") }.count, options.count + 1, "every option is written: \(sent)")
+    }
+
+    static func spec(_ run: RunCommand, mesh: MeshShape) throws -> RunSpecification {
+        try RunOptions.specification(model: run.model, training: run.training, checkpoints: run.checkpoints, mesh: mesh)
+    }
+
+    static func spec(_ rank: RankCommand, mesh: MeshShape) throws -> RunSpecification {
+        try RunOptions.specification(model: rank.model, training: rank.training, checkpoints: rank.checkpoints,
+                                     mesh: rank.mesh ?? mesh)
     }
 
     func testHelpGivesEveryOptionOfBothExecutablesAText() throws {

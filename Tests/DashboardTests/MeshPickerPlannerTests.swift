@@ -21,9 +21,15 @@ final class MeshPickerPlannerTests: XCTestCase {
                                bucketMB: bucketMB, reshardAfterForward: reshardAfterForward)
         let model = ModelSummary(flavor: "debugmodel", dim: c.dim, nLayers: c.nLayers, nHeads: c.nHeads, nKVHeads: c.nKVHeads ?? c.nHeads,
                                  vocabSize: c.vocabSize, parameters: c.parameterCount)
+        var spec = RunSpecification(dataPath: config.dataPath, tokenizerPath: config.tokenizerPath)
+        spec.mesh = try! MeshShape(replicate: replicate, shard: shard)
+        spec.localBatchSize = localBatch
+        spec.gradAccum = gradAccum
+        spec.bucketMB = bucketMB
+        spec.reshardAfterForward = reshardAfterForward
         return Hello(config: config, mesh: MeshLayout(replicate: replicate, shard: shard, strategy: "hsdp"), model: model,
                      flopsPerToken: 1, peak: PeakInfo(flops: 1, source: "given", detail: ""),
-                     ranks: (0 ..< world).map { RankIdentity(rank: $0, host: "h", pid: 1) })
+                     ranks: (0 ..< world).map { RankIdentity(rank: $0, host: "h", pid: 1) }, spec: spec)
     }
 
     private func expected(_ predictions: [MeshPrediction]) -> [MeshCandidate] {
@@ -73,12 +79,12 @@ final class MeshPickerPlannerTests: XCTestCase {
         XCTAssertEqual(Set(three.map(\.unavailable)), ["3 ranks cannot keep the global batch of 32 sequences (not a multiple of 3)"])
     }
 
-    func testAModelThatIsNotItsFlavorIsRefusedByName() {
+    func testARecordingWithoutASpecificationGivesEveryMeshWithTheReason() {
         var run = hello(replicate: 4, shard: 1, arguments: [])
-        run.model.parameters += 1
+        run.spec = nil
         let candidates = PickerPlanner.candidates(for: run, worldSize: 4)
-        XCTAssertEqual(candidates.count, 3)
-        XCTAssertEqual(candidates.first?.unavailable,
-                       "the run's model (6139137 parameters) is not the debugmodel flavor with its dimensions")
+        XCTAssertEqual(candidates.map { [$0.replicate, $0.shard] }, [[4, 1], [2, 2], [1, 4]])
+        XCTAssertEqual(Set(candidates.map(\.unavailable)),
+                       ["the run's hello carries no specification (recorded by an older meshtop)"])
     }
 }

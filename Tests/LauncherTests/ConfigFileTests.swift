@@ -1,6 +1,7 @@
 import FrontendCLI
 import Foundation
 import Launcher
+import RunSpec
 import TestSupport
 import XCTest
 
@@ -67,7 +68,7 @@ final class ConfigFileTests: XCTestCase {
         let run = try RunCommand.parse(Array(expanded.dropFirst()))
         XCTAssertEqual(run.training.steps, 3, "the command line wins")
         XCTAssertEqual(run.training.seqLen, 64)
-        XCTAssertEqual(run.mesh, "1x2")
+        XCTAssertEqual(run.mesh, meshShape(1, 2))
         // The command line's mesh replaces the file's; its resume option replaces the file's.
         try "[parallelism]\ndata_parallel_replicate_degree = 3\n[checkpoint]\nenable = true\n".write(toFile: path, atomically: true, encoding: .utf8)
         XCTAssertEqual(try ConfigFile.expand(["run", "--config=\(path)", "--mesh", "1x2", "--resume-step", "4"], subcommands: ["run"]) { _ in },

@@ -1,5 +1,7 @@
 import Foundation
+import RunSpec
 import Launcher
+import RunOptions
 import Telemetry
 import TestSupport
 import XCTest
@@ -13,7 +15,7 @@ final class ControlTests: XCTestCase {
 
         let receiver = try TelemetryReceiver()
         defer { receiver.close() }
-        let plan = LaunchPlan(ranks: 2, rankExecutable: try Products.executable("meshtop-rank"),
+        let plan = try LaunchPlan(rankExecutable: try Products.executable("meshtop-rank"),
                               rankArguments: ["--mesh", "1x2", "--flavor", "tiny", "--seq-len", "32", "--steps", "5000",
                                               "--peak-tflops", "0.1", "--checkpoint-dir", checkpoints,
                                               "--dump-folder", folder.appendingPathComponent("out").path],
@@ -40,7 +42,7 @@ final class ControlTests: XCTestCase {
         XCTAssertTrue(receiver.send(.resume))
         XCTAssertTrue(events.wait(timeout: 30) { $0.steps >= held + 2 }, "no steps after resume")
 
-        XCTAssertTrue(receiver.send(.reconfigure(mesh: MeshTarget(replicate: 2, shard: 1))))
+        XCTAssertTrue(receiver.send(.reconfigure(mesh: meshShape(2, 1))))
         let end = Date().addingTimeInterval(60)
         while result.get() == nil && Date() < end { Thread.sleep(forTimeInterval: 0.05) }
         let status = try XCTUnwrap(result.get()).get()
@@ -66,7 +68,7 @@ final class SignalTests: XCTestCase {
 
         for second in [true, false] {
             try? FileManager.default.removeItem(atPath: started)
-            let plan = LaunchPlan(ranks: 1, rankExecutable: "rank", rankArguments: [], mpirun: script)
+            let plan = try LaunchPlan(rankExecutable: "rank", rankArguments: [], mpirun: script)
             // Runs on the thread below; this one uses only what is Sendable, or waits for it.
             nonisolated(unsafe) let supervisor = Supervisor(plan: plan, receiver: nil)
             let lines = Lines()

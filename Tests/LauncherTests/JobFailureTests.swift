@@ -1,4 +1,5 @@
 import Foundation
+import RunSpec
 import Launcher
 import Telemetry
 import TestSupport
@@ -13,7 +14,7 @@ final class JobFailureTests: XCTestCase {
         defer { receiver.close() }
         let checkpoints = helper.checkpoints
         let steps = 16
-        let old = MeshTarget(replicate: 1, shard: 2), target = MeshTarget(replicate: 2, shard: 1)
+        let old = meshShape(1, 2), target = meshShape(2, 1)
         // The relaunch on (2, 1) is given a mesh its 2 ranks cannot form: meshtop-rank refuses it before MPI_Init.
         let job = try helper.job(mesh: old, steps: steps, checkpoints: checkpoints, receiver: receiver) { first in
             let good = helper.planner(first)
@@ -86,13 +87,13 @@ final class JobFailureTests: XCTestCase {
         let checkpoints = helper.checkpoints
         let steps = 12
         // Periodic checkpoints every 4 steps, in every generation.
-        var first = try helper.plan(mesh: MeshTarget(replicate: 1, shard: 2), steps: steps, checkpoints: checkpoints, receiver: receiver)
+        var first = try helper.plan(mesh: meshShape(1, 2), steps: steps, checkpoints: checkpoints, receiver: receiver)
         first.rankArguments += ["--checkpoint-every", "4"]
         // Events reach onEvent at the supervisor's tick: a short one, so the ranks are stopped
         // (below) within a step or so of their step-4 save, not after the next one at 8.
         var options = Supervisor.Options()
         options.tick = 0.002
-        let periodic = Launcher.Job(plan: first, mesh: MeshTarget(replicate: 1, shard: 2), receiver: receiver,
+        let periodic = Launcher.Job(plan: first, mesh: meshShape(1, 2), receiver: receiver,
                                     options: options, planner: helper.planner(first))
         let said = SaidLines()
         periodic.say = { said.append($0) }
@@ -111,7 +112,7 @@ final class JobFailureTests: XCTestCase {
             defer { for pid in pids { kill(pid, SIGCONT) } }
             let chattr = try? ProcessRunner.run(["chattr", "+i", checkpoints])
             if chattr?.status != 0 { said.append("chattr failed: \(chattr?.stderr ?? "not run")") }
-            do { try periodic.reconfigure(to: MeshTarget(replicate: 2, shard: 1), worldSize: 2) } catch { said.append("refused: \(error)") }
+            do { try periodic.reconfigure(to: meshShape(2, 1), worldSize: 2) } catch { said.append("refused: \(error)") }
         }
         let status = try periodic.run()
         if let problem = said.all.first(where: { $0.hasPrefix("chattr failed") }) {
@@ -138,10 +139,10 @@ final class JobFailureTests: XCTestCase {
         let helper = try JobFixture(for: self)
         let receiver = try TelemetryReceiver()
         defer { receiver.close() }
-        let mesh = MeshTarget(replicate: 1, shard: 2)
+        let mesh = meshShape(1, 2)
         let withCheckpoints = try helper.job(mesh: mesh, steps: 4, checkpoints: "/tmp/unused", receiver: receiver)
         func refusal(_ job: Launcher.Job, _ r: Int, _ s: Int, _ ranks: Int) -> String {
-            do { try job.reconfigure(to: MeshTarget(replicate: r, shard: s), worldSize: ranks); return "accepted" } catch { return "\(error)" }
+            do { try job.reconfigure(to: meshShape(r, s), worldSize: ranks); return "accepted" } catch { return "\(error)" }
         }
         XCTAssertEqual(refusal(withCheckpoints, 3, 1, 3), "mesh 3x1: 3 ranks cannot keep the global batch of 16 sequences (not a multiple of 3)")
         XCTAssertEqual(refusal(withCheckpoints, 2, 2, 2), "mesh 2x2 needs 4 ranks, not 2")

@@ -1,5 +1,7 @@
 import Foundation
+import RunSpec
 import Launcher
+import RunOptions
 import Telemetry
 import TestSupport
 import XCTest
@@ -10,7 +12,7 @@ final class JobTests: XCTestCase {
 
     override func setUpWithError() throws { fixture = try JobFixture(for: self) }
 
-    func job(mesh: MeshTarget, steps: Int, checkpoints: String?, receiver: TelemetryReceiver) throws -> Launcher.Job {
+    func job(mesh: MeshShape, steps: Int, checkpoints: String?, receiver: TelemetryReceiver) throws -> Launcher.Job {
         try fixture.job(mesh: mesh, steps: steps, checkpoints: checkpoints, receiver: receiver)
     }
 
@@ -21,15 +23,15 @@ final class JobTests: XCTestCase {
         let receiver = try TelemetryReceiver()
         defer { receiver.close() }
         let baseline = Recorder()
-        let plain = try job(mesh: MeshTarget(replicate: 2, shard: 2), steps: steps, checkpoints: nil, receiver: receiver)
+        let plain = try job(mesh: meshShape(2, 2), steps: steps, checkpoints: nil, receiver: receiver)
         plain.onEvent = { baseline.append($0.event) }
         XCTAssertEqual(try plain.run(), 0)
         XCTAssertEqual(plain.state, .finished(0))
         XCTAssertEqual(baseline.losses.keys.sorted(), Array(1...steps))
 
-        let plan: [MeshTarget] = [MeshTarget(replicate: 4, shard: 1), MeshTarget(replicate: 1, shard: 4),
-                                  MeshTarget(replicate: 1, shard: 2)]
-        let switching = try job(mesh: MeshTarget(replicate: 2, shard: 2), steps: steps,
+        let plan: [MeshShape] = [meshShape(4, 1), meshShape(1, 4),
+                                  meshShape(1, 2)]
+        let switching = try job(mesh: meshShape(2, 2), steps: steps,
                                 checkpoints: fixture.checkpoints, receiver: receiver)
         let events = Recorder()
         let failures = Recorder()
@@ -53,11 +55,11 @@ final class JobTests: XCTestCase {
         XCTAssertEqual(failures.all, [])
         XCTAssertEqual(status, 0)
         XCTAssertEqual(switching.state, .finished(0))
-        XCTAssertEqual(switching.currentMesh, MeshTarget(replicate: 1, shard: 2))
+        XCTAssertEqual(switching.currentMesh, meshShape(1, 2))
 
         let hellos = events.all.compactMap { event -> Hello? in if case .hello(let h) = event { return h }; return nil }
-        XCTAssertEqual(hellos.map { MeshTarget(replicate: $0.mesh.replicate, shard: $0.mesh.shard) },
-                       [MeshTarget(replicate: 2, shard: 2)] + plan)
+        XCTAssertEqual(hellos.map { meshShape($0.mesh.replicate, $0.mesh.shard) },
+                       [meshShape(2, 2)] + plan)
         XCTAssertEqual(hellos.map(\.config.globalBatchSize), [32, 32, 32, 32], "the global batch is kept")
         XCTAssertEqual(hellos.map(\.config.gradAccum), [1, 1, 1, 2])
         XCTAssertEqual(hellos.map(\.ranks.count), [4, 4, 4, 2])
@@ -102,8 +104,8 @@ struct JobFixture {
     var checkpoints: String { folder.appendingPathComponent("ckpt").path }
 
     /// The first plan of a run on `mesh`: tiny flavor, global batch local 8 x ranks.
-    func plan(mesh: MeshTarget, steps: Int, checkpoints: String?, receiver: TelemetryReceiver) throws -> LaunchPlan {
-        LaunchPlan(ranks: mesh.replicate * mesh.shard, rankExecutable: try Products.executable("meshtop-rank"),
+    func plan(mesh: MeshShape, steps: Int, checkpoints: String?, receiver: TelemetryReceiver) throws -> LaunchPlan {
+        try LaunchPlan(rankExecutable: try Products.executable("meshtop-rank"),
                    rankArguments: ["--mesh", "\(mesh.replicate)x\(mesh.shard)", "--flavor", "tiny", "--seq-len", "32",
                                    "--steps", String(steps), "--peak-tflops", "0.1",
                                    "--dump-folder", folder.appendingPathComponent("out").path]
@@ -117,7 +119,7 @@ struct JobFixture {
         return { target, _ in try plan.relaunched(on: target, keeping: batch, localBatchSize: 8) }
     }
 
-    func job(mesh: MeshTarget, steps: Int, checkpoints: String?, receiver: TelemetryReceiver,
+    func job(mesh: MeshShape, steps: Int, checkpoints: String?, receiver: TelemetryReceiver,
              planner custom: ((LaunchPlan) -> Launcher.Job.Planner)? = nil) throws -> Launcher.Job {
         let first = try plan(mesh: mesh, steps: steps, checkpoints: checkpoints, receiver: receiver)
         let job = Launcher.Job(plan: first, mesh: mesh, receiver: receiver, planner: (custom ?? planner)(first))

@@ -1,14 +1,16 @@
 import FrontendCLI
 import Launcher
 import RankCLI
+import RunOptions
+import RunSpec
 import TestSupport
 import XCTest
 
 /// The mpirun command is a pure function of the options.
 final class LaunchPlanTests: XCTestCase {
-    func testOversubscribesOnlyWhenRanksExceedCores() {
-        var plan = LaunchPlan(ranks: 4, rankExecutable: "/bin/meshtop-rank", rankArguments: ["--mesh", "2x2"],
-                              threads: 1, cores: 2, isRoot: true, exportedVariables: ["MESHTOP_TELEMETRY"])
+    func testOversubscribesOnlyWhenRanksExceedCores() throws {
+        var plan = LaunchPlan(spec: try RunOptions.specification(parsing: ["--mesh", "2x2"]), rankExecutable: "/bin/meshtop-rank",
+                              cores: 2, isRoot: true, exportedVariables: ["MESHTOP_TELEMETRY"])
         XCTAssertEqual(plan.arguments, ["mpirun", "-np", "4", "--oversubscribe", "--allow-run-as-root", "-q",
                                         "-x", "OPENBLAS_NUM_THREADS=1", "-x", "OPENBLAS_THREAD_TIMEOUT=4", "-x", "MESHTOP_TELEMETRY",
                                         "/bin/meshtop-rank", "--mesh", "2x2"])
@@ -32,10 +34,10 @@ final class LaunchPlanTests: XCTestCase {
     }
 
     func testMeshChoice() throws {
-        XCTAssertTrue(try MeshChoice.resolve(np: nil, mesh: nil, cores: 2) == (2, 2, 1))
-        XCTAssertTrue(try MeshChoice.resolve(np: 4, mesh: nil, cores: 2) == (4, 4, 1))
-        XCTAssertTrue(try MeshChoice.resolve(np: nil, mesh: (2, 2), cores: 2) == (4, 2, 2))
-        XCTAssertThrowsError(try MeshChoice.resolve(np: 3, mesh: (2, 2), cores: 2)) { error in
+        XCTAssertEqual(try MeshChoice.resolve(np: nil, mesh: nil, cores: 2), meshShape(2, 1))
+        XCTAssertEqual(try MeshChoice.resolve(np: 4, mesh: nil, cores: 2), meshShape(4, 1))
+        XCTAssertEqual(try MeshChoice.resolve(np: nil, mesh: meshShape(2, 2), cores: 2), meshShape(2, 2))
+        XCTAssertThrowsError(try MeshChoice.resolve(np: 3, mesh: meshShape(2, 2), cores: 2)) { error in
             XCTAssertTrue("\(error)".contains("--np is 3"), "\(error)")
         }
     }
@@ -51,11 +53,8 @@ final class LaunchPlanTests: XCTestCase {
         XCTAssertEqual(plan.rankArguments, ["--mesh", "1x2", "--flavor", "tiny", "--seq-len", "32", "--steps", "3",
                                             "--lr", "0.001", "--threads", "2", "--no-reshard-after-forward",
                                             "--checkpoint-dir", "/tmp/c", "--checkpoint-every", "2"])
-        // What is passed parses back to the same options in meshtop-rank.
-        let rank = try RankCommand.parse(Array(plan.rankArguments))
-        XCTAssertEqual(rank.training.arguments, run.training.arguments)
-        XCTAssertEqual(rank.model.arguments, run.model.arguments)
-        XCTAssertEqual(rank.checkpoints.arguments, run.checkpoints.arguments)
+        // What is passed parses back to the same run in meshtop-rank.
+        XCTAssertEqual(try RunOptions.specification(parsing: plan.rankArguments), plan.spec)
     }
 
     func testDefaultsAreDebugmodelOnOneRankPerCore() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import RunSpec
 import Launcher
 import Telemetry
 import TestSupport
@@ -22,7 +23,7 @@ final class StandbyTests: XCTestCase {
     func gatedSupervisor(steps: Int, lines: Lines) throws -> Supervisor {
         let receiver = try TelemetryReceiver()
         defer { receiver.close() }
-        let plan = try fixture.plan(mesh: MeshTarget(replicate: 1, shard: 2), steps: steps, checkpoints: nil, receiver: receiver)
+        let plan = try fixture.plan(mesh: meshShape(1, 2), steps: steps, checkpoints: nil, receiver: receiver)
         var options = Supervisor.Options()
         options.output = .lines { line, _ in lines.append(line) }
         return Supervisor(plan: plan.waitingForStart(), receiver: nil, options: options)
@@ -54,7 +55,7 @@ final class StandbyTests: XCTestCase {
         let steps = 10
         let receiver = try TelemetryReceiver()
         defer { receiver.close() }
-        let job = try fixture.job(mesh: MeshTarget(replicate: 1, shard: 2), steps: steps,
+        let job = try fixture.job(mesh: meshShape(1, 2), steps: steps,
                                   checkpoints: fixture.checkpoints, receiver: receiver)
         let done = Lines(), refusals = Lines()
         job.onEvent = { record in
@@ -62,7 +63,7 @@ final class StandbyTests: XCTestCase {
             done.append(String(step.step))
             if step.step == 3 && job.switches.isEmpty {
                 receiver.send(.pause)  // the tiny steps must not race the request to the run's end
-                do { try job.reconfigure(to: MeshTarget(replicate: 2, shard: 1), worldSize: 2) } catch {
+                do { try job.reconfigure(to: meshShape(2, 1), worldSize: 2) } catch {
                     refusals.append("\(error)")
                     receiver.send(.resume)
                 }
@@ -73,7 +74,7 @@ final class StandbyTests: XCTestCase {
         XCTAssertEqual(job.switches.count, 1)
         XCTAssertEqual(job.switches.first?.startedAhead, true)
         XCTAssertNil(job.switches.first?.failure)
-        XCTAssertEqual(job.currentMesh, MeshTarget(replicate: 2, shard: 1))
+        XCTAssertEqual(job.currentMesh, meshShape(2, 1))
         XCTAssertEqual(done.all.last, String(steps))
     }
 }

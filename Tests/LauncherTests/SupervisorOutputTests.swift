@@ -1,4 +1,5 @@
 import Foundation
+import RunSpec
 import Launcher
 import Telemetry
 import TestSupport
@@ -11,7 +12,7 @@ final class SupervisorOutputTests: XCTestCase {
         let fixture = try JobFixture(for: self)
         let receiver = try TelemetryReceiver()
         defer { receiver.close() }
-        var plan = try fixture.plan(mesh: MeshTarget(replicate: 1, shard: 2), steps: 100_000, checkpoints: nil, receiver: receiver)
+        var plan = try fixture.plan(mesh: meshShape(1, 2), steps: 100_000, checkpoints: nil, receiver: receiver)
         // Rank 1 is meshtop-rank itself (exec), with a watcher that, once told, says a last word
         // on stderr and kills it.
         let signal = fixture.folder.appendingPathComponent("kill-rank-1").path

@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import Foundation
+import RunSpec
+import TestSupport
 import Telemetry
 import XCTest
 
@@ -227,7 +229,7 @@ final class LoopbackTests: XCTestCase {
         let sender = startSession(receiver)
         XCTAssertEqual(sender.pendingCommands(), [])
         let commands: [ControlCommand] = [.pause, .resume, .checkpoint,
-                                          .reconfigure(mesh: MeshTarget(replicate: 1, shard: 4)), .stop]
+                                          .reconfigure(mesh: meshShape(1, 4)), .stop]
         for command in commands { XCTAssertTrue(receiver.send(command)) }
         var arrived: [ControlCommand] = []
         XCTAssertTrue(waitUntil(timeout: 5) {

@@ -1,4 +1,5 @@
 import Foundation
+import RunSpec
 import Telemetry
 import TestSupport
 import XCTest
@@ -115,13 +116,13 @@ final class WireTests: XCTestCase {
 
     func testControlCommandsRoundTripAndMalformedOnesAreRejected() throws {
         let commands: [ControlCommand] = [.stop, .checkpoint, .pause, .resume,
-                                          .reconfigure(mesh: MeshTarget(replicate: 2, shard: 1))]
+                                          .reconfigure(mesh: meshShape(2, 1))]
         for command in commands {
             let line = command.line()
             XCTAssertEqual(line.last, 0x0A)
             XCTAssertEqual(try ControlCommand.decode(line.dropLast()).get(), command)
         }
-        XCTAssertEqual(String(decoding: ControlCommand.reconfigure(mesh: MeshTarget(replicate: 1, shard: 4)).line(), as: UTF8.self),
+        XCTAssertEqual(String(decoding: ControlCommand.reconfigure(mesh: meshShape(1, 4)).line(), as: UTF8.self),
                        "{\"command\":\"reconfigure\",\"mesh\":{\"replicate\":1,\"shard\":4}}\n")
         for bad in ["{\"command\":\"reconfigure\"}", "{\"command\":\"reconfigure\",\"mesh\":{\"replicate\":0,\"shard\":4}}",
                     "{\"command\":\"explode\"}", "{\"cmd\":\"stop\"}", "stop", ""] {

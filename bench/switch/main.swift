@@ -1,6 +1,8 @@
 import CStdio
 import Foundation
 import Launcher
+import RunOptions
+import RunSpec
 import Telemetry
 
 // bench-switch: the whole time of a mesh switch for the debugmodel, from the reconfigure request
@@ -13,10 +15,9 @@ import Telemetry
 let worst = CommandLine.arguments.contains("--worst")
 let given = CommandLine.arguments.dropFirst().filter { $0 != "--worst" }
 let meshes = (given.isEmpty ? ["2x1", "1x2", "2x1", "1x2", "2x1", "1x2", "2x1"] : Array(given))
-    .map { text -> MeshTarget in
-        let p = text.split(separator: "x").compactMap { Int($0) }
-        guard p.count == 2 else { fputs("bench-switch: \(text): not RxS\n", mt_stderr()); exit(2) }
-        return MeshTarget(replicate: p[0], shard: p[1])
+    .map { text -> MeshShape in
+        guard let mesh = try? MeshShape.parse(text) else { fputs("bench-switch: \(text): not RxS\n", mt_stderr()); exit(2) }
+        return mesh
     }
 let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-bench-switch-\(getpid())")
 defer { try? FileManager.default.removeItem(at: folder) }
@@ -24,11 +25,11 @@ let rank = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().dele
     .appendingPathComponent("meshtop-rank").path
 let receiver = try TelemetryReceiver()
 let first = meshes[0]
-let plan = LaunchPlan(ranks: first.replicate * first.shard, rankExecutable: rank,
-                      rankArguments: ["--mesh", "\(first.replicate)x\(first.shard)", "--steps", "1000", "--peak-tflops", "0.1",
-                                      "--checkpoint-dir", folder.appendingPathComponent("ckpt").path,
-                                      "--dump-folder", folder.appendingPathComponent("out").path],
-                      exportedVariables: Array(receiver.environment.keys).sorted())
+let spec = try RunOptions.specification(parsing: [
+    "--mesh", first.description, "--steps", "1000", "--peak-tflops", "0.1",
+    "--checkpoint-dir", folder.appendingPathComponent("ckpt").path, "--dump-folder", folder.appendingPathComponent("out").path,
+])
+let plan = LaunchPlan(spec: spec, rankExecutable: rank, exportedVariables: Array(receiver.environment.keys).sorted())
 let batch = GlobalBatch(localBatchSize: 8, gradAccum: 1, ranks: plan.ranks)
 let job = Job(plan: plan, mesh: first, receiver: receiver) { target, _ in
     try plan.relaunched(on: target, keeping: batch, localBatchSize: 8)
