@@ -1,7 +1,6 @@
 import CStdio
 import RunSpec
 import Foundation
-import Synchronization
 import Telemetry
 
 /// Starts a job's mpirun, follows rank 0's telemetry, and ends the job:
@@ -42,8 +41,10 @@ public final class Supervisor {
     var process: Process?
     var capture: OutputCapture?
 
+    /// How the job is being ended (Teardown.swift); each run starts a new one.
+    private var teardown = Teardown(Options())
     /// SIGINT or SIGTERM arrived while the job ran (the user wants it to end, not to go on elsewhere).
-    public private(set) var stopRequested = false
+    public var stopRequested: Bool { teardown.stopRequested }
 
     /// mpirun's last stderr lines (with `output: .lines` only; empty otherwise), oldest first.
     public var lastErrorLines: [String] { capture?.lastErrorLines ?? [] }
@@ -80,66 +81,16 @@ public final class Supervisor {
         guard let process else { throw LaunchError("mpirun was not started") }
         let pid = process.processIdentifier
 
-        var stopDeadline: Double?
-        var killDeadline: Double?
-        var nextLivenessCheck = 0.0
-        var lost: RankIdentity?
-        var stopAsked = false
-        var tornDown = false
-        var lingering: Double?  // when every rank had ended, having sent its done
-        var cutShort = false
+        teardown = Teardown(options)
         let hostName = Self.hostName
         while process.isRunning {
             drain()
             let now = Date().timeIntervalSince1970
-            let received = signals.take()
-            if received > 0 {
-                stopRequested = true
-                if stopDeadline != nil || received > 1 {
-                    say("killing the job")
-                    tornDown = true
-                    Self.killJob(pid: pid, ranks: localRanks(hostName), signal: SIGKILL)
-                    killDeadline = now
-                } else if receiver?.send(.stop) == true {
-                    say("asked the ranks to stop at the end of the step; killing them in \(Int(options.stopGrace)) s (again to kill now)")
-                    stopDeadline = now + options.stopGrace
-                    stopAsked = true
-                } else {
-                    say("stopping the job (no telemetry session to ask)")
-                    stopDeadline = now
-                }
-            }
-            if let deadline = stopDeadline, now >= deadline, killDeadline == nil {
-                if stopAsked && lost == nil { say("the ranks did not stop within \(Int(options.stopGrace)) s: terminating them") }
-                tornDown = true
-                Self.killJob(pid: pid, ranks: localRanks(hostName), signal: SIGTERM)
-                killDeadline = now + 2
-            }
-            // Reading every rank's /proc entry is most of a quiet job's cost to the front end:
-            // look every `livenessInterval`, well inside the 5 s a lost rank must be reported in.
-            let checkLiveness = now >= nextLivenessCheck
-            if checkLiveness { nextLivenessCheck = now + options.livenessInterval }
-            if checkLiveness, lost == nil, done == nil, let gone = lostRank(hostName) {
-                // The other ranks would wait for it in a collective forever: end them, and give
-                // mpirun 2 s to end the job itself (its status then says how the first rank
-                // ended), else tear it down.
-                lost = gone
-                for rank in localRanks(hostName) where rank != gone.pid { kill(rank, SIGKILL) }
-                if killDeadline == nil { stopDeadline = now + 2 }
-            }
-            if let done, done.status != 0, lost == nil, killDeadline == nil, allRanksEnded(hostName) {
-                // Every rank has ended and rank 0 said how: mpirun now only tears down, and after a
-                // non-zero exit (a switch's status 3) it lingers 1-2 s. Give it 0.05 s, then end it.
-                if let since = lingering, now >= since + 0.05 {
-                    Self.killJob(pid: pid, ranks: [], signal: SIGKILL)
-                    cutShort = true
-                    killDeadline = .infinity
-                } else if lingering == nil { lingering = now }
-            }
-            if let deadline = killDeadline, now >= deadline {
-                Self.killJob(pid: pid, ranks: localRanks(hostName), signal: SIGKILL)
-                killDeadline = .infinity
-            }
+            perform(teardown.step(.tick(signals: signals.take()), now: now), pid: pid, now: now)
+            let looks = teardown.looks(now: now, doneStatus: done?.status)
+            let seen = Teardown.Seen(doneStatus: done?.status, lostRank: looks.lostRank ? lostRank(hostName) : nil,
+                                     ranksEnded: looks.ranksEnded && allRanksEnded(hostName))
+            perform(teardown.step(.looked(seen), now: now), pid: pid, now: now)
             // Once rank 0 has said how the run ends, only the exit is left to see: look often, as
             // a mesh switch's next generation waits on it.
             Thread.sleep(forTimeInterval: done == nil ? options.tick : min(options.tick, 0.01))
@@ -156,20 +107,24 @@ public final class Supervisor {
         // Every line is out before the result (a rank on another host may hold the pipe: 2 s at most).
         capture?.wait(timeout: 2)
 
-        var status: Int32 = process.terminationReason == .uncaughtSignal
-            ? 128 + process.terminationStatus : process.terminationStatus
-        if cutShort, let done { status = done.status }
-        if let lost {
-            let how = tornDown ? "ended (mpirun did not end the job within 2 s; how the rank ended is unknown)"
-                : status > 128 ? "killed by signal \(status - 128)\(Self.signalName(status - 128).map { " (\($0))" } ?? "")"
-                : status != 0 ? "exited with status \(status)" : "ended (how is unknown)"
-            say("rank \(lost.rank) (host \(lost.host), pid \(lost.pid)) \(how) before the run finished; the job was torn down")
-            for line in lastErrorLines { say("  mpirun stderr: \(line)") }
-            if status == 0 { status = 1 }
+        let mpirun = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        let outcome = teardown.outcome(mpirun: mpirun, doneStatus: done?.status, heardHello: receiver != nil && !ranks.isEmpty,
+                                       stderr: lastErrorLines)
+        outcome.lines.forEach(say)
+        return outcome.status
+    }
+
+    /// Does what the teardown says; the answer to sending `stop` goes back in at once.
+    private func perform(_ actions: [Teardown.Action], pid: pid_t, now: Double) {
+        for action in actions {
+            switch action {
+            case .say(let line): say(line)
+            case .sendStop: perform(teardown.step(.stopSent(receiver?.send(.stop) == true), now: now), pid: pid, now: now)
+            case .signalJob(let signal): Self.killJob(pid: pid, ranks: localRanks(Self.hostName), signal: signal)
+            case .killMpirun: Self.killJob(pid: pid, ranks: [], signal: SIGKILL)
+            case .killRanks(let spared): for rank in localRanks(Self.hostName) where rank != spared { kill(rank, SIGKILL) }
+            }
         }
-        if status == 0, let done, done.status != 0 { status = done.status }
-        if status == 0 && done == nil && receiver != nil && !ranks.isEmpty { status = 1 }
-        return status
     }
 
     /// Takes what the receiver has; remembers the ranks (hello) and the end (done).
@@ -198,90 +153,4 @@ public final class Supervisor {
     private func lostRank(_ host: String) -> RankIdentity? {
         ranks.first { $0.host == host && !Self.alive($0.pid) }
     }
-
-    /// Running (a zombie its parent has not reaped yet counts as ended).
-    static func alive(_ pid: pid_t) -> Bool {
-        guard kill(pid, 0) == 0 else { return errno == EPERM }
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return true }
-        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
-        return state != "Z" && state != "X"
-    }
-
-    /// mpirun's process group (Foundation gives it its own), mpirun, and the ranks we know of.
-    static func killJob(pid: pid_t, ranks: [pid_t], signal: Int32) {
-        kill(-pid, signal)
-        kill(pid, signal)
-        for rank in ranks { kill(rank, signal) }
-    }
-
-    static func signalName(_ number: Int32) -> String? {
-        [SIGKILL: "SIGKILL", SIGTERM: "SIGTERM", SIGINT: "SIGINT", SIGSEGV: "SIGSEGV", SIGABRT: "SIGABRT",
-         SIGBUS: "SIGBUS", SIGILL: "SIGILL", SIGFPE: "SIGFPE", SIGHUP: "SIGHUP", SIGPIPE: "SIGPIPE"][number]
-    }
-
-    static let hostName: String = {
-        var buffer = [CChar](repeating: 0, count: 256)
-        gethostname(&buffer, buffer.count)
-        return string(fromCBuffer: buffer)
-    }()
-}
-
-/// Counts SIGINT/SIGTERM instead of dying of them. Installed once per process and kept: a
-/// disposition handed back to libdispatch and taken again does not deliver reliably.
-final class SignalFlags: Sendable {
-    private final class Counts: Sendable {
-        let value = Mutex((count: 0, total: 0))
-    }
-    private let counts: Counts
-    /// Kept so they live as long as the process; never used again.
-    private let sources: Mutex<[any DispatchSourceSignal]>
-
-    private init(counts: Counts, sources: sending [any DispatchSourceSignal]) {
-        self.counts = counts
-        self.sources = Mutex(sources)
-    }
-
-    static let shared: SignalFlags = {
-        let counts = Counts()
-        var sources: [any DispatchSourceSignal] = []
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [counts] in counts.value.withLock { $0.count += 1; $0.total += 1 } }
-            source.resume()
-            sources.append(source)
-        }
-        return SignalFlags(counts: counts, sources: sources)
-    }()
-
-    /// The process's flags, with nothing counted yet.
-    static func install(_ signals: [Int32]) -> SignalFlags {
-        _ = shared.take()
-        return shared
-    }
-
-    /// Signals received since the last call.
-    func take() -> Int { counts.value.withLock { c in defer { c.count = 0 }; return c.count } }
-
-    /// Nothing: the sources stay (see above); what arrives later is counted for the next job.
-    func uninstall() {}
-
-    /// Every signal since the process took them.
-    var received: Int { counts.value.withLock { $0.total } }
-}
-
-/// The front end's SIGINT and SIGTERM: from the first use on, they are counted (and acted on by
-/// the running job's supervisor: stop, then kill), never a death. Take them before anything
-/// else installs handlers (a terminal library): a second handler set on top would swallow them.
-public enum JobSignals {
-    /// Takes SIGINT and SIGTERM now (idempotent).
-    public static func take() { _ = SignalFlags.shared }
-    /// How many have arrived since they were taken.
-    public static var received: Int { SignalFlags.shared.received }
-}
-
-extension Supervisor {
-    /// The name ranks on other nodes dial to reach this host.
-    public static var hostNameForRanks: String { hostName }
 }
