@@ -60,3 +60,13 @@ extension CommandMain {
         exit(ExitStatus.refused.rawValue)
     }
 }
+
+extension CommandMain {
+    /// `body` for a command's `validate()`: what it throws becomes a ValidationError of the same
+    /// one line (ArgumentParser reports any other error thrown there as "unexpected error").
+    public static func validating<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as ValidationError { throw error } catch {
+            throw ValidationError(ErrorText.line(error))
+        }
+    }
+}

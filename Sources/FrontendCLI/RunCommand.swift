@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import CStdio
 import Dashboard
 import Foundation
@@ -81,11 +82,23 @@ public struct RunCommand: ParsableCommand {
 
     /// The job's mpirun command for these options, after checking everything that can be checked
     /// before starting it (the mesh, the model, the files).
+    /// The values and combinations of the options (the mesh against --np, every value in range,
+    /// one resume option at most): refused before anything is read or started.
+    public func validate() throws {
+        guard maxNP >= 1 else { throw ValidationError("--max-np \(maxNP): must be at least 1") }
+        _ = try CommandMain.validating { try specification() }
+    }
+
+    /// The run these options describe (no file opened).
+    public func specification(cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> RunSpecification {
+        try RunOptions.specification(model: model, training: training, checkpoints: checkpoints,
+                                     mesh: MeshChoice.resolve(np: np, mesh: mesh, cores: cores))
+    }
+
+    /// The job's mpirun command for these options, after checking the files they name.
     public func plan(exportedVariables: [String] = [TelemetryEnvironment.addressVariable, TelemetryEnvironment.tokenVariable],
                      cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> LaunchPlan {
-        let chosen = try MeshChoice.resolve(np: np, mesh: mesh, cores: cores)
-        let spec = try RunOptions.specification(model: model, training: training, checkpoints: checkpoints, mesh: chosen)
-        guard maxNP >= 1 else { throw LaunchError("--max-np \(maxNP): must be at least 1") }
+        let spec = try specification(cores: cores)
         try RunOptions.checkFiles(spec)
         if let hostfile { try InputFile.requireReadable(hostfile, "--hostfile \(hostfile)") }
         if let metricsFile { try InputFile.requireWritable(metricsFile, "--metrics-file \(metricsFile)") }

@@ -43,19 +43,31 @@ public struct RankCommand: ParsableCommand {
 
     public init() {}
 
-    public func run() throws {
+    /// The mesh against the ranks mpirun started, and every value and combination of the
+    /// options: all before MPI_Init, so a refusal ends every rank quietly with the same status
+    /// and only rank 0 says why (CommandMain).
+    public func validate() throws {
+        _ = try CommandMain.validating { try specification() }
+    }
+
+    /// The run these options describe, on the mesh (N, 1) for N ranks unless --mesh says.
+    public func specification() throws -> RunSpecification {
         let launch = LaunchEnvironment.current
-        // Validate before MPI_Init: a bad mesh then ends every rank quietly with the same
-        // status, and only rank 0 says why.
-        let config: RunSpecification
         do {
             let shape = try mesh ?? MeshShape(replicate: launch.worldSize, shard: 1)
             try shape.validate(worldSize: launch.worldSize)
-            config = try RunOptions.specification(model: model, training: training, checkpoints: checkpoints, mesh: shape)
+            return try RunOptions.specification(model: model, training: training, checkpoints: checkpoints, mesh: shape)
+        } catch {
+            throw InputError(ErrorText.line(error))
+        }
+    }
+
+    public func run() throws {
+        let config = try specification()
+        do {
             try RunOptions.checkFiles(config)
             if let metricsFile { try InputFile.requireWritable(metricsFile, "--metrics-file \(metricsFile)") }
         } catch {
-            // CommandMain says it on rank 0 only and ends every rank with the same status.
             throw InputError(ErrorText.line(error))
         }
 
