@@ -78,6 +78,11 @@ enum ConfigSchema {
                         ConfigKey("load_step", .int, .handled)]),
         ("metrics", [ConfigKey("log_freq", .int, .option("--log-freq")),
                      ConfigKey("file", .string, .option("--metrics-file"))]),
+        // meshtop's options that torchtitan has no key for, so that any run can be a file.
+        ("meshtop", [ConfigKey("bucket_mb", .double, .option("--bucket-mb")),
+                     ConfigKey("peak_tflops", .double, .option("--peak-tflops")),
+                     ConfigKey("init_weights", .string, .option("--init-weights")),
+                     ConfigKey("save_weights", .string, .option("--save-weights"))]),
     ]
 
     /// The parallel dimensions meshtop does not have: each must be 1.

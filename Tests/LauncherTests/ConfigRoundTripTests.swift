@@ -28,17 +28,26 @@ final class ConfigRoundTripTests: XCTestCase {
         XCTAssertEqual(try read(written.text, in: folder), spec, written.text)
     }
 
-    /// What torchtitan's TOML has no key for is named, not silently dropped; the rest still reads back.
-    func testOptionsWithoutAKeyAreNamed() throws {
+    /// meshtop's own options go in a [meshtop] section; a resume that falls back past damaged
+    /// checkpoints has no key (an enabled [checkpoint] resumes from the newest, as torchtitan's):
+    /// it is named, and the rest still reads back.
+    func testMeshtopsOwnOptionsHaveASectionAndWhatHasNoKeyIsNamed() throws {
         let folder = try makeTemporaryFolder(for: self, "roundtrip")
-        var spec = try RunOptions.specification(parsing: ["--mesh", "1x2", "--steps", "3", "--bucket-mb", "2",
-                                                          "--peak-tflops", "0.5", "--save-weights", "w.safetensors"])
-        let written = ConfigFile.toml(for: spec)
-        XCTAssertEqual(written.unwritten, ["--save-weights", "w.safetensors", "--bucket-mb", "2.0", "--peak-tflops", "0.5"])
-        spec.bucketMB = 4
-        spec.peakTFLOPS = nil
-        spec.saveWeights = nil
-        XCTAssertEqual(try read(written.text, in: folder), spec, written.text)
+        let weights = folder.appendingPathComponent("w.safetensors").path
+        try Data().write(to: URL(fileURLWithPath: weights))
+        let own = try RunOptions.specification(parsing: ["--mesh", "1x2", "--bucket-mb", "2", "--peak-tflops", "0.5",
+                                                         "--init-weights", weights, "--save-weights", "out.safetensors"])
+        let written = ConfigFile.toml(for: own)
+        XCTAssertEqual(written.unwritten, [])
+        XCTAssertTrue(written.text.contains("[meshtop]\nbucket_mb = 2.0\npeak_tflops = 0.5\n"), written.text)
+        XCTAssertEqual(try read(written.text, in: folder), own, written.text)
+
+        var fallback = try RunOptions.specification(parsing: ["--mesh", "1x2", "--checkpoint-dir", "/tmp/ck",
+                                                              "--resume-latest-valid"])
+        let named = ConfigFile.toml(for: fallback)
+        XCTAssertEqual(named.unwritten, ["--resume-latest-valid"])
+        fallback.resume = .latest
+        XCTAssertEqual(try read(named.text, in: folder), fallback, named.text)
     }
 
     /// Every TOML key that stands for an option names one `meshtop run` has (a typo fails here).
