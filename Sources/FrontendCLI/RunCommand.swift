@@ -54,8 +54,17 @@ public struct RunCommand: ParsableCommand {
         discussion: "Default: twice the cores of this machine."))
     public var maxNP: Int = DashboardApp.defaultMaxWorldSize
 
-    @Option(help: ArgumentHelp("A hostfile for mpirun (ranks on several nodes).", valueName: "file"))
+    @Option(help: ArgumentHelp(
+        "A hostfile for mpirun (ranks on several hosts: `host slots=N` lines).",
+        discussion: "Default mesh: one rank per slot, each replica's shards on one host when the hosts have equal slots.",
+        valueName: "file"))
     public var hostfile: String?
+
+    @Option(name: .customLong("telemetry-bind"), help: ArgumentHelp(
+        "The address rank 0's telemetry connects to (the listener binds it).",
+        discussion: "Default: loopback when every rank runs here, else this machine's address on the route to the hosts.",
+        valueName: "addr"))
+    public var telemetryBind: String?
 
     @Flag(name: .customLong("dry-run"), help: "Print the mpirun command and exit.")
     public var dryRun = false
@@ -91,8 +100,9 @@ public struct RunCommand: ParsableCommand {
 
     /// The run these options describe (no file opened).
     public func specification(cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> RunSpecification {
-        try RunOptions.specification(model: model, training: training, checkpoints: checkpoints,
-                                     mesh: MeshChoice.resolve(np: np, mesh: mesh, cores: cores))
+        let hosts = try hostfile.map(Hostfile.init(path:))
+        return try RunOptions.specification(model: model, training: training, checkpoints: checkpoints,
+                                            mesh: MeshChoice.resolve(np: np, mesh: mesh, cores: cores, hostfile: hosts))
     }
 
     /// The job's mpirun command for these options, after checking the files they name.
@@ -128,9 +138,9 @@ public struct RunCommand: ParsableCommand {
         if !noTUI && !dashboardWanted {
             fputs("meshtop: stdout is not a terminal: running headless (--no-tui)\n", mt_stderr())
         }
-        // Ranks on other nodes must reach the receiver.
-        let receiver = try hostfile == nil ? TelemetryReceiver()
-            : TelemetryReceiver(host: "0.0.0.0", advertisedHost: Supervisor.hostNameForRanks)
+        // Ranks on other hosts must reach the receiver; nothing else should.
+        let bind = try InputError.refusing { try telemetryBind ?? TelemetryBinding.address(for: hostfile.map(Hostfile.init(path:))) }
+        let receiver = try TelemetryReceiver(host: bind)
         defer { receiver.close() }
         let file = try metricsFile.map(TelemetryFileWriter.init(path:))
         defer { try? file?.close() }

@@ -1,6 +1,7 @@
 import Foundation
 import RunOptions
 import RunSpec
+import Telemetry
 
 /// The mpirun command of a job: a pure function of the run's specification and where it runs,
 /// so it can be shown (`meshtop run --dry-run`) and tested without starting anything.
@@ -87,8 +88,9 @@ public enum Shell {
 
 /// The mesh of a job: `--np` and `--mesh` together, or either alone.
 public enum MeshChoice {
-    /// With neither, one rank per core on (N, 1).
-    public static func resolve(np: Int?, mesh: MeshShape?, cores: Int) throws -> MeshShape {
+    /// With neither, one rank per core on (N, 1); with a hostfile, one rank per slot, and the
+    /// shards of each replica on one host when the hosts have equal slots (HSDP across hosts).
+    public static func resolve(np: Int?, mesh: MeshShape?, cores: Int, hostfile: Hostfile? = nil) throws -> MeshShape {
         switch (np, mesh) {
         case let (n?, m?):
             guard n == m.worldSize else {
@@ -98,8 +100,23 @@ public enum MeshChoice {
         case let (nil, m?): return m
         case let (n?, nil):
             guard n >= 1 else { throw LaunchError("--np must be at least 1, got \(n)") }
-            return try MeshShape(replicate: n, shard: 1)
-        case (nil, nil): return try MeshShape(replicate: max(cores, 1), shard: 1)
+            return try hostfile?.hostMesh(ranks: n) ?? MeshShape(replicate: n, shard: 1)
+        case (nil, nil):
+            let ranks = hostfile?.slots ?? max(cores, 1)
+            return try hostfile?.hostMesh(ranks: ranks) ?? MeshShape(replicate: ranks, shard: 1)
+        }
+    }
+}
+
+/// Where the telemetry listener binds: an address the ranks can reach, and no wider.
+public enum TelemetryBinding {
+    /// Loopback when every rank runs here; else this machine's address on the route to the
+    /// first other host (never every interface).
+    public static func address(for hostfile: Hostfile?) throws -> String {
+        guard let hostfile, !hostfile.isLocal,
+              let remote = hostfile.hosts.first(where: { !SourceAddress.isLoopback($0.name) }) else { return "127.0.0.1" }
+        do { return try SourceAddress.toward(remote.name) } catch {
+            throw LaunchError("--hostfile: cannot tell which address host \(remote.name) reaches this one at (\(error)); give it with --telemetry-bind")
         }
     }
 }

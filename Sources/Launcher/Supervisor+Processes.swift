@@ -81,8 +81,3 @@ public enum JobSignals {
     /// How many have arrived since they were taken.
     public static var received: Int { SignalFlags.shared.received }
 }
-
-extension Supervisor {
-    /// The name ranks on other nodes dial to reach this host.
-    public static var hostNameForRanks: String { hostName }
-}
