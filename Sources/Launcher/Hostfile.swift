@@ -9,6 +9,11 @@ public struct Hostfile: Equatable, Sendable {
     public struct Host: Equatable, Sendable {
         public var name: String
         public var slots: Int
+
+        public init(name: String, slots: Int) {
+            self.name = name
+            self.slots = slots
+        }
     }
 
     public var hosts: [Host]

@@ -1,0 +1,64 @@
+import Foundation
+import Launcher
+import Telemetry
+import TestSupport
+import XCTest
+
+/// `meshtop run` across hosts, for real: Open MPI over TCP between test hosts made by
+/// scripts/testhosts.sh (network namespaces on this machine), no ssh.
+final class MultiHostRunTests: XCTestCase {
+    /// 2 hosts x 2 ranks on (2, 2), each replica's shards on one host: the run completes, the
+    /// hello places the ranks on the two hosts, and the losses are the one-host run's.
+    func testTwoHostsOfTwoRanksTrainAsOneHostDoes() throws {
+        let hosts = try TestHosts(2)
+        defer { try? hosts.down() }
+        let folder = try makeTemporaryFolder(for: self, "multihost")
+        let options = ["--mesh", "2x2", "--flavor", "tiny", "--seq-len", "32", "--steps", "6", "--peak-tflops", "0.1",
+                       "--dump-folder", folder.appendingPathComponent("out").path]
+        let across = try run(options + ["--hostfile", hosts.hostfile], environment: hosts.environment, in: folder, "across")
+        XCTAssertEqual(try hosts.processes(), [], "every process of the job ended with it")
+        let hello = try XCTUnwrap(across.hello)
+        let placement = Dictionary(grouping: hello.ranks, by: \.host).mapValues { $0.map(\.rank).sorted() }
+        XCTAssertEqual(placement.count, 2, "\(placement)")
+        XCTAssertEqual(placement.values.sorted { $0[0] < $1[0] }, [[0, 1], [2, 3]], "shards within a host: \(placement)")
+        XCTAssertTrue(placement.keys.allSatisfy { $0.hasPrefix("mt") }, "the test hosts' own names: \(placement)")
+
+        let local = try run(options + ["--np", "4"], environment: [:], in: folder, "local")
+        XCTAssertEqual(local.losses.count, 6)
+        XCTAssertEqual(across.losses.count, local.losses.count)
+        for (a, b) in zip(across.losses, local.losses) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+    }
+
+    /// The listener binds loopback for ranks on this machine, and the address the hosts route to otherwise.
+    func testTheTelemetryListenerBindsNoWiderThanTheRanksNeed() throws {
+        XCTAssertEqual(try TelemetryBinding.address(for: nil), "127.0.0.1")
+        XCTAssertEqual(try TelemetryBinding.address(for: Hostfile(text: "localhost slots=4\n", name: "h")), "127.0.0.1")
+        let hosts = try TestHosts(2)
+        defer { try? hosts.down() }
+        let file = try Hostfile(path: hosts.hostfile)
+        let bridge = try XCTUnwrap(file.hosts.first?.name.split(separator: ".").dropLast().joined(separator: "."))
+        XCTAssertEqual(try TelemetryBinding.address(for: file), bridge + ".1", "the bridge's address, the hosts' route back")
+    }
+
+    struct Run {
+        var hello: Hello?
+        var losses: [Double]
+    }
+
+    private func run(_ options: [String], environment: [String: String], in folder: URL, _ name: String) throws -> Run {
+        let metrics = folder.appendingPathComponent("\(name).jsonl").path
+        let result = try ProcessRunner.run([try Products.executable("meshtop"), "run", "--no-tui", "--metrics-file", metrics]
+                                           + options, environment: environment, timeout: 300)
+        XCTAssertEqual(result.status, 0, "\(name): \(result.stderr)")
+        let records = try TelemetryFileReader.readAll(path: metrics).records
+        var run = Run(hello: nil, losses: [])
+        for record in records {
+            switch record.event {
+            case .hello(let hello): run.hello = hello
+            case .step(let step): run.losses.append(step.loss)
+            default: break
+            }
+        }
+        return run
+    }
+}
