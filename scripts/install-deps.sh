@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what meshtop needs on Debian and is missing; running it again does nothing.
-# Debian packages: compilers' C libraries (MPI, BLAS, ncursesw) and tmux for the TUI tests.
+# Debian packages: compilers' C libraries (MPI, BLAS, ncursesw), tmux for the TUI tests, and
+# iproute2 (ip, tc) for the test hosts of the multi-host tests (scripts/testhosts.sh).
 # Python packages (only for the cross-check tests): tokenizers, safetensors, numpy in .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in libncursesw5-dev libopenmpi-dev openmpi-bin libopenblas-dev tmux pkg-config; do
+for pkg in libncursesw5-dev libopenmpi-dev openmpi-bin libopenblas-dev tmux pkg-config iproute2; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ((${#need[@]})); then
