@@ -17,7 +17,8 @@ struct MeshPanel {
     var selected: Int { min(max(0, view.selectedRank), max(0, replicate * shard - 1)) }
 
     func render(_ buffer: inout Buffer, _ rect: Rect, focused: Bool) {
-        let title = state.mesh.map { "Mesh [\($0.replicate), \($0.shard)] \(Header.strategyName($0))" } ?? "Mesh"
+        let hosts = placement.isMultiHost ? "\(draw.sep)\(placement.hosts.count) hosts" : ""
+        let title = state.mesh.map { "Mesh [\($0.replicate), \($0.shard)] \(Header.strategyName($0))\(hosts)" } ?? "Mesh"
         let inside = draw.box(&buffer, rect, title: title, border: .meshBox, focused: focused)
         guard inside.height >= 2, inside.width >= 10 else { return }
         guard state.mesh != nil else {
@@ -32,6 +33,8 @@ struct MeshPanel {
     private func figures(_ rank: Int) -> RankStep? {
         rank < state.ranks.count && state.ranks[rank].rank == rank ? state.ranks[rank] : state.ranks.first { $0.rank == rank }
     }
+
+    var placement: HostPlacement { HostPlacement(state.hello?.ranks ?? []) }
 
     private func host(_ rank: Int) -> String {
         guard let ranks = state.hello?.ranks, rank < ranks.count else { return "?" }
@@ -142,6 +145,14 @@ struct MeshPanel {
         var text = "rank \(rank) (r\(rank / shard), s\(rank % shard)) \(host(rank))"
         if let f = figures(rank) {
             text += "\(draw.sep)\(Format.bytes(f.residentBytes))\(draw.sep)step \(Format.seconds(f.seconds.total))\(draw.sep)mfu \(Format.number(f.mfu))%"
+        }
+        let placement = self.placement
+        if placement.isMultiHost {
+            // The groups whose collectives go over the link between hosts.
+            let crossing = [("shard", MeshGroups.shardGroup(ofRank: rank, replicate: replicate, shard: shard)),
+                            ("replicate", MeshGroups.replicateGroup(ofRank: rank, replicate: replicate, shard: shard))]
+                .filter { placement.crossesHosts($0.1) }.map(\.0)
+            text += draw.sep + (crossing.isEmpty ? "groups within its host" : crossing.joined(separator: " and ") + " group across hosts")
         }
         buffer.put(Format.fit(text, row.width, ellipsis: draw.glyphs.ellipsis), x: row.x, y: row.y,
                    style: draw.theme.style(.highlight))

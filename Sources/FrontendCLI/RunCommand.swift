@@ -169,6 +169,10 @@ public struct RunCommand: ParsableCommand {
         job.onEvent = { event in
             record(event)
             printer.event(event)
+            if case .hello(let hello) = event.event {
+                let placement = HostPlacement(hello.ranks)
+                if placement.isMultiHost { printer.say(placement.line(replicate: hello.mesh.replicate, shard: hello.mesh.shard)) }
+            }
         }
         let status = try job.run()
         if status != 0 { throw ExitCode(status) }

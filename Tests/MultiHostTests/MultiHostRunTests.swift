@@ -22,6 +22,9 @@ final class MultiHostRunTests: XCTestCase {
         XCTAssertEqual(placement.count, 2, "\(placement)")
         XCTAssertEqual(placement.values.sorted { $0[0] < $1[0] }, [[0, 1], [2, 3]], "shards within a host: \(placement)")
         XCTAssertTrue(placement.keys.allSatisfy { $0.hasPrefix("mt") }, "the test hosts' own names: \(placement)")
+        let names = placement.keys.sorted()
+        XCTAssertTrue(across.stderr.contains("meshtop: ranks on 2 hosts: \(names[0]) 0-1, \(names[1]) 2-3; "
+                                             + "shard groups within hosts, replicate groups across hosts"), across.stderr)
 
         let local = try run(options + ["--np", "4"], environment: [:], in: folder, "local")
         XCTAssertEqual(local.losses.count, 6)
@@ -43,6 +46,7 @@ final class MultiHostRunTests: XCTestCase {
     struct Run {
         var hello: Hello?
         var losses: [Double]
+        var stderr: String
     }
 
     private func run(_ options: [String], environment: [String: String], in folder: URL, _ name: String) throws -> Run {
@@ -51,7 +55,7 @@ final class MultiHostRunTests: XCTestCase {
                                            + options, environment: environment, timeout: 300)
         XCTAssertEqual(result.status, 0, "\(name): \(result.stderr)")
         let records = try TelemetryFileReader.readAll(path: metrics).records
-        var run = Run(hello: nil, losses: [])
+        var run = Run(hello: nil, losses: [], stderr: result.stderr)
         for record in records {
             switch record.event {
             case .hello(let hello): run.hello = hello
