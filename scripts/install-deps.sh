@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what meshtop needs on Debian and is missing; running it again does nothing.
 # Debian packages: compilers' C libraries (MPI, BLAS, ncursesw), tmux for the TUI tests, and
-# iproute2 (ip, tc) for the test hosts of the multi-host tests (scripts/testhosts.sh).
+# iproute2 (ip, tc) and Slurm with munge for the multi-host tests (scripts/testhosts.sh, testslurm.sh).
 # Python packages (only for the cross-check tests): tokenizers, safetensors, numpy in .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in libncursesw5-dev libopenmpi-dev openmpi-bin libopenblas-dev tmux pkg-config iproute2; do
+for pkg in libncursesw5-dev libopenmpi-dev openmpi-bin libopenblas-dev tmux pkg-config iproute2 \
+           slurmd slurmctld slurm-client munge; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ((${#need[@]})); then

@@ -56,7 +56,7 @@ public struct RunCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp(
         "A hostfile for mpirun (ranks on several hosts: `host slots=N` lines).",
-        discussion: "Default mesh: one rank per slot, each replica's shards on one host when the hosts have equal slots.",
+        discussion: "Default mesh: one rank per slot, each replica's shards on one host when the hosts have equal slots. Inside a Slurm allocation (salloc, sbatch) without one, the allocation's nodes and tasks per node.",
         valueName: "file"))
     public var hostfile: String?
 
@@ -100,9 +100,14 @@ public struct RunCommand: ParsableCommand {
 
     /// The run these options describe (no file opened).
     public func specification(cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> RunSpecification {
-        let hosts = try hostfile.map(Hostfile.init(path:))
+        let hosts = try self.hosts()
         return try RunOptions.specification(model: model, training: training, checkpoints: checkpoints,
                                             mesh: MeshChoice.resolve(np: np, mesh: mesh, cores: cores, hostfile: hosts))
+    }
+
+    /// Where the ranks run: the hostfile's hosts, else the Slurm allocation's, else here (nil).
+    func hosts() throws -> Hostfile? {
+        try hostfile.map(Hostfile.init(path:)) ?? SlurmAllocation.hosts()
     }
 
     /// The job's mpirun command for these options, after checking the files they name.
@@ -139,7 +144,7 @@ public struct RunCommand: ParsableCommand {
             fputs("meshtop: stdout is not a terminal: running headless (--no-tui)\n", mt_stderr())
         }
         // Ranks on other hosts must reach the receiver; nothing else should.
-        let bind = try InputError.refusing { try telemetryBind ?? TelemetryBinding.address(for: hostfile.map(Hostfile.init(path:))) }
+        let bind = try InputError.refusing { try telemetryBind ?? TelemetryBinding.address(for: hosts()) }
         let receiver = try TelemetryReceiver(host: bind)
         defer { receiver.close() }
         let file = try metricsFile.map(TelemetryFileWriter.init(path:))

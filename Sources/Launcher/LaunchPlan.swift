@@ -32,8 +32,10 @@ public struct LaunchPlan: Equatable, Sendable {
 
     public init(spec: RunSpecification, rankExecutable: String, hostfile: String? = nil,
                 cores: Int = ProcessInfo.processInfo.activeProcessorCount, isRoot: Bool = getuid() == 0,
-                exportedVariables: [String] = [], mpirun: String = "mpirun") {
+                exportedVariables: [String] = [], mpirun: String = "mpirun",
+                inAllocation: Bool = ProcessInfo.processInfo.environment["SLURM_JOB_ID"] != nil) {
         self.spec = spec
+        self.inAllocation = inAllocation
         self.ranks = spec.mesh.worldSize
         self.threads = spec.threads
         self.rankExecutable = rankExecutable
@@ -45,8 +47,11 @@ public struct LaunchPlan: Equatable, Sendable {
         self.mpirun = mpirun
     }
 
-    /// On one node, more ranks than cores; with a hostfile the hosts' slots decide.
-    public var oversubscribe: Bool { hostfile == nil && ranks > cores }
+    /// In a Slurm allocation: mpirun takes its hosts and slots from it.
+    public var inAllocation: Bool
+
+    /// On one node, more ranks than cores; with a hostfile or an allocation the slots decide.
+    public var oversubscribe: Bool { hostfile == nil && !inAllocation && ranks > cores }
 
     /// The full argument vector, mpirun first.
     public var arguments: [String] {

@@ -32,4 +32,11 @@ final class HostfileTests: XCTestCase {
         let uneven = try Hostfile(text: "a slots=3\nb slots=1\n", name: "h")
         XCTAssertEqual(try MeshChoice.resolve(np: nil, mesh: nil, cores: 8, hostfile: uneven), meshShape(4, 1))
     }
+
+    func testSlurmsTasksPerNode() throws {
+        XCTAssertEqual(try SlurmAllocation.tasksPerNode("2(x3),1"), [2, 2, 2, 1])
+        XCTAssertEqual(try SlurmAllocation.tasksPerNode("4"), [4])
+        XCTAssertThrowsError(try SlurmAllocation.tasksPerNode("2(y3)"))
+        XCTAssertNil(try SlurmAllocation.hosts(environment: [:]), "outside an allocation")
+    }
 }

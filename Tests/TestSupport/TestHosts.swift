@@ -47,3 +47,54 @@ public final class TestHosts {
 
     static var script: String { Products.packageRoot.appendingPathComponent("scripts/testhosts.sh").path }
 }
+
+/// A real Slurm on test hosts (scripts/testslurm.sh): munged and slurmctld here, a slurmd in
+/// each host. `environment` holds SLURM_CONF, for salloc, sbatch and scontrol.
+public final class TestSlurm {
+    public let hosts: TestHosts
+    public let environment: [String: String]
+    private var isUp = true
+
+    public init(on hosts: TestHosts) throws {
+        self.hosts = hosts
+        // Not through Foundation's Process: after the daemons' forks its wait for the script never
+        // returned (the script a zombie, unreaped); posix_spawn and waitpid do not depend on that.
+        let output = hosts.folder + "/slurm-up.out"
+        let status = try Self.spawnAndWait(["/bin/bash", Self.script, "up", hosts.folder], output: output)
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        guard status == 0, let line = text.split(separator: "\n").last, line.hasPrefix("export SLURM_CONF=") else {
+            throw TestSupportError("testslurm.sh up failed (\(status)): \(text)")
+        }
+        environment = hosts.environment.merging(["SLURM_CONF": String(line.dropFirst("export SLURM_CONF=".count))]) { $1 }
+    }
+
+    public func down() throws {
+        guard isUp else { return }
+        isUp = false
+        _ = try Self.spawnAndWait(["/bin/bash", Self.script, "down", hosts.folder], output: "/dev/null")
+    }
+
+    /// Runs `arguments` with stdout and stderr to `output` and waits for its exit status.
+    static func spawnAndWait(_ arguments: [String], output: String) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var pid: pid_t = 0
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
+        guard spawned == 0 else { throw TestSupportError("\(arguments[0]): posix_spawn failed (\(spawned))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
+    deinit { try? down() }
+
+    public static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: "/usr/sbin/slurmctld") }
+
+    static var script: String { Products.packageRoot.appendingPathComponent("scripts/testslurm.sh").path }
+}
