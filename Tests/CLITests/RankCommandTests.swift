@@ -6,7 +6,7 @@ import XCTest
 final class RankCommandTests: XCTestCase {
     /// A short run of the tiny flavor: the lines are the same as the debugmodel's.
     static let short = ["--flavor", "tiny", "--seq-len", "32", "--local-batch-size", "2", "--steps", "2",
-                        "--peak-tflops", "0.1", "--dump-folder", sharedCacheFolder("cli-tests")]
+                        "--peak-tflops", "0.1", "--dump-folder", sharedDumpFolder]
 
     func testPrintsTorchtitansStartupLinesOnceOnRankZero() throws {
         let result = try MPIRun.run(ranks: 4, [try Products.executable("meshtop-rank"), "--mesh", "2x2"] + Self.short,

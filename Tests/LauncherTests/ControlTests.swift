@@ -16,7 +16,7 @@ final class ControlTests: XCTestCase {
         let plan = LaunchPlan(ranks: 2, rankExecutable: try Products.executable("meshtop-rank"),
                               rankArguments: ["--mesh", "1x2", "--flavor", "tiny", "--seq-len", "32", "--steps", "5000",
                                               "--peak-tflops", "0.1", "--checkpoint-dir", checkpoints,
-                                              "--dump-folder", folder.appendingPathComponent("out").path],
+                                              "--dump-folder", try dumpFolder(in: folder)],
                               exportedVariables: Array(receiver.environment.keys).sorted())
         // Runs on the thread below; this one uses only what is Sendable, or waits for it.
         nonisolated(unsafe) let supervisor = Supervisor(plan: plan, receiver: receiver)

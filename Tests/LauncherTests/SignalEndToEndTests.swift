@@ -17,7 +17,7 @@ final class SignalEndToEndTests: XCTestCase {
     func start() throws -> Job {
         try Job([try Products.executable("meshtop"), "run", "--no-tui", "--mesh", "1x2", "--flavor", "tiny", "--seq-len", "32",
                  "--steps", "5000", "--peak-tflops", "0.1", "--checkpoint-dir", checkpoints,
-                 "--dump-folder", folder.appendingPathComponent("out").path, "--metrics-file", metricsPath], folder: folder)
+                 "--dump-folder", try dumpFolder(in: folder), "--metrics-file", metricsPath], folder: folder)
     }
 
     func testSIGTERMStopsWithinTenSecondsWithACheckpointAndNoRankLeft() throws {

@@ -50,7 +50,7 @@ final class CommunicationTheoryTests: XCTestCase {
         ], [
             try Products.executable("meshtop-rank"), "--mesh", mesh, "--flavor", "tiny", "--seq-len", "32",
             "--local-batch-size", "2", "--steps", String(Self.steps), "--bucket-mb", "0.5", "--peak-tflops", "0.1",
-            "--dump-folder", folder.path, "--metrics-file", metrics,
+            "--dump-folder", try dumpFolder(in: folder), "--metrics-file", metrics,
         ], timeout: 300)
         XCTAssertEqual(result.status, 0, "\(mesh): \(result.stderr)")
 

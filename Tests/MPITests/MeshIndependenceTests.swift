@@ -21,7 +21,7 @@ final class MeshIndependenceTests: XCTestCase {
         let result = try MPIRun.run(ranks: ranks, quiet: true, [
             try Products.executable("meshtop-rank"), "--mesh", mesh, "--flavor", "tiny", "--seq-len", "64",
             "--local-batch-size", "2", "--grad-accum", String(gradAccum), "--steps", String(Self.steps),
-            "--lr", "3e-3", "--peak-tflops", "0.1", "--dump-folder", folder.path, "--metrics-file", metrics, "--save-weights", weights,
+            "--lr", "3e-3", "--peak-tflops", "0.1", "--dump-folder", try dumpFolder(in: folder), "--metrics-file", metrics, "--save-weights", weights,
         ] + extra, timeout: 600)
         XCTAssertEqual(result.status, 0, "\(mesh): \(result.stderr)")
         let losses = try String(contentsOfFile: metrics, encoding: .utf8).split(separator: "\n").map { line in
