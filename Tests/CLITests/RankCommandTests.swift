@@ -1,4 +1,6 @@
 import Foundation
+import RankCLI
+import RunSpec
 import TestSupport
 import XCTest
 
@@ -54,14 +56,31 @@ final class RankCommandTests: XCTestCase {
         XCTAssertEqual(quiet.stderrLines, [Self.mismatch])
     }
 
-    func testMalformedMeshesExit2WithOneLineNamingTheInput() throws {
-        for (mesh, named) in [("0x4", "0x4"), ("abc", "'abc'"), ("2x2x1", "'2x2x1'"), ("-1,2", "-1x2")] {
-            let result = try MPIRun.run(ranks: 2, quiet: true, [try Products.executable("meshtop-rank"), "--mesh=\(mesh)"],
-                                        timeout: 120)
-            XCTAssertEqual(result.status, 2, mesh)
-            XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
-            XCTAssertTrue(result.stderr.contains(named), result.stderr)
+    static let malformed = [("0x4", "0x4"), ("abc", "'abc'"), ("2x2x1", "'2x2x1'"), ("-1,2", "-1x2")]
+
+    /// What each malformed mesh is refused with, from the functions meshtop-rank reads `--mesh`
+    /// with before MPI_Init (the option's text as given, then `MeshShape.parse`, its error made
+    /// one line by `ErrorText.line`): one line naming the input.
+    func testMalformedMeshesAreRefusedInOneLineNamingTheInput() throws {
+        for (mesh, named) in Self.malformed {
+            XCTAssertEqual(try RankCommand.parse(["--mesh=\(mesh)"]).mesh, mesh)
+            XCTAssertThrowsError(try MeshShape.parse(mesh), mesh) { error in
+                let line = ErrorText.line(error)
+                XCTAssertFalse(line.contains("\n"), line)
+                XCTAssertTrue(line.contains(named), line)
+            }
         }
+    }
+
+    /// What mpirun adds to the refusal above: every rank exits 2 and only rank 0 says it, once.
+    func testAMalformedMeshExits2WithOneLineUnderMPIRun() throws {
+        let (mesh, named) = Self.malformed[1]
+        let result = try MPIRun.run(ranks: 2, quiet: true, [try Products.executable("meshtop-rank"), "--mesh=\(mesh)"],
+                                    timeout: 120)
+        XCTAssertEqual(result.status, 2, mesh)
+        XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains(named), result.stderr)
+        XCTAssertTrue(result.stderr.hasPrefix("meshtop-rank: "), result.stderr)
     }
 
     func testHelpExplainsTheMesh() throws {
