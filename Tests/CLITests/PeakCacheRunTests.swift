@@ -8,7 +8,7 @@ final class PeakCacheRunTests: XCTestCase {
     func run(cache: URL, _ arguments: [String]) throws -> ProcessResult {
         let command = MPIRun.command(ranks: 1, quiet: true, options: ["-x", "MESHTOP_CACHE_DIR"],
                                      [try Products.executable("meshtop-rank")] + arguments
-                                        + ["--dump-folder", sharedCacheFolder("cli-tests")])
+                                        + ["--dump-folder", sharedDumpFolder])
         let result = try ProcessRunner.run(command, environment: ["MESHTOP_CACHE_DIR": cache.path], timeout: 300)
         XCTAssertEqual(result.status, 0, result.stderr)
         return result

@@ -1,4 +1,6 @@
 import Foundation
+import RankCLI
+import RunSpec
 import TestSupport
 import XCTest
 
@@ -6,7 +8,7 @@ import XCTest
 final class RankCommandTests: XCTestCase {
     /// A short run of the tiny flavor: the lines are the same as the debugmodel's.
     static let short = ["--flavor", "tiny", "--seq-len", "32", "--local-batch-size", "2", "--steps", "2",
-                        "--peak-tflops", "0.1", "--dump-folder", sharedCacheFolder("cli-tests")]
+                        "--peak-tflops", "0.1", "--dump-folder", sharedDumpFolder]
 
     func testPrintsTorchtitansStartupLinesOnceOnRankZero() throws {
         let result = try MPIRun.run(ranks: 4, [try Products.executable("meshtop-rank"), "--mesh", "2x2"] + Self.short,
@@ -54,14 +56,30 @@ final class RankCommandTests: XCTestCase {
         XCTAssertEqual(quiet.stderrLines, [Self.mismatch])
     }
 
-    func testMalformedMeshesExit2WithOneLineNamingTheInput() throws {
-        for (mesh, named) in [("0x4", "0x4"), ("abc", "'abc'"), ("2x2x1", "'2x2x1'"), ("-1,2", "-1x2")] {
-            let result = try MPIRun.run(ranks: 2, quiet: true, [try Products.executable("meshtop-rank"), "--mesh=\(mesh)"],
-                                        timeout: 120)
-            XCTAssertEqual(result.status, 2, mesh)
-            XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
-            XCTAssertTrue(result.stderr.contains(named), result.stderr)
+    static let malformed = [("0x4", "0x4"), ("abc", "'abc'"), ("2x2x1", "'2x2x1'"), ("-1,2", "-1x2")]
+
+    /// What each malformed mesh is refused with where meshtop-rank reads `--mesh`, before
+    /// MPI_Init (the option parses with `MeshShape.parse`; CommandMain prints ArgumentParser's
+    /// message flattened): one line naming the input.
+    func testMalformedMeshesAreRefusedInOneLineNamingTheInput() throws {
+        for (mesh, named) in Self.malformed {
+            XCTAssertThrowsError(try RankCommand.parse(["--mesh=\(mesh)"]), mesh) { error in
+                let line = ErrorText.flattened(RankCommand.message(for: error))
+                XCTAssertFalse(line.contains("\n"), line)
+                XCTAssertTrue(line.contains(named), line)
+            }
         }
+    }
+
+    /// What mpirun adds to the refusal above: every rank exits 2 and only rank 0 says it, once.
+    func testAMalformedMeshExits2WithOneLineUnderMPIRun() throws {
+        let (mesh, named) = Self.malformed[1]
+        let result = try MPIRun.run(ranks: 2, quiet: true, [try Products.executable("meshtop-rank"), "--mesh=\(mesh)"],
+                                    timeout: 120)
+        XCTAssertEqual(result.status, 2, mesh)
+        XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains(named), result.stderr)
+        XCTAssertTrue(result.stderr.hasPrefix("meshtop-rank: "), result.stderr)
     }
 
     func testHelpExplainsTheMesh() throws {

@@ -33,7 +33,7 @@ final class CheckpointTests: XCTestCase {
         config.gradAccum = 2
         config.steps = steps
         config.peakTFLOPS = 0.1
-        config.dumpFolder = sharedCacheFolder("ckpt-tests")
+        config.dumpFolder = sharedDumpFolder
         config.checkpointDir = checkpoints.path
         config.checkpointEvery = every
         config.resume = resume

@@ -19,7 +19,7 @@ final class MeshPickerRealRunTests: XCTestCase {
             MPIRun.command(ranks: 4, quiet: true, ["-x", "MESHTOP_TELEMETRY", "-x", "MESHTOP_TELEMETRY_TOKEN",
                                                    try Products.executable("meshtop-rank"), "--mesh", "2x2", "--flavor", "tiny",
                                                    "--seq-len", "32", "--local-batch-size", "2", "--steps", "2",
-                                                   "--peak-tflops", "0.1", "--dump-folder", folder.appendingPathComponent("out").path]),
+                                                   "--peak-tflops", "0.1", "--dump-folder", try dumpFolder(in: folder)]),
             environment: receiver.environment, timeout: 120)
         XCTAssertEqual(result.status, 0, result.stderr)
 

@@ -27,7 +27,7 @@ final class ConfigRunTests: XCTestCase {
         let folder = try makeTemporaryFolder(for: self, "example")
         let example = Products.packageRoot.appendingPathComponent("examples/debug_model.toml").path
         let result = try ProcessRunner.run([try Products.executable("meshtop"), "run", "--no-tui", "--config", example,
-                                            "--steps", "2", "--mesh", "1x2", "--dump-folder", folder.path],
+                                            "--steps", "2", "--mesh", "1x2", "--dump-folder", try dumpFolder(in: folder)],
                                            environment: ["MESHTOP_CACHE_DIR": folder.path], timeout: 300)
         XCTAssertEqual(result.status, 0, result.stderr)
         let lines = result.stdoutLines
@@ -56,7 +56,7 @@ final class ConfigRunTests: XCTestCase {
         try "[model]\nflavor = \"tiny\"\n[training]\nseq_len = 32\nsteps = 5\n[metrics]\nlog_freq = 2\n"
             .write(toFile: config, atomically: true, encoding: .utf8)
         let result = try ProcessRunner.run([try Products.executable("meshtop"), "run", "--no-tui", "--config", config, "--np", "1",
-                                            "--peak-tflops", "0.1", "--dump-folder", folder.path, "--metrics-file", metrics])
+                                            "--peak-tflops", "0.1", "--dump-folder", try dumpFolder(in: folder), "--metrics-file", metrics])
         XCTAssertEqual(result.status, 0, result.stderr)
         let printed = result.stdoutLines.filter { $0.hasPrefix("step:") }.map { $0.split(separator: " ")[1] }
         XCTAssertEqual(printed, ["1", "2", "4"], result.stdout)
@@ -76,7 +76,7 @@ final class ConfigRunTests: XCTestCase {
             try "[model]\nflavor = \"tiny\"\nvocab_size = 2002\nhf_assets_path = \"\(assets)\"\n[training]\nseq_len = 32\nsteps = 1\n"
                 .write(toFile: config, atomically: true, encoding: .utf8)
             let result = try ProcessRunner.run([try Products.executable("meshtop"), "run", "--no-tui", "--config", config, "--np", "1",
-                                                "--peak-tflops", "0.1", "--dump-folder", folder.path, "--metrics-file", metrics])
+                                                "--peak-tflops", "0.1", "--dump-folder", try dumpFolder(in: folder), "--metrics-file", metrics])
             let hello = try? TelemetryFileReader.readAll(path: metrics).records.lazy.compactMap { record -> Hello? in
                 if case .hello(let h) = record.event { return h }; return nil
             }.first

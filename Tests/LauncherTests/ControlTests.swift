@@ -18,7 +18,7 @@ final class ControlTests: XCTestCase {
         let plan = try LaunchPlan(rankExecutable: try Products.executable("meshtop-rank"),
                               rankArguments: ["--mesh", "1x2", "--flavor", "tiny", "--seq-len", "32", "--steps", "5000",
                                               "--peak-tflops", "0.1", "--checkpoint-dir", checkpoints,
-                                              "--dump-folder", folder.appendingPathComponent("out").path],
+                                              "--dump-folder", try dumpFolder(in: folder)],
                               exportedVariables: Array(receiver.environment.keys).sorted())
         // Runs on the thread below; this one uses only what is Sendable, or waits for it.
         nonisolated(unsafe) let supervisor = Supervisor(plan: plan, receiver: receiver)
@@ -34,12 +34,25 @@ final class ControlTests: XCTestCase {
         XCTAssertTrue(receiver.send(.checkpoint))
         XCTAssertTrue(events.wait(timeout: 30) { $0.checkpoints.count == 1 }, "no checkpoint event")
 
+        // Paused, then resumed once the pause is seen: no step may come between the two lines
+        // rank 0 logs, and both name the same step. (Rank 0 holds the pause in a loop that looks
+        // for commands every 0.1 s; the resume, sent after the pause was seen, finds it holding.)
         XCTAssertTrue(receiver.send(.pause))
         XCTAssertTrue(events.wait(timeout: 30) { $0.logs.contains { $0.hasPrefix("Paused after step") } })
         let held = events.steps
-        Thread.sleep(forTimeInterval: 0.7)
-        XCTAssertEqual(events.steps, held, "steps went on while paused")
         XCTAssertTrue(receiver.send(.resume))
+        XCTAssertTrue(events.wait(timeout: 30) { $0.logs.contains { $0.hasPrefix("Resumed after step") } }, "no resume")
+        let during = events.snapshot.drop { event in
+            if case .log(let l) = event { return !l.message.hasPrefix("Paused after step") }; return true
+        }.prefix { event in
+            if case .log(let l) = event { return !l.message.hasPrefix("Resumed after step") }; return true
+        }
+        XCTAssertEqual(during.filter { if case .step = $0 { return true }; return false }.count, 0, "steps went on while paused")
+        let paused = events.logs.first { $0.hasPrefix("Paused after step") }
+        let resumed = events.logs.first { $0.hasPrefix("Resumed after step") }
+        XCTAssertEqual(paused?.dropFirst("Paused after step".count), resumed?.dropFirst("Resumed after step".count),
+                       "paused and resumed at the same step")
+        XCTAssertEqual(paused, "Paused after step \(held)", "the pause holds after the last step seen")
         XCTAssertTrue(events.wait(timeout: 30) { $0.steps >= held + 2 }, "no steps after resume")
 
         XCTAssertTrue(receiver.send(.reconfigure(mesh: meshShape(2, 1))))
@@ -75,17 +88,26 @@ final class SignalTests: XCTestCase {
             supervisor.say = { lines.append($0) }
             let result = Result()
             Thread { result.set(Swift.Result { try supervisor.run() }) }.start()
+            // Signalled once the stub has written its pid (its trap is set then; the file exists,
+            // empty, a moment before) and SIGINT reaches the supervisor's handler.
+            var stub: pid_t = 0
             let ready = Date().addingTimeInterval(10)
-            while !FileManager.default.fileExists(atPath: started) && Date() < ready { Thread.sleep(forTimeInterval: 0.02) }
-            Thread.sleep(forTimeInterval: 0.05)
-            let stub = pid_t((try? String(contentsOfFile: started, encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+            while stub == 0 || !Self.catchesSIGINT(), Date() < ready {
+                stub = pid_t((try? String(contentsOfFile: started, encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+                Thread.sleep(forTimeInterval: 0.005)
+            }
             defer { if stub > 0 { kill(stub, SIGKILL) } }  // never left holding the test's outputs
-            Thread.sleep(forTimeInterval: 0.1)
+            XCTAssertGreaterThan(stub, 0, "the stand-in mpirun did not start")
+            XCTAssertTrue(Self.catchesSIGINT(), "SIGINT is not caught")
             let sent = Date()
             kill(getpid(), SIGINT)
             if second {
-                Thread.sleep(forTimeInterval: 0.3)
+                // The second signal once the first was acted on (two pending signals coalesce).
+                let seen = Date().addingTimeInterval(10)
+                while !lines.all.contains(where: { $0.hasPrefix("stopping the job") }) && Date() < seen {
+                    Thread.sleep(forTimeInterval: 0.005)
+                }
                 kill(getpid(), SIGINT)
             }
             let end = Date().addingTimeInterval(10)
@@ -101,6 +123,20 @@ final class SignalTests: XCTestCase {
                 XCTAssertLessThan(elapsed, 4)
             }
         }
+    }
+}
+
+extension SignalTests {
+    /// SIGINT goes to a handler of this process, as it does once the supervisor's signal sources
+    /// are in place (libdispatch installs the handler from a thread of its own, a moment after
+    /// the first supervisor has asked for it; until then SIGINT is ignored).
+    static func catchesSIGINT() -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
+              let mask = UInt64(line.dropFirst("SigCgt:".count).trimmingCharacters(in: .whitespaces), radix: 16) else {
+            return false
+        }
+        return mask & (1 << UInt64(SIGINT - 1)) != 0
     }
 }
 

@@ -61,7 +61,7 @@ final class HeadlessPrinterTests: XCTestCase {
     func testMeshtopRunDrawsTheProgressLineOnATerminalOnlyAndPrintsTheSameLogLines() throws {
         let folder = try makeTemporaryFolder(for: self, "printer")
         let command = [try Products.executable("meshtop"), "run", "--no-tui", "--mesh", "1x2", "--flavor", "tiny", "--seq-len", "32",
-                       "--steps", "40", "--peak-tflops", "0.1", "--dump-folder", folder.appendingPathComponent("out").path]
+                       "--steps", "40", "--peak-tflops", "0.1", "--dump-folder", try dumpFolder(in: folder)]
         let onPipes = try ProcessRunner.run(command, timeout: 120)
         XCTAssertEqual(onPipes.status, 0, onPipes.stderr)
         XCTAssertFalse(onPipes.stdout.contains("\r") || onPipes.stdout.contains("\u{1B}"), onPipes.stdout)

@@ -108,7 +108,7 @@ struct JobFixture {
         try LaunchPlan(rankExecutable: try Products.executable("meshtop-rank"),
                    rankArguments: ["--mesh", "\(mesh.replicate)x\(mesh.shard)", "--flavor", "tiny", "--seq-len", "32",
                                    "--steps", String(steps), "--peak-tflops", "0.1",
-                                   "--dump-folder", folder.appendingPathComponent("out").path]
+                                   "--dump-folder", try dumpFolder(in: folder)]
                        + (checkpoints.map { ["--checkpoint-dir", $0] } ?? []),
                    exportedVariables: Array(receiver.environment.keys).sorted())
     }

@@ -6,15 +6,18 @@ import XCTest
 /// `meshtop run` end to end under real mpirun: the tiny flavor, short sequences, few steps.
 final class RunEndToEndTests: XCTestCase {
     var folder: URL!
+    /// `--dump-folder`: inside `folder`, it marks this test's processes.
+    var dump: String!
 
     override func setUpWithError() throws {
         folder = try makeTemporaryFolder(for: self, "launch")
+        dump = try dumpFolder(in: folder)
     }
 
-    /// The options of a small run; `--dump-folder` inside `folder` marks this test's processes.
+    /// The options of a small run.
     func options(mesh: String, steps: Int, _ extra: [String] = []) -> [String] {
         ["--no-tui", "--mesh", mesh, "--flavor", "tiny", "--seq-len", "32", "--steps", String(steps),
-         "--peak-tflops", "0.1", "--dump-folder", folder.appendingPathComponent("out").path,
+         "--peak-tflops", "0.1", "--dump-folder", dump,
          "--metrics-file", metricsPath] + extra
     }
 
@@ -115,7 +118,7 @@ final class RunEndToEndTests: XCTestCase {
             MPIRun.command(ranks: 2, quiet: true, ["-x", "MESHTOP_TELEMETRY", "-x", "MESHTOP_TELEMETRY_TOKEN",
                                                    try Products.executable("meshtop-rank"), "--mesh", "1x2", "--flavor", "tiny",
                                                    "--seq-len", "32", "--steps", "40", "--peak-tflops", "0.1",
-                                                   "--dump-folder", folder.appendingPathComponent("out").path]),
+                                                   "--dump-folder", dump]),
             environment: receiver.environment)
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stdoutLines.filter { $0.hasPrefix("step:") }.count, 40)

@@ -17,7 +17,7 @@ final class SignalEndToEndTests: XCTestCase {
     func start() throws -> Job {
         try Job([try Products.executable("meshtop"), "run", "--no-tui", "--mesh", "1x2", "--flavor", "tiny", "--seq-len", "32",
                  "--steps", "5000", "--peak-tflops", "0.1", "--checkpoint-dir", checkpoints,
-                 "--dump-folder", folder.appendingPathComponent("out").path, "--metrics-file", metricsPath], folder: folder)
+                 "--dump-folder", try dumpFolder(in: folder), "--metrics-file", metricsPath], folder: folder)
     }
 
     func testSIGTERMStopsWithinTenSecondsWithACheckpointAndNoRankLeft() throws {
@@ -49,7 +49,10 @@ final class SignalEndToEndTests: XCTestCase {
         _ = try waitFor(job) { events in events.contains { if case .step = $0 { return true }; return false } ? true : nil }
         for rank in hello.ranks { XCTAssertEqual(kill(rank.pid, SIGSTOP), 0) }
         kill(job.pid, SIGTERM)
-        Thread.sleep(forTimeInterval: 0.3)
+        // The second signal once the first was acted on (two pending signals coalesce into one).
+        let seen = Date().addingTimeInterval(10)
+        while !job.stderr.contains("asked the ranks to stop") && Date() < seen { Thread.sleep(forTimeInterval: 0.01) }
+        XCTAssertTrue(job.stderr.contains("asked the ranks to stop"), job.stderr)
         let second = Date()
         kill(job.pid, SIGTERM)
         XCTAssertTrue(job.wait(timeout: 5), "meshtop still runs 5 s after the second signal")

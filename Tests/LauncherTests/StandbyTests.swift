@@ -29,12 +29,34 @@ final class StandbyTests: XCTestCase {
         return Supervisor(plan: plan.waitingForStart(), receiver: nil, options: options)
     }
 
+    /// Waits until rank 0 of this test's job sits at the start gate: asleep reading a pipe (its
+    /// stdin, which mpirun feeds from the supervisor's), what it does after MPI_Init and before
+    /// building anything. The job's processes are those whose command line names the fixture's
+    /// folder; mpirun, the only other one with a pipe for stdin, waits in poll.
+    func waitUntilRankZeroWaitsForStart(timeout: Double = 60) throws {
+        let folder = fixture.folder.path
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { Int32($0) } ?? []
+            for pid in pids {
+                guard let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                      String(decoding: cmdline, as: UTF8.self).contains(folder),
+                      let wchan = (try? String(contentsOfFile: "/proc/\(pid)/wchan", encoding: .utf8))?
+                          .trimmingCharacters(in: .whitespacesAndNewlines) else { continue }
+                if wchan.hasSuffix("pipe_read") || wchan == "pipe_wait" { return }
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        throw TestSupportError("no rank of the gated job waited for `start` within \(timeout) s")
+    }
+
     func testGatedRanksTrainOnlyOnceStarted() throws {
         let lines = Lines()
         let supervisor = try gatedSupervisor(steps: 2, lines: lines)
         try supervisor.startGated()
-        // Unstarted, a 2-step tiny run would be over well within this.
-        Thread.sleep(forTimeInterval: 1.5)
+        // Ranks that did not wait would never be found waiting; ranks that trained first would
+        // have printed their steps by then.
+        try waitUntilRankZeroWaitsForStart()
         XCTAssertEqual(lines.all.filter { $0.hasPrefix("step:") }, [], "the ranks trained before `start`")
         XCTAssertEqual(try supervisor.run(), 0)
         XCTAssertEqual(lines.all.filter { $0.hasPrefix("step:") }.count, 2, lines.all.joined(separator: "\n"))
@@ -44,7 +66,7 @@ final class StandbyTests: XCTestCase {
         let lines = Lines()
         let supervisor = try gatedSupervisor(steps: 2, lines: lines)
         try supervisor.startGated()
-        Thread.sleep(forTimeInterval: 0.5)
+        try waitUntilRankZeroWaitsForStart()
         XCTAssertEqual(supervisor.abandon(grace: 10), 0, lines.all.joined(separator: "\n"))
         XCTAssertTrue(lines.all.contains("meshtop-rank: not started (stdin closed before `start`)"), lines.all.joined(separator: "\n"))
         XCTAssertEqual(lines.all.filter { $0.hasPrefix("step:") }, [])

@@ -39,9 +39,18 @@ final class CommunicationTheoryTests: XCTestCase {
         }
     }
 
+    typealias Figures = (recorded: [[String: Int]], measured: [Int])
+
+    /// Each mesh's run once: the 2x1 and 4x1 runs of the two tests are the same runs.
+    static let runs = SharedRuns<String, Figures>()
+
+    private func run(mesh: String, ranks: Int) throws -> Figures {
+        try Self.runs.value(for: "\(mesh) on \(ranks) ranks") { try launch(mesh: mesh, ranks: ranks) }
+    }
+
     /// Runs meshtop-rank with Open MPI's monitoring and returns, per rank, the recorded bytes by
     /// collective kind summed over the steps, and the bytes collectives sent on the wire.
-    private func run(mesh: String, ranks: Int) throws -> (recorded: [[String: Int]], measured: [Int]) {
+    private func launch(mesh: String, ranks: Int) throws -> Figures {
         let folder = try makeTemporaryFolder(for: self, "comm")
         let metrics = folder.appendingPathComponent("metrics.jsonl").path
         let profile = folder.appendingPathComponent("wire").path
@@ -51,9 +60,9 @@ final class CommunicationTheoryTests: XCTestCase {
         ], [
             try Products.executable("meshtop-rank"), "--mesh", mesh, "--flavor", "tiny", "--seq-len", "32",
             "--local-batch-size", "2", "--steps", String(Self.steps), "--bucket-mb", "0.5", "--peak-tflops", "0.1",
-            "--dump-folder", folder.path, "--metrics-file", metrics,
+            "--dump-folder", try dumpFolder(in: folder), "--metrics-file", metrics,
         ], timeout: 300)
-        XCTAssertEqual(result.status, 0, "\(mesh): \(result.stderr)")
+        guard result.status == 0 else { throw TestSupportError("\(mesh): status \(result.status): \(result.stderr)") }
 
         var recorded = [[String: Int]](repeating: [:], count: ranks)
         for line in try String(contentsOfFile: metrics, encoding: .utf8).split(separator: "\n") {

@@ -12,7 +12,7 @@ final class MemoryTheoryTests: XCTestCase {
         let metrics = folder.appendingPathComponent("metrics.jsonl").path
         let result = try MPIRun.run(ranks: 4, quiet: true, [
             try Products.executable("meshtop-rank"), "--mesh", mesh, "--steps", "1", "--seq-len", "32",
-            "--local-batch-size", "1", "--peak-tflops", "0.1", "--dump-folder", folder.path, "--metrics-file", metrics,
+            "--local-batch-size", "1", "--peak-tflops", "0.1", "--dump-folder", try dumpFolder(in: folder), "--metrics-file", metrics,
         ] + extra, timeout: 600)
         XCTAssertEqual(result.status, 0, result.stderr)
         let line = try XCTUnwrap(String(contentsOfFile: metrics, encoding: .utf8).split(separator: "\n").first)

@@ -15,16 +15,26 @@ final class MeshIndependenceTests: XCTestCase {
 
     static let steps = 30
 
+    /// Each run once: the 1x1 reference of the first two tests, and the 1x2 run of the first and
+    /// the last, are the same runs of meshtop-rank.
+    static let runs = SharedRuns<[String], Run>()
+
     func run(mesh: String, ranks: Int, gradAccum: Int, extra: [String] = []) throws -> Run {
+        try Self.runs.value(for: [mesh, String(ranks), String(gradAccum)] + extra) {
+            try launch(mesh: mesh, ranks: ranks, gradAccum: gradAccum, extra: extra)
+        }
+    }
+
+    private func launch(mesh: String, ranks: Int, gradAccum: Int, extra: [String]) throws -> Run {
         let folder = try makeTemporaryFolder(for: self, "mesh-\(mesh)")
         let metrics = folder.appendingPathComponent("metrics.jsonl").path
         let weights = folder.appendingPathComponent("final.safetensors").path
         let result = try MPIRun.run(ranks: ranks, quiet: true, [
             try Products.executable("meshtop-rank"), "--mesh", mesh, "--flavor", "tiny", "--seq-len", "64",
             "--local-batch-size", "2", "--grad-accum", String(gradAccum), "--steps", String(Self.steps),
-            "--lr", "3e-3", "--peak-tflops", "0.1", "--dump-folder", folder.path, "--metrics-file", metrics, "--save-weights", weights,
+            "--lr", "3e-3", "--peak-tflops", "0.1", "--dump-folder", try dumpFolder(in: folder), "--metrics-file", metrics, "--save-weights", weights,
         ] + extra, timeout: 600)
-        XCTAssertEqual(result.status, 0, "\(mesh): \(result.stderr)")
+        guard result.status == 0 else { throw TestSupportError("\(mesh) \(extra): status \(result.status): \(result.stderr)") }
         let losses = try String(contentsOfFile: metrics, encoding: .utf8).split(separator: "\n").map { line in
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
             return try XCTUnwrap(object?["loss"] as? Double)

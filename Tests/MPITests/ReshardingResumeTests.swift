@@ -27,7 +27,7 @@ final class ReshardingResumeTests: XCTestCase {
         let result = try MPIRun.run(ranks: ranks, quiet: true, [
             try Products.executable("meshtop-rank"), "--mesh", mesh, "--flavor", "tiny", "--seq-len", "64",
             "--local-batch-size", "2", "--grad-accum", String(gradAccum), "--steps", String(Self.steps),
-            "--peak-tflops", "0.1", "--dump-folder", folder.path, "--metrics-file", metrics,
+            "--peak-tflops", "0.1", "--dump-folder", try dumpFolder(in: folder), "--metrics-file", metrics,
             "--checkpoint-dir", checkpoints.path,
         ] + extra, timeout: 600)
         var losses: [Int: Double] = [:]

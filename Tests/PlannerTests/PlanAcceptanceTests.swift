@@ -69,7 +69,7 @@ final class PlanAcceptanceTests: XCTestCase {
         let metrics = folder.appendingPathComponent("metrics.jsonl").path
         let result = try MPIRun.run(ranks: 4, quiet: true, [
             try Products.executable("meshtop-rank"), "--mesh", mesh, "--steps", "1", "--peak-tflops", "0.1",
-            "--dump-folder", folder.path, "--metrics-file", metrics,
+            "--dump-folder", try dumpFolder(in: folder), "--metrics-file", metrics,
         ] + options, timeout: 300)
         XCTAssertEqual(result.status, 0, "\(mesh): \(result.stderr)")
         let line = try XCTUnwrap(String(contentsOfFile: metrics, encoding: .utf8).split(separator: "\n").first)

@@ -19,7 +19,7 @@ final class TrainerTests: XCTestCase {
         config.steps = steps
         config.seed = seed
         config.peakTFLOPS = 0.1
-        config.dumpFolder = sharedCacheFolder("trainer-tests")
+        config.dumpFolder = sharedDumpFolder
         return config
     }
 
