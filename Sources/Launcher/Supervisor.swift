@@ -128,9 +128,18 @@ public final class Supervisor {
     }
 
     /// Takes what the receiver has; remembers the ranks (hello) and the end (done).
+    /// Telemetry connections refused during the job.
+    private var refusedConnections = 0
+
     private func drain() {
         guard let receiver else { return }
         for item in receiver.drain() {
+            if case .connectionRefused(let reason) = item {
+                // Someone without the token (or a second rank 0): the run goes on; say the first few.
+                refusedConnections += 1
+                if refusedConnections <= 5 { say("refused a telemetry connection (\(reason)); the run goes on") }
+                continue
+            }
             guard case .record(let record) = item else { continue }
             switch record.event {
             case .hello(let hello): ranks = hello.ranks

@@ -66,3 +66,59 @@ final class MultiHostRunTests: XCTestCase {
         return run
     }
 }
+
+/// A connection to the front end's listener from another host, without the token, while a run
+/// across hosts streams: refused and said, and the run completes as if it had not happened.
+final class ForeignConnectionTests: XCTestCase {
+    func testAConnectionWithoutTheTokenIsRefusedAndTheRunGoesOn() throws {
+        let hosts = try TestHosts(2)
+        defer { try? hosts.down() }
+        let folder = try makeTemporaryFolder(for: self, "foreign")
+        let metrics = folder.appendingPathComponent("m.jsonl").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Products.executable("meshtop"))
+        process.arguments = ["run", "--no-tui", "--hostfile", hosts.hostfile, "--flavor", "tiny", "--seq-len", "32",
+                             "--steps", "40", "--peak-tflops", "0.1", "--dump-folder", folder.appendingPathComponent("out").path,
+                             "--metrics-file", metrics]
+        process.environment = ProcessInfo.processInfo.environment.merging(hosts.environment) { $1 }
+        let stderr = folder.appendingPathComponent("stderr").path
+        _ = FileManager.default.createFile(atPath: stderr, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderr))
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // The listener's address, as the ranks got it (their environment), once one runs.
+        var address: String?
+        let deadline = Date().addingTimeInterval(60)
+        while address == nil && Date() < deadline && process.isRunning {
+            for pid in try hosts.processes() {
+                let environ = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))) ?? Data()
+                let variables = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+                if let found = variables.first(where: { $0.hasPrefix("MESHTOP_TELEMETRY=") }) {
+                    address = String(found.dropFirst("MESHTOP_TELEMETRY=".count))
+                }
+            }
+            if address == nil { usleep(100_000) }
+        }
+        let listener = try XCTUnwrap(address, "no rank showed the telemetry address")
+        let parts = listener.split(separator: ":")
+        XCTAssertTrue(parts[0].hasPrefix("10.213."), "the listener is on the test subnet, not 0.0.0.0: \(listener)")
+        // From the second host: a hello with a wrong token.
+        let namespace = "/run/netns/" + (try namespaceOfSecondHost(hosts))
+        let hello = #"{"event":"hello","schema":1,"time":0,"token":"not-the-token"}"#
+        let foreign = try ProcessRunner.run(["nsenter", "--net=\(namespace)", "bash", "-c",
+                                             "exec 3<>/dev/tcp/\(parts[0])/\(parts[1]) && echo '\(hello)' >&3 && sleep 0.5"],
+                                            timeout: 30)
+        XCTAssertEqual(foreign.status, 0, foreign.stderr)
+        process.waitUntilExit()
+        let said = (try? String(contentsOfFile: stderr, encoding: .utf8)) ?? ""
+        XCTAssertEqual(process.terminationStatus, 0, said)
+        XCTAssertTrue(said.contains("meshtop: refused a telemetry connection ("), said)
+        let steps = try TelemetryFileReader.readAll(path: metrics).records.filter { if case .step = $0.event { return true }; return false }
+        XCTAssertEqual(steps.count, 40, "the run went on")
+    }
+
+    private func namespaceOfSecondHost(_ hosts: TestHosts) throws -> String {
+        let state = try String(contentsOfFile: hosts.folder + "/state", encoding: .utf8).split(separator: " ")
+        return "mt\(state[0])-2"
+    }
+}
