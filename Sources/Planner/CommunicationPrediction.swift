@@ -20,18 +20,57 @@ public struct CollectiveTraffic: Equatable, Sendable {
     }
 }
 
-public enum CommunicationPrediction {
-    public static func perStep(_ workload: Workload, mesh: MeshShape) -> CollectiveTraffic {
-        let layout = ParameterLayout(config: workload.model)
-        return mesh.shard > 1
-            ? fullyShard(UnitShards(layout: layout, shards: mesh.shard), workload: workload, replicas: mesh.replicate)
-            : replicate(layout, bucketBytes: workload.bucketBytes, ranks: mesh.replicate)
+/// One collective call of a step: what it moves and over which of the mesh's groups.
+public struct CollectiveCall: Equatable, Sendable {
+    public enum Groups: Equatable, Sendable {
+        /// Each column: the ranks holding the same shard (all ranks under replicate).
+        case replicate
+        /// Each row: the ranks sharding one replica.
+        case shard
     }
 
-    /// Replicate: one all-reduce per bucket, in the last micro-batch only (no_sync before it).
-    /// Buckets close, from the last unit down, once they reach `bucketBytes`, and at unit 0.
-    static func replicate(_ layout: ParameterLayout, bucketBytes: Int, ranks: Int) -> CollectiveTraffic {
+    public let kind: CollectiveKind
+    public let bufferBytes: Int
+    public let ranks: Int
+    public let over: Groups
+    /// Blocking (Open MPI's tuned algorithms) or started and waited for (libnbc's).
+    public let blocking: Bool
+}
+
+/// The calls of one step, in order, as the strategies make them.
+struct CallLog {
+    var calls: [CollectiveCall] = []
+    let over: CollectiveCall.Groups
+    let blocking: Bool
+
+    mutating func record(_ kind: CollectiveKind, bufferBytes: Int, ranks: Int, over groups: CollectiveCall.Groups? = nil,
+                         blocking isBlocking: Bool? = nil) {
+        guard ranks > 1 else { return }
+        calls.append(CollectiveCall(kind: kind, bufferBytes: bufferBytes, ranks: ranks, over: groups ?? over,
+                                    blocking: isBlocking ?? blocking))
+    }
+}
+
+public enum CommunicationPrediction {
+    public static func perStep(_ workload: Workload, mesh: MeshShape) -> CollectiveTraffic {
         var traffic = CollectiveTraffic()
+        for call in calls(workload, mesh: mesh) { traffic.record(call.kind, bufferBytes: call.bufferBytes, ranks: call.ranks) }
+        return traffic
+    }
+
+    /// Every collective call of one optimizer step.
+    public static func calls(_ workload: Workload, mesh: MeshShape) -> [CollectiveCall] {
+        let layout = ParameterLayout(config: workload.model)
+        return mesh.shard > 1
+            ? fullyShard(UnitShards(layout: layout, shards: mesh.shard), workload: workload, replicas: mesh.replicate).calls
+            : replicate(layout, bucketBytes: workload.bucketBytes, ranks: mesh.replicate).calls
+    }
+
+    /// Replicate: one all-reduce per bucket, in the last micro-batch only (no_sync before it),
+    /// started as each bucket fills (libnbc). Buckets close, from the last unit down, once they
+    /// reach `bucketBytes`, and at unit 0.
+    static func replicate(_ layout: ParameterLayout, bucketBytes: Int, ranks: Int) -> CallLog {
+        var traffic = CallLog(over: .replicate, blocking: false)
         var bucket = 0
         for unit in layout.units.indices.reversed() {
             bucket += layout.units[unit].range.count * MemoryPrediction.float
@@ -46,8 +85,9 @@ public enum CommunicationPrediction {
     /// FullyShard: all-gathers replayed over its slots (a gather is skipped when the slot already
     /// holds the unit), a reduce-scatter per unit per micro-batch, and with replicas one
     /// all-reduce of the gradient shards per step.
-    static func fullyShard(_ units: UnitShards, workload: Workload, replicas: Int) -> CollectiveTraffic {
-        var traffic = CollectiveTraffic()
+    static func fullyShard(_ units: UnitShards, workload: Workload, replicas: Int) -> CallLog {
+        // Gathers are started ahead (libnbc); reduce-scatters and the replicas' all-reduce block (tuned).
+        var traffic = CallLog(over: .shard, blocking: true)
         let count = units.padded.count
         let reshard = workload.reshardAfterForward
         var slotHolds = [Int?](repeating: nil, count: reshard ? 2 : count)  // cleared at the start of a step
@@ -55,7 +95,8 @@ public enum CommunicationPrediction {
             let slot = reshard ? unit % 2 : unit
             guard slotHolds[slot] != unit else { return }
             slotHolds[slot] = unit
-            traffic.record(.allGather, bufferBytes: units.padded[unit] * MemoryPrediction.float, ranks: units.shards)
+            traffic.record(.allGather, bufferBytes: units.padded[unit] * MemoryPrediction.float, ranks: units.shards,
+                           blocking: false)
         }
         for _ in 0..<workload.gradAccum {
             for unit in 0..<count {            // forward, prefetching the next unit
@@ -69,7 +110,7 @@ public enum CommunicationPrediction {
                                ranks: units.shards)
             }
         }
-        traffic.record(.allReduce, bufferBytes: units.shardTotal * MemoryPrediction.float, ranks: replicas)
+        traffic.record(.allReduce, bufferBytes: units.shardTotal * MemoryPrediction.float, ranks: replicas, over: .replicate)
         return traffic
     }
 }

@@ -30,6 +30,21 @@ public final class TestHosts {
         self.environment = environment
     }
 
+    /// Bytes that went between the hosts so far: each host's link counts what it sent and
+    /// received; a byte from one host to another passes two links.
+    public func linkBytes() throws -> Int {
+        let state = try String(contentsOfFile: folder + "/state", encoding: .utf8).split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard state.count == 2, let hosts = Int(state[1]) else { throw TestSupportError("\(folder)/state: not understood") }
+        var total = 0
+        for i in 1 ... hosts {
+            for direction in ["rx_bytes", "tx_bytes"] {
+                let path = "/sys/class/net/mt\(state[0])v\(i)/statistics/\(direction)"
+                total += Int(try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            }
+        }
+        return total / 2
+    }
+
     /// The processes in the hosts' namespaces now (what a finished job must not leave behind).
     public func processes() throws -> [Int32] {
         let result = try ProcessRunner.run(["bash", Self.script, "processes", folder], timeout: 60)
