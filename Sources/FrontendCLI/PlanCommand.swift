@@ -34,6 +34,11 @@ public struct PlanCommand: ParsableCommand {
         discussion: "Default: the figure measured on this machine (docs/planner.md).", valueName: "mib"))
     public var runtimeMiB: Double?
 
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Spread the ranks over this many hosts (by slot, as mpirun places them) and predict the bytes that cross between them.",
+        valueName: "h"))
+    public var hosts: Int = 1
+
     @Flag(help: "Print one JSON object per mesh (exact bytes) instead of the table.")
     public var json = false
 
@@ -45,6 +50,9 @@ public struct PlanCommand: ParsableCommand {
     public func validate() throws {
         guard worldSize >= 1 else { throw ValidationError("--np must be at least 1, got \(worldSize)") }
         if let runtimeMiB, !(runtimeMiB >= 0) { throw ValidationError("--runtime-mib must not be negative, got \(runtimeMiB)") }
+        guard hosts >= 1, worldSize % hosts == 0 else {
+            throw ValidationError("--hosts \(hosts): must be at least 1 and divide --np \(worldSize)")
+        }
     }
 
     public func run() throws {
@@ -54,13 +62,13 @@ public struct PlanCommand: ParsableCommand {
                                 reshardAfterForward: !training.noReshardAfterForward, threads: training.threads)
         try InputError.refusing { try workload.validate() }
         let runtime = runtimeMiB.map { Int($0 * 1_048_576) } ?? Plan.defaultRuntimeBytes
-        let candidates = Plan.candidates(worldSize: worldSize, workload: workload, runtimeBytes: runtime)
+        let candidates = Plan.candidates(worldSize: worldSize, workload: workload, runtimeBytes: runtime, hosts: hosts)
         if json {
             try printJSON(candidates)
             return
         }
         print("\(flavor) (\(config.parameterCount) parameters), local batch \(workload.localBatchSize) x seq_len "
-            + "\(workload.seqLen), grad accum \(workload.gradAccum), \(worldSize) ranks")
+            + "\(workload.seqLen), grad accum \(workload.gradAccum), \(worldSize) ranks" + (hosts > 1 ? " on \(hosts) hosts" : ""))
         PlanTable.lines(candidates).forEach { print($0) }
     }
 
@@ -72,8 +80,8 @@ public struct PlanCommand: ParsableCommand {
             let row = PlanRow(mesh: c.mesh.description, replicate: c.mesh.replicate, shard: c.mesh.shard,
                               strategy: c.mesh.strategy.rawValue, memory: c.memory, ledger_bytes: c.ledgerBytes,
                               resident_bytes: c.residentBytes, bytes_per_step: c.traffic.bytes,
-                              calls_per_step: c.traffic.calls, least_memory: c.mesh == best,
-                              least_communication: c.mesh == least)
+                              calls_per_step: c.traffic.calls, inter_host_bytes_per_step: c.interHostBytes,
+                              least_memory: c.mesh == best, least_communication: c.mesh == least)
             print(String(decoding: try encoder.encode(row), as: UTF8.self))
         }
     }
@@ -87,5 +95,6 @@ struct PlanRow: Encodable {
     let memory: [MemoryCategory: Int]
     let ledger_bytes, resident_bytes: Int
     let bytes_per_step, calls_per_step: [CollectiveKind: Int]
+    let inter_host_bytes_per_step: Int?
     let least_memory, least_communication: Bool
 }

@@ -13,6 +13,9 @@ public struct MeshPrediction: Equatable, Sendable {
     public let traffic: CollectiveTraffic
     /// The ledger's total plus `runtimeBytes`: what the process is expected to hold resident.
     public let residentBytes: Int
+    /// Bytes that cross between hosts per step, all ranks together, when the ranks are spread
+    /// over hosts (`Plan.candidates(hosts:)`); nil on one host.
+    public var interHostBytes: Int?
 
     public var ledgerBytes: Int { memory.values.reduce(0, +) }
     public var communicationBytes: Int { traffic.totalBytes }
@@ -49,17 +52,23 @@ public enum Plan {
         max(0, residentBytes - ledgerBytes)
     }
 
-    public static func predict(mesh: MeshShape, workload: Workload,
-                               runtimeBytes: Int = defaultRuntimeBytes) -> MeshPrediction {
+    /// `hosts`: the ranks spread over that many hosts in blocks (mpirun's placement by slot).
+    public static func predict(mesh: MeshShape, workload: Workload, runtimeBytes: Int = defaultRuntimeBytes,
+                               hosts: Int = 1) -> MeshPrediction {
         let memory = MemoryPrediction.ledger(workload, mesh: mesh)
-        return MeshPrediction(mesh: mesh, memory: memory, traffic: CommunicationPrediction.perStep(workload, mesh: mesh),
-                              residentBytes: memory.values.reduce(0, +) + runtimeBytes)
+        var prediction = MeshPrediction(mesh: mesh, memory: memory, traffic: CommunicationPrediction.perStep(workload, mesh: mesh),
+                                        residentBytes: memory.values.reduce(0, +) + runtimeBytes)
+        if hosts > 1 {
+            let placement = InterHostPrediction.byBlocks(ranks: mesh.worldSize, perHost: mesh.worldSize / hosts)
+            prediction.interHostBytes = InterHostPrediction.perStep(workload, mesh: mesh, hostOfRank: placement)
+        }
+        return prediction
     }
 
     /// One prediction per mesh of `worldSize` ranks, from (N, 1) to (1, N).
-    public static func candidates(worldSize: Int, workload: Workload,
-                                  runtimeBytes: Int = defaultRuntimeBytes) -> [MeshPrediction] {
-        MeshShape.all(worldSize: worldSize).map { predict(mesh: $0, workload: workload, runtimeBytes: runtimeBytes) }
+    public static func candidates(worldSize: Int, workload: Workload, runtimeBytes: Int = defaultRuntimeBytes,
+                                  hosts: Int = 1) -> [MeshPrediction] {
+        MeshShape.all(worldSize: worldSize).map { predict(mesh: $0, workload: workload, runtimeBytes: runtimeBytes, hosts: hosts) }
     }
 
     /// The candidate with the smallest per-rank memory (the first of equals, in the list's order).

@@ -19,13 +19,15 @@ public enum PlanTable {
     public static func lines(_ candidates: [MeshPrediction]) -> [String] {
         let best = Plan.bestForMemory(candidates)?.mesh
         let least = Plan.leastCommunication(candidates)?.mesh
+        let acrossHosts = candidates.contains { $0.interHostBytes != nil }
         let header = ["mesh", "strategy"] + memoryColumns.map(\.0) + ["ledger", "resident"]
-            + trafficColumns.map(\.0) + ["sent", "marks"]
+            + trafficColumns.map(\.0) + ["sent"] + (acrossHosts ? ["x_hosts"] : []) + ["marks"]
         var rows = [header]
         for c in candidates {
             var row = [c.mesh.description, c.mesh.strategy.rawValue]
             row += memoryColumns.map { mib(c.bytes($0.1)) } + [mib(c.ledgerBytes), mib(c.residentBytes)]
             row += trafficColumns.map { mib(c.bytes($0.1)) } + [mib(c.communicationBytes)]
+            if acrossHosts { row.append(mib(c.interHostBytes ?? 0)) }
             row.append((c.mesh == best ? bestMemoryMark : "") + (c.mesh == least ? leastCommunicationMark : ""))
             rows.append(row)
         }
@@ -40,6 +42,7 @@ public enum PlanTable {
         let note = "MiB per rank: memory by ledger category, the ledger's total and the resident estimate; "
             + "MiB each rank sends per optimizer step by collective. \(bestMemoryMark): least memory, "
             + "\(leastCommunicationMark): least communication."
+            + (acrossHosts ? " x_hosts: MiB that cross between hosts per step, all ranks together (ranks by slot)." : "")
         return table + [note]
     }
 
