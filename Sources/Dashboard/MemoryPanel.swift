@@ -30,7 +30,8 @@ struct MemoryPanel {
             return
         }
         let scale = ranks.reduce(1) { max($0, $1.peakResidentBytes, $1.residentBytes, $1.memory.values.reduce(0, &+)) }
-        let rows = inside.height - 2
+        let hostsLine = perHost(ranks)
+        let rows = inside.height - 2 - (hostsLine.isEmpty || inside.height < 5 ? 0 : 1)
         let selected = min(max(0, view.selectedRank), ranks.count - 1)
         let first = max(0, min(ranks.count - rows, selected - rows / 2))
         let labelWidth = "r\(ranks.count - 1)".count + 1
@@ -42,6 +43,10 @@ struct MemoryPanel {
             let barWidth = inside.width - labelWidth - figure.count
             stackedBar(&buffer, x: inside.x + labelWidth, y: y, width: barWidth, rank: rank, scale: scale)
             buffer.put(figure, x: inside.x + labelWidth + max(0, barWidth), y: y, style: draw.theme.text)
+        }
+        if rows < inside.height - 2 {
+            buffer.put(Format.fit(hostsLine, inside.width, ellipsis: draw.glyphs.ellipsis), x: inside.x,
+                       y: inside.y + inside.height - 2, style: draw.theme.style(.title))
         }
         totals(&buffer, inside.rows(inside.height - 1, 1), ranks)
     }
@@ -82,6 +87,22 @@ struct MemoryPanel {
         let marks: (Unicode.Scalar, Unicode.Scalar) = draw.glyphs.braille ? ("╏", "┃") : ("!", "|")
         buffer.set(x + position(rank.peakResidentBytes), y, marks.0, draw.theme.style(.title, [.bold]))
         buffer.set(x + position(rank.residentBytes), y, marks.1, draw.theme.style(.title, [.bold]))
+    }
+
+    /// On several hosts, a row of each host's ranks' resident memory against the host's physical
+    /// memory; empty on one.
+    private func perHost(_ ranks: [RankStep]) -> String {
+        let identities = state.hello?.ranks ?? []
+        let placement = HostPlacement(identities)
+        guard placement.isMultiHost else { return "" }
+        let resident = Dictionary(ranks.map { ($0.rank, $0.residentBytes) }, uniquingKeysWith: { first, _ in first })
+        let hostMemory = Dictionary(identities.map { ($0.host, $0.hostMemoryBytes) }, uniquingKeysWith: { first, _ in first })
+        let parts = placement.hosts.map { host -> String in
+            let used = host.ranks.reduce(0) { $0 &+ (resident[$1] ?? 0) }
+            let total = hostMemory[host.name] ?? 0
+            return "\(host.name) \(Format.bytes(used))" + (total > 0 ? "/\(Format.bytes(total))" : "")
+        }
+        return "hosts " + parts.joined(separator: ", ")
     }
 
     private func totals(_ buffer: inout Buffer, _ row: Rect, _ ranks: [RankStep]) {

@@ -28,4 +28,17 @@ final class HostPlacementTests: XCTestCase {
                        "ranks on 3 hosts: a 0, 2, b 1, 3, c 4-5; 2 of 3 shard groups across hosts, replicate groups across hosts")
         XCTAssertFalse(HostPlacement(ranks(["a", "a"])).isMultiHost)
     }
+
+    /// A run of 2 replicas on 2 hosts of 4 ranks (the fixtures put ranks 0-3 on node0, 4-7 on node1):
+    /// the mesh panel counts the hosts, the memory panel adds each host's resident memory against its own.
+    func testTheDashboardShowsTheHostsAndTheirMemory() {
+        var inputs = [Fixtures.hello(replicate: 2, shard: 4, steps: 20, time: Fixtures.start)]
+        for n in 1 ... 3 { inputs.append(Fixtures.step(n, world: 8, shard: 4, time: Fixtures.start + Double(n))) }
+        let lines = render(Fixtures.state(inputs), width: 160, height: 48).lines
+        XCTAssertTrue(lines.contains { $0.contains("Mesh [2, 4] HSDP · 2 hosts") }, lines.joined(separator: "\n"))
+        let totals = lines.first { $0.contains("hosts node0 ") } ?? ""
+        XCTAssertTrue(totals.contains("node0 ") && totals.contains("node1 "), totals)
+        XCTAssertTrue(totals.contains("/16.0G"), "each host's own memory: \(totals)")
+        XCTAssertTrue(lines.contains { $0.contains("rank 0 (r0, s0) node0") }, lines.joined(separator: "\n"))
+    }
 }
