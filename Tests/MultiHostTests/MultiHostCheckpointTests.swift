@@ -18,24 +18,18 @@ final class MultiHostCheckpointTests: XCTestCase {
         let straight = try losses(common + local + ["--steps", "6"], hosts.environment, folder, "straight")
         XCTAssertEqual(straight.count, 6)
 
-        // Two hosts write step 3; one host resumes to step 6.
-        let first = folder.appendingPathComponent("ckpt-a").path
-        // (The whole 6-step schedule runs; its step-3 checkpoint is the one resumed.)
-        _ = try losses(common + across + ["--steps", "6", "--checkpoint-dir", first, "--checkpoint-every", "3"],
-                       hosts.environment, folder, "a1")
-        let resumedHere = try losses(common + local + ["--steps", "6", "--checkpoint-dir", first, "--resume-step", "3"],
-                                     hosts.environment, folder, "a2")
-        XCTAssertEqual(resumedHere.keys.sorted(), [4, 5, 6])
-        for step in 4 ... 6 { XCTAssertEqual(resumedHere[step]!, straight[step]!, accuracy: 1e-5, "step \(step), 2 hosts -> 1") }
-
-        // One host writes step 3; two hosts resume to step 6.
-        let second = folder.appendingPathComponent("ckpt-b").path
-        _ = try losses(common + local + ["--steps", "6", "--checkpoint-dir", second, "--checkpoint-every", "3"],
-                       hosts.environment, folder, "b1")
-        let resumedThere = try losses(common + across + ["--steps", "6", "--checkpoint-dir", second, "--resume-step", "3"],
-                                      hosts.environment, folder, "b2")
-        XCTAssertEqual(resumedThere.keys.sorted(), [4, 5, 6])
-        for step in 4 ... 6 { XCTAssertEqual(resumedThere[step]!, straight[step]!, accuracy: 1e-5, "step \(step), 1 host -> 2") }
+        // Written on two hosts, resumed on one; then the other way. The whole 6-step schedule runs
+        // each time; its step-3 checkpoint is the one resumed.
+        let moves: [(writer: [String], reader: [String], what: String)] = [(across, local, "2 hosts -> 1"), (local, across, "1 host -> 2")]
+        for (index, move) in moves.enumerated() {
+            let checkpoints = folder.appendingPathComponent("ckpt-\(index)").path
+            _ = try losses(common + move.writer + ["--steps", "6", "--checkpoint-dir", checkpoints, "--checkpoint-every", "3"],
+                           hosts.environment, folder, "write-\(index)")
+            let resumed = try losses(common + move.reader + ["--steps", "6", "--checkpoint-dir", checkpoints, "--resume-step", "3"],
+                                     hosts.environment, folder, "resume-\(index)")
+            XCTAssertEqual(resumed.keys.sorted(), [4, 5, 6], move.what)
+            for step in 4 ... 6 { XCTAssertEqual(resumed[step] ?? .nan, straight[step]!, accuracy: 1e-5, "step \(step), \(move.what)") }
+        }
     }
 
     /// The losses by step of a `meshtop run`.
