@@ -6,6 +6,8 @@ public struct DashboardState: Equatable, Sendable {
     /// A title for the header; nil: derived from the hello (flavor and data).
     public var runName: String?
     public private(set) var hello: Hello?
+    /// Where the hello's ranks run (folded once per hello, not per frame).
+    public private(set) var placement = HostPlacement([])
     public private(set) var phase: RunPhase = .starting
     /// The latest step's per-rank figures, in rank order (empty until a step of the current mesh).
     public private(set) var ranks: [RankStep] = []
@@ -77,6 +79,7 @@ public struct DashboardState: Equatable, Sendable {
                 ranks = []
             }
             hello = next
+            placement = HostPlacement(next.ranks)
             peak = next.peak
             if case .failed = meshSwitch { meshSwitch = nil }  // a retry started again
             if phase == .starting || phase == .relaunching || phase == .resharding { phase = .running }

@@ -92,9 +92,9 @@ struct MemoryPanel {
     /// On several hosts, a row of each host's ranks' resident memory against the host's physical
     /// memory; empty on one.
     private func perHost(_ ranks: [RankStep]) -> String {
-        let identities = state.hello?.ranks ?? []
-        let placement = HostPlacement(identities)
+        let placement = state.placement
         guard placement.isMultiHost else { return "" }
+        let identities = state.hello?.ranks ?? []
         let resident = Dictionary(ranks.map { ($0.rank, $0.residentBytes) }, uniquingKeysWith: { first, _ in first })
         let hostMemory = Dictionary(identities.map { ($0.host, $0.hostMemoryBytes) }, uniquingKeysWith: { first, _ in first })
         let parts = placement.hosts.map { host -> String in

@@ -17,6 +17,7 @@ struct MeshPanel {
     var selected: Int { min(max(0, view.selectedRank), max(0, replicate * shard - 1)) }
 
     func render(_ buffer: inout Buffer, _ rect: Rect, focused: Bool) {
+        let placement = state.placement
         let hosts = placement.isMultiHost ? "\(draw.sep)\(placement.hosts.count) hosts" : ""
         let title = state.mesh.map { "Mesh [\($0.replicate), \($0.shard)] \(Header.strategyName($0))\(hosts)" } ?? "Mesh"
         let inside = draw.box(&buffer, rect, title: title, border: .meshBox, focused: focused)
@@ -33,8 +34,6 @@ struct MeshPanel {
     private func figures(_ rank: Int) -> RankStep? {
         rank < state.ranks.count && state.ranks[rank].rank == rank ? state.ranks[rank] : state.ranks.first { $0.rank == rank }
     }
-
-    var placement: HostPlacement { HostPlacement(state.hello?.ranks ?? []) }
 
     private func host(_ rank: Int) -> String {
         guard let ranks = state.hello?.ranks, rank < ranks.count else { return "?" }
@@ -146,7 +145,7 @@ struct MeshPanel {
         if let f = figures(rank) {
             text += "\(draw.sep)\(Format.bytes(f.residentBytes))\(draw.sep)step \(Format.seconds(f.seconds.total))\(draw.sep)mfu \(Format.number(f.mfu))%"
         }
-        let placement = self.placement
+        let placement = state.placement
         if placement.isMultiHost {
             // The groups whose collectives go over the link between hosts.
             let crossing = [("shard", MeshGroups.shardGroup(ofRank: rank, replicate: replicate, shard: shard)),
