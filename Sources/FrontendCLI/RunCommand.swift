@@ -89,8 +89,6 @@ public struct RunCommand: ParsableCommand {
 
     public init() {}
 
-    /// The job's mpirun command for these options, after checking everything that can be checked
-    /// before starting it (the mesh, the model, the files).
     /// The values and combinations of the options (the mesh against --np, every value in range,
     /// one resume option at most): refused before anything is read or started.
     public func validate() throws {
@@ -98,11 +96,14 @@ public struct RunCommand: ParsableCommand {
         _ = try CommandMain.validating { try specification() }
     }
 
-    /// The run these options describe (no file opened).
+    /// The run these options describe on `hosts` (no file opened but the hostfile).
     public func specification(cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> RunSpecification {
-        let hosts = try self.hosts()
-        return try RunOptions.specification(model: model, training: training, checkpoints: checkpoints,
-                                            mesh: MeshChoice.resolve(np: np, mesh: mesh, cores: cores, hostfile: hosts))
+        try specification(cores: cores, hosts: hosts())
+    }
+
+    func specification(cores: Int, hosts: Hostfile?) throws -> RunSpecification {
+        try RunOptions.specification(model: model, training: training, checkpoints: checkpoints,
+                                     mesh: MeshChoice.resolve(np: np, mesh: mesh, cores: cores, hostfile: hosts))
     }
 
     /// Where the ranks run: the hostfile's hosts, else the Slurm allocation's, else here (nil).
@@ -113,9 +114,14 @@ public struct RunCommand: ParsableCommand {
     /// The job's mpirun command for these options, after checking the files they name.
     public func plan(exportedVariables: [String] = [TelemetryEnvironment.addressVariable, TelemetryEnvironment.tokenVariable],
                      cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> LaunchPlan {
-        let spec = try specification(cores: cores)
+        try plan(exportedVariables: exportedVariables, cores: cores, hosts: hosts())
+    }
+
+    /// The same on hosts already read (the hostfile is checked where it is read, `Hostfile(path:)`).
+    func plan(exportedVariables: [String] = [TelemetryEnvironment.addressVariable, TelemetryEnvironment.tokenVariable],
+              cores: Int = ProcessInfo.processInfo.activeProcessorCount, hosts: Hostfile?) throws -> LaunchPlan {
+        let spec = try specification(cores: cores, hosts: hosts)
         try RunOptions.checkFiles(spec)
-        if let hostfile { try InputFile.requireReadable(hostfile, "--hostfile \(hostfile)") }
         if let metricsFile { try InputFile.requireWritable(metricsFile, "--metrics-file \(metricsFile)") }
         try RunInputs.check(spec)
         return LaunchPlan(spec: spec, rankExecutable: Self.rankExecutable, hostfile: hostfile, cores: cores,
@@ -126,7 +132,9 @@ public struct RunCommand: ParsableCommand {
         // `meshtop` expands --config before parsing (MeshtopCommand.main); here only when the
         // command was parsed some other way.
         if let config { throw InputError("--config \(config) is read by `meshtop` itself, before parsing") }
-        let plan = try InputError.refusing { try self.plan() }
+        // Read once: in a Slurm allocation each read asks scontrol.
+        let hosts = try InputError.refusing { try self.hosts() }
+        let plan = try InputError.refusing { try self.plan(hosts: hosts) }
         if dryRun {
             print(plan.commandLine)
             return
@@ -144,7 +152,7 @@ public struct RunCommand: ParsableCommand {
             fputs("meshtop: stdout is not a terminal: running headless (--no-tui)\n", mt_stderr())
         }
         // Ranks on other hosts must reach the receiver; nothing else should.
-        let bind = try InputError.refusing { try telemetryBind ?? TelemetryBinding.address(for: hosts()) }
+        let bind = try InputError.refusing { try telemetryBind ?? TelemetryBinding.address(for: hosts) }
         let receiver = try TelemetryReceiver(host: bind)
         defer { receiver.close() }
         let file = try metricsFile.map(TelemetryFileWriter.init(path:))

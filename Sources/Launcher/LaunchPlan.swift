@@ -121,7 +121,7 @@ public enum TelemetryBinding {
         guard let hostfile, !hostfile.isLocal,
               let remote = hostfile.hosts.first(where: { !SourceAddress.isLoopback($0.name) }) else { return "127.0.0.1" }
         do { return try SourceAddress.toward(remote.name) } catch {
-            throw LaunchError("--hostfile: cannot tell which address host \(remote.name) reaches this one at (\(error)); give it with --telemetry-bind")
+            throw LaunchError("host \(remote.name): cannot tell which address it reaches this one at (\(error)); give it with --telemetry-bind")
         }
     }
 }
