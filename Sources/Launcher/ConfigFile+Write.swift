@@ -8,7 +8,8 @@ extension ConfigFile {
     /// first key the schema reads it from. Options torchtitan has no key for are returned apart,
     /// as rank arguments, for the caller to say.
     public static func toml(for spec: RunSpecification) -> (text: String, unwritten: [String]) {
-        var given = Self.options(RankArguments.of(spec))
+        let written = RankArguments.written(spec)
+        var given = Dictionary(written.map { ($0.flag, $0.value) }, uniquingKeysWith: { first, _ in first })
         var sections: [String: [String]] = [:]
         func put(_ section: String, _ line: String) { sections[section, default: []].append(line) }
         put("parallelism", "data_parallel_replicate_degree = \(spec.mesh.replicate)")
@@ -33,9 +34,7 @@ extension ConfigFile {
                 put(section, "\(key.name) = \(key.kind == .string ? quoted(value) : value)")
             }
         }
-        let unwritten = RankArguments.of(spec).filter { given.keys.contains($0) }.flatMap { flag in
-            [flag] + ((given[flag] ?? nil).map { [$0] } ?? [])
-        }
+        let unwritten = written.filter { given.keys.contains($0.flag) }.flatMap { [$0.flag] + ($0.value.map { [$0] } ?? []) }
         let text = ConfigSchema.sections.compactMap { section in
             sections[section.name].map { "[\(section.name)]\n" + $0.joined(separator: "\n") + "\n" }
         }.joined(separator: "\n")
@@ -48,23 +47,6 @@ extension ConfigFile {
         let prefix = dumpFolder.hasSuffix("/") ? dumpFolder : dumpFolder + "/"
         if dir.hasPrefix(prefix) { return String(dir.dropFirst(prefix.count)) }
         return URL(fileURLWithPath: dir).standardizedFileURL.path
-    }
-
-    /// Rank arguments as flag -> value (nil for a bare flag).
-    static func options(_ arguments: [String]) -> [String: String?] {
-        var options: [String: String?] = [:]
-        var i = 0
-        while i < arguments.count {
-            let flag = arguments[i]
-            if i + 1 < arguments.count, !arguments[i + 1].hasPrefix("--") {
-                options[flag] = arguments[i + 1]
-                i += 2
-            } else {
-                options[flag] = .some(nil)
-                i += 1
-            }
-        }
-        return options
     }
 
     /// A TOML basic string.

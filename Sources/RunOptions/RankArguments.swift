@@ -6,15 +6,21 @@ import RunSpec
 /// each option travels to the ranks; OptionTravelTests walks every option through it and back.
 public enum RankArguments {
     public static func of(_ spec: RunSpecification) -> [String] {
+        written(spec).flatMap { [$0.flag] + ($0.value.map { [$0] } ?? []) }
+    }
+
+    /// The same as flags with their values (nil for a bare flag), for writers of other forms
+    /// (a --config file) that must not parse an argument list back.
+    public static func written(_ spec: RunSpecification) -> [(flag: String, value: String?)] {
         let baseline = defaults(flavor: spec.flavor)
-        var written = ["--mesh", spec.mesh.description]
+        var written: [(flag: String, value: String?)] = [("--mesh", spec.mesh.description)]
         for option in options {
             let value = option.value(spec)
             guard value != option.value(baseline) else { continue }
             switch value {
             case .absent: break
-            case .flag: written.append(option.flag)
-            case .value(let text): written += [option.flag, text]
+            case .flag: written.append((option.flag, nil))
+            case .value(let text): written.append((option.flag, text))
             }
         }
         return written
