@@ -45,23 +45,25 @@ public enum InterHostPrediction {
             let edges = (1 ..< p).filter { apart($0, $0 - ($0 & -$0)) }.count
             return 2 * buffer * edges
         case (.allReduce, true):
-            var bytes = 0, distance = 1
-            while distance < p {
-                bytes += (0 ..< p).filter { ($0 ^ distance) < p && apart($0, $0 ^ distance) }.count * buffer
-                distance <<= 1
-            }
-            return bytes
+            return recursiveExchange(hosts) { _ in buffer }
         case (.allGather, _):
             let pairs = (0 ..< p).map { a in (0 ..< p).filter { $0 != a && apart(a, $0) }.count }.reduce(0, +)
             return pairs * buffer / p
         case (.reduceScatter, _):
-            var bytes = 0, distance = 1, part = buffer / 2
-            while distance < p {
-                bytes += (0 ..< p).filter { ($0 ^ distance) < p && apart($0, $0 ^ distance) }.count * part
-                distance <<= 1
-                part /= 2
-            }
-            return bytes
+            return recursiveExchange(hosts) { round in buffer >> (round + 1) }
         }
+    }
+
+    /// Partners r xor 1, then r xor 2, ...: what each rank sends in `round` (`bytes(round)`),
+    /// summed over the ranks whose partner that round is on another host.
+    static func recursiveExchange(_ hosts: [Int], bytes: (_ round: Int) -> Int) -> Int {
+        var total = 0, round = 0
+        while 1 << round < hosts.count {
+            let distance = 1 << round
+            total += (0 ..< hosts.count).filter { ($0 ^ distance) < hosts.count && hosts[$0] != hosts[$0 ^ distance] }.count
+                * bytes(round)
+            round += 1
+        }
+        return total
     }
 }
