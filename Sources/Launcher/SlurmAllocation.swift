@@ -15,11 +15,16 @@ public enum SlurmAllocation {
         guard names.count == tasks.count, !names.isEmpty else {
             throw LaunchError("Slurm allocation: \(names.count) nodes in \(nodeList) but SLURM_TASKS_PER_NODE=\(perNode)")
         }
-        let addresses = try names.map { name -> String in
-            let fields = try scontrol(["show", "node", "-o", name]).split(separator: " ")
-            return fields.first { $0.hasPrefix("NodeAddr=") }.map { String($0.dropFirst("NodeAddr=".count)) } ?? name
+        // One line per node, in any order: NodeName=... NodeAddr=... (one scontrol for them all).
+        var address: [String: String] = [:]
+        for line in try scontrol(["show", "node", "-o", nodeList]).split(separator: "\n") {
+            let fields = Dictionary(line.split(separator: " ").compactMap { field -> (String, String)? in
+                let pair = field.split(separator: "=", maxSplits: 1)
+                return pair.count == 2 ? (String(pair[0]), String(pair[1])) : nil
+            }, uniquingKeysWith: { first, _ in first })
+            if let name = fields["NodeName"] { address[name] = fields["NodeAddr"] }
         }
-        return Hostfile(hosts: zip(addresses, tasks).map { Hostfile.Host(name: $0, slots: $1) })
+        return Hostfile(hosts: zip(names, tasks).map { Hostfile.Host(name: address[$0] ?? $0, slots: $1) })
     }
 
     /// `2(x3),1` -> [2, 2, 2, 1].
