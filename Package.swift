@@ -123,7 +123,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Memory", "Mesh", "Model", "Parallel", "TestSupport"]),
         // Runs across test hosts (scripts/testhosts.sh: network namespaces, Open MPI over TCP).
-        .testTarget(name: "MultiHostTests", dependencies: ["Launcher", "Planner", "RunSpec", "Telemetry", "TestSupport"]),
+        .testTarget(name: "MultiHostTests", dependencies: ["CheckpointFiles", "Launcher", "Planner", "RunSpec", "Telemetry", "TestSupport"]),
         // Real runs on a real terminal (tmux): the dashboard end to end.
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
         // Shared by tests: locating built products and the shared data, running processes, temporary folders.

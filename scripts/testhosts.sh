@@ -4,6 +4,7 @@
 #   scripts/testhosts.sh up N [--link-mbit M] [--slots S]   make N hosts; prints their folder
 #   scripts/testhosts.sh down DIR                           remove exactly what `up` made
 #   scripts/testhosts.sh env DIR                            the variables mpirun needs, for eval
+#   scripts/testhosts.sh processes DIR [HOST]               pids inside the hosts (or host HOST, 1..N)
 #
 # Each host is a network namespace (its own veth to a bridge in this namespace, an address in a
 # private /24 no other set of test hosts holds) entered with its own UTS namespace, so it has its
@@ -98,9 +99,10 @@ EOF
 }
 
 # Every process whose network namespace is one of ours: by PID, nothing else is touched.
+# The processes in hosts FIRST..LAST of set K: processes_in K LAST [FIRST].
 processes_in() {
     local k=$1 n=$2 i
-    for i in $(seq 1 "$n"); do
+    for i in $(seq "${3:-1}" "$n"); do
         local ns=/run/netns/mt${k}-$i
         [ -e "$ns" ] || continue
         local inode
@@ -138,6 +140,7 @@ case ${1:-} in
     up) shift; [ $# -ge 1 ] || die "usage: testhosts.sh up N [--link-mbit M] [--slots S]"; up "$@" ;;
     down) shift; down "$@" ;;
     env) shift; cat "${1:?env needs the folder up printed}/env" ;;
-    processes) shift; read -r k n < "${1:?}/state"; processes_in "$k" "$n" ;;
-    *) die "usage: testhosts.sh up N [--link-mbit M] [--slots S] | down DIR | env DIR | processes DIR" ;;
+    processes) shift; read -r k n < "${1:?}/state"
+        if [ -n "${2:-}" ]; then processes_in "$k" "$2" "$2"; else processes_in "$k" "$n"; fi ;;
+    *) die "usage: testhosts.sh up N [--link-mbit M] [--slots S] | down DIR | env DIR | processes DIR [HOST]" ;;
 esac

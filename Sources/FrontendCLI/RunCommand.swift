@@ -111,14 +111,18 @@ public struct RunCommand: ParsableCommand {
         try hostfile.map(Hostfile.init(path:)) ?? SlurmAllocation.hosts()
     }
 
+    /// What mpirun passes on to the ranks (`-x`, names only: the token stays off the command line).
+    public static let exportedVariables = [TelemetryEnvironment.addressVariable, TelemetryEnvironment.tokenVariable,
+                                           HeartbeatEnvironment.addressVariable]
+
     /// The job's mpirun command for these options, after checking the files they name.
-    public func plan(exportedVariables: [String] = [TelemetryEnvironment.addressVariable, TelemetryEnvironment.tokenVariable],
+    public func plan(exportedVariables: [String] = Self.exportedVariables,
                      cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> LaunchPlan {
         try plan(exportedVariables: exportedVariables, cores: cores, hosts: hosts())
     }
 
     /// The same on hosts already read (the hostfile is checked where it is read, `Hostfile(path:)`).
-    func plan(exportedVariables: [String] = [TelemetryEnvironment.addressVariable, TelemetryEnvironment.tokenVariable],
+    func plan(exportedVariables: [String] = Self.exportedVariables,
               cores: Int = ProcessInfo.processInfo.activeProcessorCount, hosts: Hostfile?) throws -> LaunchPlan {
         let spec = try specification(cores: cores, hosts: hosts)
         try RunOptions.checkFiles(spec)
@@ -155,6 +159,8 @@ public struct RunCommand: ParsableCommand {
         let bind = try InputError.refusing { try telemetryBind ?? TelemetryBinding.address(for: hosts) }
         let receiver = try TelemetryReceiver(host: bind)
         defer { receiver.close() }
+        let heartbeats = try HeartbeatReceiver(host: bind, token: receiver.token)
+        defer { heartbeats.close() }
         let file = try metricsFile.map(TelemetryFileWriter.init(path:))
         defer { try? file?.close() }
         // Headless: on a terminal, mpirun's lines come through the printer, under a progress
@@ -166,6 +172,7 @@ public struct RunCommand: ParsableCommand {
         // One generation per mesh; a switch (Job.reconfigure) relaunches keeping the global batch.
         let job = Job(plan: plan, mesh: plan.spec.mesh, receiver: receiver,
                       options: options, planner: relaunchPlanner(plan))
+        job.heartbeats = heartbeats
         var writeFailed = false
         let record: (TelemetryRecord) -> Void = { record in
             do { try file?.write(record) } catch {

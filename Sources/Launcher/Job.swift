@@ -25,6 +25,10 @@ public final class Job: @unchecked Sendable {
     public var options: Supervisor.Options
     /// mpirun's environment additions (the telemetry variables).
     public var environment: [String: String]
+    /// Every rank's heartbeats (`meshtop run` sets it; its variable joins `environment`).
+    public var heartbeats: HeartbeatReceiver? {
+        didSet { heartbeats.map { environment.merge($0.environment) { $1 } } }
+    }
     /// Every received event, in order, across generations (called on the thread of `run()`).
     public var onEvent: ((TelemetryRecord) -> Void)?
     /// A switch entered a phase (called on the thread of `run()`, or of `reconfigure`).
@@ -102,7 +106,7 @@ public final class Job: @unchecked Sendable {
     /// (Supervisor+Gate). If it cannot start here, the relaunch starts it as it would anyway.
     private func startStandby() {
         guard let plan = lock.withLock({ pending?.plan }) else { return }
-        let supervisor = Supervisor(plan: plan.waitingForStart(), receiver: receiver, options: generationOptions)
+        let supervisor = Supervisor(plan: plan.waitingForStart(), receiver: receiver, heartbeats: heartbeats, options: generationOptions)
         supervisor.say = say
         do { try supervisor.startGated(environment: environment) } catch { return }
         let kept = lock.withLock { () -> Bool in
@@ -150,7 +154,7 @@ public final class Job: @unchecked Sendable {
         var plan = first
         var started: Supervisor?
         while true {
-            let supervisor = started ?? Supervisor(plan: plan, receiver: receiver, options: generationOptions)
+            let supervisor = started ?? Supervisor(plan: plan, receiver: receiver, heartbeats: heartbeats, options: generationOptions)
             started = nil
             supervisor.say = say
             var ending: Done?

@@ -21,11 +21,7 @@ extension Supervisor {
         for rank in ranks { kill(rank, signal) }
     }
 
-    static let hostName: String = {
-        var buffer = [CChar](repeating: 0, count: 256)
-        gethostname(&buffer, buffer.count)
-        return string(fromCBuffer: buffer)
-    }()
+    static var hostName: String { thisHostName }
 }
 
 /// Counts SIGINT/SIGTERM instead of dying of them. Installed once per process and kept: a

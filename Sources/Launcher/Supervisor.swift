@@ -15,8 +15,11 @@ public final class Supervisor {
         public var stopGrace: Double = 10
         /// How often processes are checked and events drained.
         public var tick: Double = 0.05
-        /// How often the ranks of this host are checked for having died.
+        /// How often the ranks are checked for having died (this host's through /proc, the
+        /// others' through their heartbeats).
         public var livenessInterval: Double = 0.5
+        /// When heartbeats say ranks of other hosts are lost.
+        public var liveness = Liveness.Limits()
         /// mpirun's stdout and stderr: ours (the default) or line by line to a callback.
         public var output: OutputMode = .inherit
         public init() {}
@@ -24,15 +27,18 @@ public final class Supervisor {
 
     public let plan: LaunchPlan
     public let receiver: TelemetryReceiver?
+    /// Every rank's heartbeats, when the ranks were told where to send them.
+    public let heartbeats: HeartbeatReceiver?
     public var options: Options
     /// Each received event, in order (the metrics file).
     public var sink: ((TelemetryRecord) -> Void)?
     /// The launcher's own lines (stderr by default).
     public var say: (String) -> Void = { fputs("meshtop: \($0)\n", mt_stderr()) }
 
-    public init(plan: LaunchPlan, receiver: TelemetryReceiver?, options: Options = Options()) {
+    public init(plan: LaunchPlan, receiver: TelemetryReceiver?, heartbeats: HeartbeatReceiver? = nil, options: Options = Options()) {
         self.plan = plan
         self.receiver = receiver
+        self.heartbeats = heartbeats
         self.options = options
     }
 
@@ -88,7 +94,7 @@ public final class Supervisor {
             let now = Date().timeIntervalSince1970
             perform(teardown.step(.tick(signals: signals.take()), now: now), pid: pid, now: now)
             let looks = teardown.looks(now: now, doneStatus: done?.status)
-            let seen = Teardown.Seen(doneStatus: done?.status, lostRank: looks.lostRank ? lostRank(hostName) : nil,
+            let seen = Teardown.Seen(doneStatus: done?.status, lost: looks.lost ? lost(hostName, now: now) : nil,
                                      ranksEnded: looks.ranksEnded && allRanksEnded(hostName))
             perform(teardown.step(.looked(seen), now: now), pid: pid, now: now)
             // Once rank 0 has said how the run ends, only the exit is left to see: look often, as
@@ -104,6 +110,7 @@ public final class Supervisor {
         Self.killJob(pid: pid, ranks: localRanks(hostName), signal: SIGKILL)
         let gone = Date().addingTimeInterval(2)
         while localRanks(hostName).contains(where: Self.alive) && Date() < gone { Thread.sleep(forTimeInterval: 0.01) }
+        waitForRemoteRanks(hostName)
         // Every line is out before the result (a rank on another host may hold the pipe: 2 s at most).
         capture?.wait(timeout: 2)
 
@@ -122,7 +129,7 @@ public final class Supervisor {
             case .sendStop: perform(teardown.step(.stopSent(receiver?.send(.stop) == true), now: now), pid: pid, now: now)
             case .signalJob(let signal): Self.killJob(pid: pid, ranks: localRanks(Self.hostName), signal: signal)
             case .killMpirun: Self.killJob(pid: pid, ranks: [], signal: SIGKILL)
-            case .killRanks(let spared): for rank in localRanks(Self.hostName) where rank != spared { kill(rank, SIGKILL) }
+            case .killRanks(let spared): for rank in localRanks(Self.hostName) where !spared.contains(rank) { kill(rank, SIGKILL) }
             }
         }
     }
@@ -151,6 +158,22 @@ public final class Supervisor {
         }
     }
 
+    /// The ranks of other hosts end with mpirun's daemons there; their heartbeat connections say
+    /// when (a process's sockets close as it ends). Waits up to 3 s, then names any still open.
+    private func waitForRemoteRanks(_ host: String) {
+        guard let heartbeats, ranks.contains(where: { $0.host != host }) else { return }
+        let remote = ranks.filter { $0.host != host }
+        func open() -> [RankIdentity] {
+            let mine = Liveness.pulses(of: remote, in: heartbeats.pulses)
+            return remote.filter { mine[$0.rank].map { $0.closedAt == nil } ?? false }
+        }
+        let deadline = Date().addingTimeInterval(3)
+        while !open().isEmpty && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        for rank in open() {
+            say("rank \(rank.rank) (host \(rank.host), pid \(rank.pid)) still had its heartbeat connection open 3 s after mpirun ended: it may still run there")
+        }
+    }
+
     /// Every rank is on this host and none runs any more.
     private func allRanksEnded(_ host: String) -> Bool {
         !ranks.isEmpty && ranks.allSatisfy { $0.host == host && !Self.alive($0.pid) }
@@ -158,8 +181,10 @@ public final class Supervisor {
 
     private func localRanks(_ host: String) -> [pid_t] { ranks.filter { $0.host == host }.map(\.pid) }
 
-    /// A rank of this host whose process is gone.
-    private func lostRank(_ host: String) -> RankIdentity? {
-        ranks.first { $0.host == host && !Self.alive($0.pid) }
+    /// A rank of this host whose process is gone, else what the heartbeats say is lost.
+    private func lost(_ host: String, now: Double) -> Loss? {
+        if let gone = ranks.first(where: { $0.host == host && !Self.alive($0.pid) }) { return .process(gone) }
+        guard let heartbeats, !ranks.isEmpty else { return nil }
+        return Liveness.assess(ranks: ranks, board: heartbeats.pulses, thisHost: host, now: now, limits: options.liveness)
     }
 }

@@ -25,19 +25,21 @@ extension Teardown {
         case stopSent(Bool)
         /// What the loop saw of the job this turn (what `looks` asked for).
         case looked(Seen)
+        /// The run is hung and `--on-hang stop` says to end it.
+        case hung
     }
 
     public struct Seen: Equatable, Sendable {
         /// The status rank 0's `done` said; nil until it came.
         public var doneStatus: Int32?
-        /// A rank of this host whose process is gone (nil: none, or not looked for).
-        public var lostRank: RankIdentity?
+        /// Ranks gone before the run's done (nil: none, or not looked for).
+        public var lost: Loss?
         /// Every rank is on this host and none runs any more (false: not looked at).
         public var ranksEnded = false
 
-        public init(doneStatus: Int32? = nil, lostRank: RankIdentity? = nil, ranksEnded: Bool = false) {
+        public init(doneStatus: Int32? = nil, lost: Loss? = nil, ranksEnded: Bool = false) {
             self.doneStatus = doneStatus
-            self.lostRank = lostRank
+            self.lost = lost
             self.ranksEnded = ranksEnded
         }
     }
@@ -51,7 +53,7 @@ extension Teardown {
         case signalJob(Int32)
         /// SIGKILL to mpirun's process group and mpirun (the ranks have ended).
         case killMpirun
-        /// SIGKILL to the ranks of this host but the lost one (its pid).
-        case killRanks(sparing: Int32)
+        /// SIGKILL to the ranks of this host but the lost ones (their pids).
+        case killRanks(sparing: [Int32])
     }
 }

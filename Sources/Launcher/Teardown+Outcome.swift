@@ -1,4 +1,5 @@
 import Foundation
+import RunSpec
 
 // The job's result, once mpirun has ended: how the teardown went decides part of it.
 extension Teardown {
@@ -11,11 +12,15 @@ extension Teardown {
         if phase == .cutShort, let doneStatus { status = doneStatus }
         var lines: [String] = []
         if let lost {
-            lines.append("rank \(lost.rank) (host \(lost.host), pid \(lost.pid)) \(Self.how(status, tornDown: tornDown)) before the run finished; the job was torn down")
+            // A loss the heartbeats told was said when it was found.
+            if lost.cause == .processGone {
+                lines.append("\(lost.subject) \(Self.how(status, tornDown: tornDown)) before the run finished; the job was torn down")
+            }
             lines += stderr.map { "  mpirun stderr: \($0)" }
             if status == 0 { status = 1 }
         }
         if status == 0, let doneStatus, doneStatus != 0 { status = doneStatus }
+        if status == 0 && stoppedHung { status = ExitStatus.failed.rawValue }
         // The ranks said hello but rank 0 never said done: the run did not end well.
         if status == 0 && doneStatus == nil && heardHello { status = 1 }
         return (status, lines)

@@ -19,8 +19,10 @@ public struct Teardown: Equatable, Sendable {
     public private(set) var stopBegun = false
     /// SIGINT or SIGTERM arrived: the user wants the job to end, not to go on elsewhere.
     public private(set) var stopRequested = false
-    /// The rank of this host that went before the run's `done`.
-    public private(set) var lost: RankIdentity?
+    /// The ranks that went before the run's `done`.
+    public private(set) var lost: Loss?
+    /// The job was ended for hanging (`--on-hang stop`).
+    public private(set) var stoppedHung = false
     /// Since when every rank had ended, rank 0's `done` having said a non-zero status.
     public private(set) var lingering: Double?
     private var nextLivenessCheck = 0.0
@@ -36,11 +38,11 @@ public struct Teardown: Equatable, Sendable {
 
     /// What the loop must look at before `.looked`: reading every rank's /proc entry is most of a
     /// quiet job's cost to the front end, so only when it can change something.
-    public func looks(now: Double, doneStatus: Int32?) -> (lostRank: Bool, ranksEnded: Bool) {
+    public func looks(now: Double, doneStatus: Int32?) -> (lost: Bool, ranksEnded: Bool) {
         // Every `livenessInterval`, well inside the 5 s a lost rank must be reported in.
-        let lostRank = now >= nextLivenessCheck && lost == nil && doneStatus == nil
-        let ranksEnded = (doneStatus ?? 0) != 0 && lost == nil && !killing
-        return (lostRank, ranksEnded)
+        let lost = now >= nextLivenessCheck && self.lost == nil && doneStatus == nil
+        let ranksEnded = (doneStatus ?? 0) != 0 && self.lost == nil && !killing
+        return (lost, ranksEnded)
     }
 
     /// The transition: the new state, and what the supervisor must do, in order.
@@ -49,6 +51,7 @@ public struct Teardown: Equatable, Sendable {
         case .tick(let signals): return take(signals: signals) + stopDeadline(now)
         case .stopSent(let sent): return stopSent(sent, now) + stopDeadline(now)
         case .looked(let seen): return liveness(seen, now) + linger(seen, now) + killDeadline(now)
+        case .hung: return stopHung(now) + stopDeadline(now)
         }
     }
 
@@ -77,6 +80,15 @@ public struct Teardown: Equatable, Sendable {
                      : "stopping the job (no telemetry session to ask)")]
     }
 
+    /// Ranks that do not move cannot be asked to stop: straight to SIGTERM, then SIGKILL.
+    private mutating func stopHung(_ now: Double) -> [Action] {
+        guard !stoppedHung, phase == .running else { return [] }
+        stoppedHung = true
+        stopBegun = true
+        phase = .stopping(deadline: now, asked: false)
+        return [.say("the run is hung and --on-hang is stop: tearing the job down")]
+    }
+
     private mutating func stopDeadline(_ now: Double) -> [Action] {
         guard case .stopping(let deadline, let asked) = phase, now >= deadline else { return [] }
         phase = .terminating(killAt: now + 2)
@@ -87,7 +99,7 @@ public struct Teardown: Equatable, Sendable {
     private mutating func liveness(_ seen: Seen, _ now: Double) -> [Action] {
         guard now >= nextLivenessCheck else { return [] }
         nextLivenessCheck = now + livenessInterval
-        guard lost == nil, seen.doneStatus == nil, let gone = seen.lostRank else { return [] }
+        guard lost == nil, seen.doneStatus == nil, let gone = seen.lost else { return [] }
         // The other ranks would wait for it in a collective forever: end them, and give mpirun
         // 2 s to end the job itself (its status then says how the first rank ended), else tear
         // it down. No line when that time is up: the report at the end says it.
@@ -96,7 +108,7 @@ public struct Teardown: Equatable, Sendable {
             phase = .stopping(deadline: now + 2, asked: false)
             stopBegun = true
         }
-        return [.killRanks(sparing: gone.pid)]
+        return (gone.line.map { [.say($0)] } ?? []) + [.killRanks(sparing: gone.ranks.map(\.pid))]
     }
 
     private mutating func linger(_ seen: Seen, _ now: Double) -> [Action] {

@@ -3,9 +3,11 @@ import Collectives
 // it; every `import Mesh` still sees it.
 @_exported import RunSpec
 
-/// The mesh as this rank sees it: its coordinates and the two groups it talks to.
+/// The mesh as this rank sees it: its coordinates and the two groups it talks to. Every call on
+/// them is traced on `activity` (which the rank's heartbeat reports).
 public final class DeviceMesh {
     public let shape: MeshShape
+    public let activity: ActivityBoard
     public let world: Communicator
     /// The ranks of this rank's column (same shard index), ordered by replicate index.
     public let replicateGroup: Communicator
@@ -16,12 +18,13 @@ public final class DeviceMesh {
     public var coordinates: (replicate: Int, shard: Int) { shape.coordinates(ofRank: world.rank) }
 
     /// Collective over `world`: every rank of it must call this with the same shape.
-    public init(shape: MeshShape, world: Communicator) throws {
+    public init(shape: MeshShape, world: Communicator, activity: ActivityBoard = ActivityBoard()) throws {
         try shape.validate(worldSize: world.size)
         self.shape = shape
-        self.world = world
+        self.activity = activity
         let (r, s) = shape.coordinates(ofRank: world.rank)
-        replicateGroup = try world.split(color: s, key: r)
-        shardGroup = try world.split(color: r, key: s)
+        self.world = TracedCommunicator(world, axis: .world, group: 0, board: activity)
+        replicateGroup = TracedCommunicator(try world.split(color: s, key: r), axis: .replicate, group: s, board: activity)
+        shardGroup = TracedCommunicator(try world.split(color: r, key: s), axis: .shard, group: r, board: activity)
     }
 }

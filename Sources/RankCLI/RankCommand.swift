@@ -77,6 +77,13 @@ public struct RankCommand: ParsableCommand {
             if world.rank == 0 { printError("meshtop-rank: not started (stdin closed before `start`)") }
             return
         }
+        // Every rank beats to the front end, whatever its training loop is blocked in.
+        let activity = ActivityBoard()
+        let rank = world.rank
+        let heartbeat = HeartbeatSender.fromEnvironment(
+            hello: HeartbeatHello(rank: rank, worldSize: world.size, pid: getpid(), host: thisHostName),
+            activity: { activity.snapshot }, report: { if rank == 0 { printError("meshtop-rank: \($0)") } })
+        defer { heartbeat?.close() }
         // Rank 0 streams to the front end when `meshtop run` started the job (docs/telemetry.md).
         let telemetry = world.rank == 0 ? TelemetrySender.fromEnvironment(report: { printError("meshtop-rank: \($0)") }) : nil
         let log: (String) -> Void = { line in
@@ -85,7 +92,7 @@ public struct RankCommand: ParsableCommand {
         }
         var session = RunSession()
         do {
-            let deviceMesh = try DeviceMesh(shape: config.mesh, world: world)
+            let deviceMesh = try DeviceMesh(shape: config.mesh, world: world, activity: activity)
             let trainer = try Trainer(config: config, mesh: deviceMesh, log: log)
             let identities = try gatherIdentities(trainer)
             telemetry?.send(.hello(Hello(trainer: trainer, arguments: Array(CommandLine.arguments.dropFirst()),

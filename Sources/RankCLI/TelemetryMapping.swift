@@ -64,9 +64,7 @@ extension Hello {
 
 /// Collective: every rank's host, pid and physical memory, in rank order on rank 0 (empty elsewhere).
 public func gatherIdentities(_ trainer: Trainer) throws -> [RankIdentity] {
-    var name = [CChar](repeating: 0, count: 256)
-    gethostname(&name, name.count)
-    let mine = RankIdentity(rank: trainer.mesh.rank, host: string(fromCBuffer: name), pid: getpid(),
+    let mine = RankIdentity(rank: trainer.mesh.rank, host: thisHostName, pid: getpid(),
                             hostMemoryBytes: ResidentMemory.physicalBytes())
     let gathered = try trainer.mesh.world.gatherBytes(Array(try JSONEncoder().encode(mine)), root: 0)
     return try gathered?.map { try JSONDecoder().decode(RankIdentity.self, from: Data($0)) } ?? []

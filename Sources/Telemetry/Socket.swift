@@ -71,7 +71,7 @@ enum Socket {
     }
 
     /// A listening socket on `host:port` (port 0: the kernel picks) and the port it got.
-    static func makeListener(host: String, port: UInt16) throws -> (fd: Int32, port: UInt16) {
+    static func makeListener(host: String, port: UInt16, backlog: Int32 = 16) throws -> (fd: Int32, port: UInt16) {
         let (family, address) = try resolve(host: host, port: port, passive: true)[0]
         let fd = socket(family, streamType, 0)
         guard fd >= 0 else { throw SocketError("socket") }
@@ -82,7 +82,7 @@ enum Socket {
             bind(fd, $0.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(address.count))
         }
         guard bound == 0 else { let e = SocketError("bind \(host):\(port)"); close(fd); throw e }
-        guard listen(fd, 16) == 0 else { let e = SocketError("listen"); close(fd); throw e }
+        guard listen(fd, backlog) == 0 else { let e = SocketError("listen"); close(fd); throw e }
         return (fd, try localPort(fd))
     }
 

@@ -54,10 +54,3 @@ public struct StepTimes: Codable, Equatable, Sendable {
     public init() {}
 }
 
-enum Host {
-    static let name: String = {
-        var buffer = [CChar](repeating: 0, count: 256)
-        gethostname(&buffer, buffer.count)
-        return string(fromCBuffer: buffer)
-    }()
-}

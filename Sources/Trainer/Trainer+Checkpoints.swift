@@ -14,6 +14,8 @@ extension Trainer {
     @discardableResult
     public func saveCheckpoint() throws -> SaveResult {
         guard let dir = config.checkpointDir else { throw ConfigError("a checkpoint needs --checkpoint-dir") }
+        mesh.activity.enter(.checkpoint)
+        defer { mesh.activity.enter(.idle) }
         let result = try CheckpointWriter.save(step: completedSteps, run: runRecord(), state: localState,
                                                store: CheckpointStore(path: dir), world: mesh.world, mesh: mesh.shape,
                                                keep: config.keepCheckpoints)

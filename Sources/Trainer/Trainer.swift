@@ -137,7 +137,10 @@ public final class Trainer {
         }
         var reports: [StepReport] = []
         for n in completedSteps..<config.steps {
+            mesh.activity.begin(step: n + 1)
             let report = try step(n)
+            mesh.activity.completed(steps: n + 1)
+            mesh.activity.enter(.idle)
             reports.append(report)
             if mesh.rank == 0 && config.logsStep(report.step) { log(Self.stepLine(report)) }
             try onStep(report)
@@ -164,13 +167,16 @@ public final class Trainer {
         var lossSum = 0.0
         for k in 0..<accum {
             let t0 = monotonicSeconds()
+            mesh.activity.enter(.data)
             data.tokens.withUnsafeBufferPointer { tokens in
                 plan.fill(step: n, rank: mesh.rank, microBatch: k, tokens: tokens, inputs: inputs, targets: targets)
             }
             let t1 = monotonicSeconds()
+            mesh.activity.enter(.forward)
             parallel.startMicroBatch(k)
             lossSum += Double(model.forward(inputs: UnsafeBufferPointer(inputs), targets: UnsafeBufferPointer(targets),
                                             hooks: parallel))
+            mesh.activity.enter(.backward)
             model.backward(lossScale: 1 / Float(accum), hooks: parallel)
             times.data += t1 - t0
             times.compute += monotonicSeconds() - t1
@@ -188,6 +194,7 @@ public final class Trainer {
         times.communication = waitedDuringCompute + (t3 - t2)
         guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: n + 1, loss: loss) }
 
+        mesh.activity.enter(.optimizer)
         let gradients = parallel.gradients
         let sumOfSquares = GradientClipping.sumOfSquares(UnsafeBufferPointer(gradients))
         let gradNorm = try parallel.globalSumOfSquares(local: sumOfSquares).squareRoot()
@@ -202,7 +209,7 @@ public final class Trainer {
         let tokens = config.localBatchSize * config.seqLen * accum
         let resident = ResidentMemory.read()
         let local = RankFigures(
-            rank: mesh.rank, host: Host.name, pid: getpid(), tokens: tokens, seconds: times,
+            rank: mesh.rank, host: thisHostName, pid: getpid(), tokens: tokens, seconds: times,
             throughput: Throughput(tokens: tokens, seconds: times.total, flopsPerToken: flopsPerToken, peakFlops: peak.flops),
             communication: parallel.communication, memory: ledger.byCategory,
             residentBytes: resident?.currentBytes ?? 0, peakResidentBytes: resident?.peakBytes ?? 0)

@@ -71,7 +71,7 @@ final class RunEndToEndTests: XCTestCase {
     }
 
     func testAKilledRankIsReportedWithinFiveSecondsAndNothingIsLeft() throws {
-        let job = try Job([try Products.executable("meshtop"), "run"] + options(mesh: "2x2", steps: 5000), folder: folder)
+        let job = try BackgroundJob([try Products.executable("meshtop"), "run"] + options(mesh: "2x2", steps: 5000), folder: folder)
         defer { job.kill() }
         let hello = try waitForHello(job)
         try waitForSteps(1, job)
@@ -91,7 +91,7 @@ final class RunEndToEndTests: XCTestCase {
 
     func testSIGINTStopsAtAStepBoundaryCheckpointsAndExitsZero() throws {
         let checkpoints = folder.appendingPathComponent("ckpt").path
-        let job = try Job([try Products.executable("meshtop"), "run"]
+        let job = try BackgroundJob([try Products.executable("meshtop"), "run"]
                           + options(mesh: "1x2", steps: 5000, ["--checkpoint-dir", checkpoints]), folder: folder)
         defer { job.kill() }
         _ = try waitForHello(job)
@@ -172,7 +172,7 @@ final class RunEndToEndTests: XCTestCase {
         return state != "Z" && state != "X"
     }
 
-    func waitForHello(_ job: Job, timeout: Double = 60) throws -> Hello {
+    func waitForHello(_ job: BackgroundJob, timeout: Double = 60) throws -> Hello {
         let end = Date().addingTimeInterval(timeout)
         while Date() < end && job.isRunning {
             for record in (try? records()) ?? [] { if case .hello(let hello) = record.event { return hello } }
@@ -181,7 +181,7 @@ final class RunEndToEndTests: XCTestCase {
         throw TestSupportError("no hello within \(timeout) s: \(job.stderr)")
     }
 
-    func waitForSteps(_ count: Int, _ job: Job, timeout: Double = 60) throws {
+    func waitForSteps(_ count: Int, _ job: BackgroundJob, timeout: Double = 60) throws {
         let end = Date().addingTimeInterval(timeout)
         while Date() < end && job.isRunning {
             let steps = ((try? records()) ?? []).filter { if case .step = $0.event { return true }; return false }
@@ -189,46 +189,5 @@ final class RunEndToEndTests: XCTestCase {
             Thread.sleep(forTimeInterval: 0.05)
         }
         throw TestSupportError("fewer than \(count) steps within \(timeout) s: \(job.stderr)")
-    }
-}
-
-/// A process running in the background, its outputs going to files.
-final class Job {
-    let process = Process()
-    let out: URL
-    let err: URL
-
-    init(_ arguments: [String], folder: URL) throws {
-        out = folder.appendingPathComponent("stdout")
-        err = folder.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-    }
-
-    var pid: pid_t { process.processIdentifier }
-    var isRunning: Bool { process.isRunning }
-    var status: Int32 { process.terminationStatus }
-    var stderr: String { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
-
-    /// True when it ended within `timeout` seconds.
-    func wait(timeout: Double) -> Bool {
-        let end = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < end { Thread.sleep(forTimeInterval: 0.02) }
-        return !process.isRunning
-    }
-
-    /// Ends it (and, through its own clean-up, its job) if it still runs.
-    func kill() {
-        guard process.isRunning else { return }
-        Foundation.kill(pid, SIGTERM)
-        Foundation.kill(pid, SIGTERM)
-        if !wait(timeout: 5) { Foundation.kill(pid, SIGKILL) }
-        process.waitUntilExit()
     }
 }

@@ -14,8 +14,8 @@ final class SignalEndToEndTests: XCTestCase {
         folder = try makeTemporaryFolder(for: self, "sigterm")
     }
 
-    func start() throws -> Job {
-        try Job([try Products.executable("meshtop"), "run", "--no-tui", "--mesh", "1x2", "--flavor", "tiny", "--seq-len", "32",
+    func start() throws -> BackgroundJob {
+        try BackgroundJob([try Products.executable("meshtop"), "run", "--no-tui", "--mesh", "1x2", "--flavor", "tiny", "--seq-len", "32",
                  "--steps", "5000", "--peak-tflops", "0.1", "--checkpoint-dir", checkpoints,
                  "--dump-folder", try dumpFolder(in: folder), "--metrics-file", metricsPath], folder: folder)
     }
@@ -81,7 +81,7 @@ final class SignalEndToEndTests: XCTestCase {
     }
 
     /// Polls the metrics file until `found` gives a value.
-    func waitFor<T>(_ job: Job, timeout: Double = 60, _ found: ([Event]) -> T?) throws -> T {
+    func waitFor<T>(_ job: BackgroundJob, timeout: Double = 60, _ found: ([Event]) -> T?) throws -> T {
         let end = Date().addingTimeInterval(timeout)
         while Date() < end && job.isRunning {
             let events = ((try? TelemetryFileReader.readAll(path: metricsPath).records) ?? []).map(\.event)

@@ -55,10 +55,10 @@ final class TeardownTests: XCTestCase {
 
     func testALostRankEndsItsPeersAndIsReportedAsTornDownWhenMpirunDoesNotEndTheJob() {
         var teardown = Teardown(stopGrace: 10, livenessInterval: 0.5)
-        XCTAssertEqual(turn(&teardown, at: 100, world: .init(lostRank: rank1)), [.killRanks(sparing: 4242)])
-        XCTAssertEqual(teardown.lost, rank1)
+        XCTAssertEqual(turn(&teardown, at: 100, world: .init(lost: .process(rank1))), [.killRanks(sparing: [4242])])
+        XCTAssertEqual(teardown.lost, .process(rank1))
         XCTAssertEqual(teardown.phase, .stopping(deadline: 102, asked: false))
-        XCTAssertEqual(turn(&teardown, at: 101, world: .init(lostRank: rank1)), [], "reported once")
+        XCTAssertEqual(turn(&teardown, at: 101, world: .init(lost: .process(rank1))), [], "reported once")
         XCTAssertEqual(turn(&teardown, at: 102), [.signalJob(SIGTERM)], "no line about a grace nobody was given")
         XCTAssertEqual(turn(&teardown, at: 104), [.signalJob(SIGKILL)])
         let outcome = teardown.outcome(mpirun: 137, doneStatus: nil, heardHello: true, stderr: ["rank 1: out of luck", "bye"])
@@ -71,7 +71,7 @@ final class TeardownTests: XCTestCase {
 
     func testALostRankSaysHowMpirunEndedWhenItEndedTheJobItself() {
         var teardown = Teardown(stopGrace: 10, livenessInterval: 0.5)
-        _ = turn(&teardown, at: 100, world: .init(lostRank: rank1))
+        _ = turn(&teardown, at: 100, world: .init(lost: .process(rank1)))
         let tail = " before the run finished; the job was torn down"
         let cases: [(Int32, String, Int32)] = [
             (137, "killed by signal 9 (SIGKILL)", 137), (128 + 40, "killed by signal 40", 168),
@@ -87,26 +87,26 @@ final class TeardownTests: XCTestCase {
     func testALostRankDuringTheGraceShortensItSilently() {
         var teardown = Teardown(stopGrace: 10, livenessInterval: 0.5)
         _ = turn(&teardown, at: 100, signals: 1, stopReaches: true)
-        XCTAssertEqual(turn(&teardown, at: 101, world: .init(lostRank: rank1)), [.killRanks(sparing: 4242)])
+        XCTAssertEqual(turn(&teardown, at: 101, world: .init(lost: .process(rank1))), [.killRanks(sparing: [4242])])
         XCTAssertEqual(turn(&teardown, at: 103), [.signalJob(SIGTERM)])
     }
 
     func testASignalAfterALostRankKillsAtOnce() {
         var teardown = Teardown(stopGrace: 10, livenessInterval: 0.5)
-        _ = turn(&teardown, at: 100, world: .init(lostRank: rank1))
+        _ = turn(&teardown, at: 100, world: .init(lost: .process(rank1)))
         XCTAssertEqual(turn(&teardown, at: 100.5, signals: 1), [.say("killing the job"), .signalJob(SIGKILL)])
         XCTAssertTrue(teardown.stopRequested)
     }
 
     func testRanksAreLookedAtEveryIntervalAndNotAfterDone() {
         var teardown = Teardown(stopGrace: 10, livenessInterval: 0.5)
-        XCTAssertTrue(teardown.looks(now: 100, doneStatus: nil).lostRank)
+        XCTAssertTrue(teardown.looks(now: 100, doneStatus: nil).lost)
         _ = turn(&teardown, at: 100)
-        XCTAssertFalse(teardown.looks(now: 100.4, doneStatus: nil).lostRank)
-        XCTAssertEqual(turn(&teardown, at: 100.4, world: .init(lostRank: rank1)), [], "not looked at before the interval")
-        XCTAssertFalse(teardown.looks(now: 100.5, doneStatus: 0).lostRank, "after done, a rank that ended is no loss")
-        XCTAssertEqual(turn(&teardown, at: 100.5, world: .init(doneStatus: 0, lostRank: rank1)), [])
-        XCTAssertEqual(teardown.step(.looked(.init(doneStatus: 0, lostRank: rank1)), now: 101), [], "even when told")
+        XCTAssertFalse(teardown.looks(now: 100.4, doneStatus: nil).lost)
+        XCTAssertEqual(turn(&teardown, at: 100.4, world: .init(lost: .process(rank1))), [], "not looked at before the interval")
+        XCTAssertFalse(teardown.looks(now: 100.5, doneStatus: 0).lost, "after done, a rank that ended is no loss")
+        XCTAssertEqual(turn(&teardown, at: 100.5, world: .init(doneStatus: 0, lost: .process(rank1))), [])
+        XCTAssertEqual(teardown.step(.looked(.init(doneStatus: 0, lost: .process(rank1))), now: 101), [], "even when told")
         XCTAssertNil(teardown.lost)
     }
 
@@ -162,7 +162,7 @@ final class TeardownTests: XCTestCase {
             actions += teardown.step(.stopSent(stopReaches), now: now)
         }
         let looks = teardown.looks(now: now, doneStatus: world.doneStatus)
-        let seen = Teardown.Seen(doneStatus: world.doneStatus, lostRank: looks.lostRank ? world.lostRank : nil,
+        let seen = Teardown.Seen(doneStatus: world.doneStatus, lost: looks.lost ? world.lost : nil,
                                  ranksEnded: looks.ranksEnded && world.ranksEnded)
         return actions + teardown.step(.looked(seen), now: now)
     }

@@ -11,6 +11,12 @@ public final class TestHosts {
 
     public var hostfile: String { folder + "/hostfile" }
 
+    /// Host `i`'s name (1-based), as its ranks report it.
+    public func name(_ i: Int) throws -> String {
+        let state = try String(contentsOfFile: folder + "/state", encoding: .utf8).split(whereSeparator: { $0 == " " || $0 == "\n" })
+        return "mt\(state[0])-\(i)"
+    }
+
     /// `count` hosts of `slots` slots, their links shaped to `linkMbit` if given. Needs root.
     public init(_ count: Int, slots: Int = 2, linkMbit: Int? = nil) throws {
         guard getuid() == 0 else { throw TestSupportError("test hosts need root (network namespaces)") }
@@ -45,9 +51,10 @@ public final class TestHosts {
         return total / 2
     }
 
-    /// The processes in the hosts' namespaces now (what a finished job must not leave behind).
-    public func processes() throws -> [Int32] {
-        let result = try ProcessRunner.run(["bash", Self.script, "processes", folder], timeout: 60)
+    /// The processes in the hosts' namespaces now (what a finished job must not leave behind),
+    /// or in host `host`'s only (1-based).
+    public func processes(host: Int? = nil) throws -> [Int32] {
+        let result = try ProcessRunner.run(["bash", Self.script, "processes", folder] + (host.map { [String($0)] } ?? []), timeout: 60)
         return result.stdoutLines.compactMap { Int32($0) }
     }
 
