@@ -55,10 +55,11 @@ let package = Package(
         ]),
         // The event stream rank 0 -> front end (and its control channel back): Foundation only.
         .target(name: "Telemetry", dependencies: ["RunSpec"]),
+        .target(name: "Diagnosis", dependencies: ["RunSpec", "Telemetry"]),
         // Cells, layout, themes and the ncurses backend: what any screen of meshtop draws with.
         .target(name: "Terminal", dependencies: ["CNcursesw"]),
         // The dashboard: state from telemetry, widgets into a cell buffer, keys, the app loop.
-        .target(name: "Dashboard", dependencies: ["RunSpec", "Terminal", "Telemetry"]),
+        .target(name: "Dashboard", dependencies: ["Diagnosis", "RunSpec", "Terminal", "Telemetry"]),
         .target(name: "Trainer", dependencies: [
             "CBLAS", "Checkpoint", "Collectives", "Dataset", "Memory", "Mesh", "Metrics", "Model", "Optim", "Parallel", "SafeTensors",
             "RunSpec", "Tokenizer",
@@ -72,7 +73,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // mpirun's command line, the supervision of a job, --config files (TOML).
-        .target(name: "Launcher", dependencies: ["CStdio", "RunOptions", "RunSpec", "Telemetry", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(name: "Launcher", dependencies: ["CStdio", "Diagnosis", "RunOptions", "RunSpec", "Telemetry", .product(name: "TOMLKit", package: "TOMLKit")]),
         // `meshtop`'s commands. It links neither MPI nor OpenBLAS: the ranks train, the front end
         // reads their telemetry, and plans from the model's shapes.
         .target(name: "FrontendCLI", dependencies: [
@@ -119,6 +120,7 @@ let package = Package(
         .testTarget(name: "DashboardTests", dependencies: ["CNcursesw", "Dashboard", "Telemetry", "Terminal", "FrontendCLI", "Planner", "Model", "TestSupport"],
                     exclude: ["Snapshots"]),
         .testTarget(name: "TelemetryTests", dependencies: ["RunSpec", "Telemetry", "TestSupport"]),
+        .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "RunSpec", "Telemetry"]),
         .testTarget(name: "LauncherTests", dependencies: ["Launcher", "FrontendCLI", "RankCLI", "Telemetry", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Memory", "Mesh", "Model", "Parallel", "TestSupport"]),

@@ -83,6 +83,7 @@ public struct RunCommand: ParsableCommand {
     public var metricsFile: String?
 
     @OptionGroup(title: "Dashboard") public var dashboard: DashboardOptions
+    @OptionGroup(title: "Hangs") public var diagnosis: DiagnosisOptions
     @OptionGroup(title: "Model") public var model: ModelOptions
     @OptionGroup(title: "Training") public var training: TrainingOptions
     @OptionGroup(title: "Checkpoints") public var checkpoints: CheckpointOptions
@@ -169,6 +170,7 @@ public struct RunCommand: ParsableCommand {
         defer { printer.finish() }
         var options = Supervisor.Options()
         if printer.isTerminal { options.output = .lines { printer.line($0, isStderr: $1) } }
+        diagnosis.apply(to: &options, reportFolder: plan.spec.dumpFolder)
         // One generation per mesh; a switch (Job.reconfigure) relaunches keeping the global batch.
         let job = Job(plan: plan, mesh: plan.spec.mesh, receiver: receiver,
                       options: options, planner: relaunchPlanner(plan))

@@ -1,4 +1,5 @@
 import CStdio
+import Diagnosis
 import Foundation
 import RunSpec
 import Telemetry
@@ -33,6 +34,8 @@ public final class Job: @unchecked Sendable {
     public var onEvent: ((TelemetryRecord) -> Void)?
     /// A switch entered a phase (called on the thread of `run()`, or of `reconfigure`).
     public var onPhase: ((Switch) -> Void)?
+    /// A hang began (its report, refreshed every second while it lasts) or ended (nil).
+    public var onHang: ((HangReport?) -> Void)?
     /// The job's own lines (stderr by default).
     public var say: (String) -> Void = { fputs("meshtop: \($0)\n", mt_stderr()) }
 
@@ -157,6 +160,7 @@ public final class Job: @unchecked Sendable {
             let supervisor = started ?? Supervisor(plan: plan, receiver: receiver, heartbeats: heartbeats, options: generationOptions)
             started = nil
             supervisor.say = say
+            supervisor.onHang = onHang
             var ending: Done?
             var lastError: String?
             supervisor.sink = { [self] record in

@@ -1,4 +1,5 @@
 import CStdio
+import Diagnosis
 import RunSpec
 import Foundation
 import Telemetry
@@ -20,6 +21,12 @@ public final class Supervisor {
         public var livenessInterval: Double = 0.5
         /// When heartbeats say ranks of other hosts are lost.
         public var liveness = Liveness.Limits()
+        /// `--hang-after`: no step for this long is a hang (nil: the larger of 30 s and 5x the median step).
+        public var hangAfter: Double?
+        /// `--on-hang`: wait for the run to move again, or tear the job down.
+        public var onHang = HangPolicy.wait
+        /// Where hang reports are written (the run's dump folder); nil: not written.
+        public var reportFolder: String?
         /// mpirun's stdout and stderr: ours (the default) or line by line to a callback.
         public var output: OutputMode = .inherit
         public init() {}
@@ -32,6 +39,8 @@ public final class Supervisor {
     public var options: Options
     /// Each received event, in order (the metrics file).
     public var sink: ((TelemetryRecord) -> Void)?
+    /// A hang began (its report, refreshed every second while it lasts) or ended (nil).
+    public var onHang: ((HangReport?) -> Void)?
     /// The launcher's own lines (stderr by default).
     public var say: (String) -> Void = { fputs("meshtop: \($0)\n", mt_stderr()) }
 
@@ -42,8 +51,13 @@ public final class Supervisor {
         self.options = options
     }
 
-    private var ranks: [RankIdentity] = []
-    private var done: Done?
+    var ranks: [RankIdentity] = []
+    var done: Done?
+    /// The hello's mesh, and whether the run moves (Supervisor+Hang.swift).
+    var mesh: MeshShape?
+    var hangWatch: HangWatch?
+    var lastStep: Int?
+    var hangShownAt = 0.0
     var process: Process?
     var capture: OutputCapture?
 
@@ -97,6 +111,7 @@ public final class Supervisor {
             let seen = Teardown.Seen(doneStatus: done?.status, lost: looks.lost ? lost(hostName, now: now) : nil,
                                      ranksEnded: looks.ranksEnded && allRanksEnded(hostName))
             perform(teardown.step(.looked(seen), now: now), pid: pid, now: now)
+            if checkHang(now: now) { perform(teardown.step(.hung, now: now), pid: pid, now: now) }
             // Once rank 0 has said how the run ends, only the exit is left to see: look often, as
             // a mesh switch's next generation waits on it.
             Thread.sleep(forTimeInterval: done == nil ? options.tick : min(options.tick, 0.01))
@@ -122,7 +137,7 @@ public final class Supervisor {
     }
 
     /// Does what the teardown says; the answer to sending `stop` goes back in at once.
-    private func perform(_ actions: [Teardown.Action], pid: pid_t, now: Double) {
+    func perform(_ actions: [Teardown.Action], pid: pid_t, now: Double) {
         for action in actions {
             switch action {
             case .say(let line): say(line)
@@ -148,6 +163,7 @@ public final class Supervisor {
                 continue
             }
             guard case .record(let record) = item else { continue }
+            watchProgress(record)
             switch record.event {
             case .hello(let hello): ranks = hello.ranks
             case .done(let d): done = d
