@@ -1,3 +1,4 @@
+import Diagnosis
 import Telemetry
 
 /// Where a run is, as the header shows it. The front end reports what only it knows
@@ -30,6 +31,9 @@ public enum DashboardInput: Equatable, Sendable {
     case switchRefused(String)
     /// The job is over with this exit status (0: success); a live dashboard may now quit.
     case ended(status: Int32)
+    /// The run is hung: who waits for whom, from every rank's heartbeat (refreshed while it
+    /// lasts); nil when it moves again.
+    case hang(HangReport?)
 }
 
 /// What a key asks of the world outside the dashboard.

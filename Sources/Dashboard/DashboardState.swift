@@ -1,3 +1,4 @@
+import Diagnosis
 import Telemetry
 
 /// Everything the dashboard knows about the run, folded from its inputs by `apply` (a pure
@@ -34,6 +35,8 @@ public struct DashboardState: Equatable, Sendable {
     public private(set) var peak: PeakInfo?
     /// The job's exit status once it has ended.
     public private(set) var endedStatus: Int32?
+    /// While the run is hung: its report (the hang board replaces the loss chart).
+    public private(set) var hang: HangReport?
 
     public init(runName: String? = nil) { self.runName = runName }
 
@@ -64,7 +67,10 @@ public struct DashboardState: Equatable, Sendable {
             self.phase = phase
         case .switchRequested, .switched, .switchFailed, .switchRefused:
             applySwitch(input)
+        case .hang(let report):
+            hang = report
         case .ended(let status):
+            hang = nil
             endedStatus = status
             if phase.isLive || status != 0 { phase = status == 0 ? .finished : .failed }
         }

@@ -26,7 +26,11 @@ public enum DashboardView {
         Header(state: state, view: view, draw: draw, now: now).render(&buffer, layout.header)
         MeshPanel(state: state, view: view, draw: draw).render(&buffer, layout.mesh, focused: view.focus == .mesh)
         ThroughputPanel(state: state, draw: draw).render(&buffer, layout.throughput, focused: false)
-        LossPanel(state: state, view: view, draw: draw).render(&buffer, layout.loss, focused: view.focus == .loss)
+        if let hang = state.hang {
+            HangPanel(report: hang, draw: draw).render(&buffer, layout.loss)
+        } else {
+            LossPanel(state: state, view: view, draw: draw).render(&buffer, layout.loss, focused: view.focus == .loss)
+        }
         MemoryPanel(state: state, view: view, draw: draw).render(&buffer, layout.memory, focused: false)
         LogPane(state: state, view: view, draw: draw).render(&buffer, layout.log, focused: view.focus == .log)
         footer(&buffer, layout.footer, view: view, theme: theme, live: live, sep: draw.sep)

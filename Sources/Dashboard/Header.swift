@@ -37,12 +37,14 @@ struct Header {
 
     private var phaseText: String {
         if view.stopping && state.phase.isLive { return "stopping" }
+        if let hang = state.hang, state.phase.isLive { return "hung \(Int(hang.stalledFor)) s" }
         if let status = state.endedStatus, status != 0 { return "failed (exit \(status))" }
         return state.phase.rawValue
     }
 
     private var phaseStyle: Style {
         let theme = draw.theme
+        if state.hang != nil && state.phase.isLive { return theme.style(.usedEnd, [.bold, .reverse]) }
         switch state.phase {
         case .running: return theme.style(.cpuStart, [.bold])
         case .paused, .checkpointing, .relaunching, .resharding: return theme.style(.availableEnd, [.bold, .reverse])

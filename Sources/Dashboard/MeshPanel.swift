@@ -1,3 +1,4 @@
+import Diagnosis
 import Telemetry
 import Terminal
 
@@ -41,6 +42,11 @@ struct MeshPanel {
     }
 
     private func style(_ rank: Int) -> Style {
+        if let hang = state.hang {
+            // The ranks the others wait for stand out; those waiting are marked; the rest plain.
+            if hang.blockers.first?.culprits.contains(rank) == true { return draw.theme.style(.usedEnd, [.bold, .reverse]) }
+            if hang.blockers.first?.waiting.contains(rank) == true { return draw.theme.style(.availableEnd, [.bold]) }
+        }
         if rank == selected { return draw.theme.selected }
         if MeshGroups.related(rank, to: selected, shard: shard) {
             return draw.theme.style(.highlight, draw.theme.monochrome ? [.underline] : [.bold])
@@ -70,8 +76,8 @@ struct MeshPanel {
                 case 3:
                     let peak = f.map { Format.bytes($0.peakResidentBytes) } ?? "-"
                     let mfu = f.map { Format.number($0.mfu) + "%" } ?? "-"
-                    rowsText = ["r\(rank) \(host(rank))", "mem \(memory) peak \(peak)", "step \(time) mfu \(mfu)"]
-                case 2: rowsText = ["r\(rank) \(host(rank))", "\(memory) \(time)"]
+                    rowsText = ["r\(rank) \(host(rank))", hangText(rank) ?? "mem \(memory) peak \(peak)", "step \(time) mfu \(mfu)"]
+                case 2: rowsText = ["r\(rank) \(host(rank))", hangText(rank) ?? "\(memory) \(time)"]
                 default: rowsText = ["r\(rank) \(memory) \(time)"]
                 }
                 for (i, text) in rowsText.enumerated() {
@@ -139,7 +145,21 @@ struct MeshPanel {
         return low <= high ? (low, high) : (0, 0)
     }
 
+    /// While hung, what the rank is doing instead of its memory: waiting in a call, or silent.
+    private func hangText(_ rank: Int) -> String? {
+        guard let hang = state.hang, rank < hang.ranks.count else { return nil }
+        let r = hang.ranks[rank]
+        if r.silent { return "silent \(HangReport.seconds(r.heardAgo))" }
+        if let call = r.waitingIn { return "waits \(call.operation) #\(call.sequence)" }
+        return r.phase.map { "in \($0)" }
+    }
+
     private func summary(_ buffer: inout Buffer, _ row: Rect) {
+        if let hang = state.hang {
+            buffer.put(Format.fit(hang.headline, row.width, ellipsis: draw.glyphs.ellipsis), x: row.x, y: row.y,
+                       style: draw.theme.style(.usedEnd, [.bold]))
+            return
+        }
         let rank = selected
         var text = "rank \(rank) (r\(rank / shard), s\(rank % shard)) \(host(rank))"
         if let f = figures(rank) {

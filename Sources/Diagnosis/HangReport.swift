@@ -68,7 +68,7 @@ public struct HangReport: Equatable, Sendable {
         (list.count == 1 ? "rank " : "ranks ") + list.map(String.init).joined(separator: ", ")
     }
 
-    static func seconds(_ value: Double) -> String { value < 10 ? String(format: "%.1f s", value) : "\(Int(value)) s" }
+    public static func seconds(_ value: Double) -> String { value < 10 ? String(format: "%.1f s", value) : "\(Int(value)) s" }
 }
 
 extension HangReport {

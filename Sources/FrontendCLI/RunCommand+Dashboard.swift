@@ -31,6 +31,7 @@ extension RunCommand {
             feed.push(.record(event))
         }
         job.onPhase = { change in feed.push(Self.input(for: change)) }
+        job.onHang = { feed.push(.hang($0)) }
         job.options.output = .lines { line, isStderr in
             if isStderr || echoes.admit(line, fromEvents: false) { feed.push(.output(line, isError: isStderr)) }
         }

@@ -32,7 +32,7 @@ final class HangReportTests: XCTestCase {
                                                      3: pulse(3, ago: 14, entered: [0, 0, 9])], now: now, stalledFor: 15)
         XCTAssertEqual(report.headline, "rank 3 (silent: stopped?) has not entered all-gather #10 on shard group 1; rank 2 waits for it since 14 s")
         XCTAssertEqual(report.blockers.first?.notEntered, [3])
-        XCTAssertEqual(report.ranks[3].line, "rank 3 (h1): backward in step 41, silent for 14 s")
+        XCTAssertEqual(report.ranks[3].line, "rank 3 (h1): silent for 14 s, last beat: backward in step 41")
         XCTAssertEqual(report.ranks[2].line, "rank 2 (h1): backward in step 41, waiting in all-gather #10 on shard group 1")
     }
 

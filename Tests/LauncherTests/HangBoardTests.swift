@@ -93,3 +93,44 @@ final class HangBoardTests: XCTestCase {
         return state != "Z" && state != "X"
     }
 }
+
+/// The same on a real terminal (tmux): the hang board takes the loss chart's place, names the
+/// stopped rank, and goes when it continues.
+final class HangBoardTerminalTests: XCTestCase {
+    func testTheDashboardShowsTheHangAndClearsIt() throws {
+        let folder = try makeTemporaryFolder(for: self, "hang-tui")
+        let metrics = folder.appendingPathComponent("m.jsonl").path
+        let exitFile = folder.appendingPathComponent("exit").path
+        let tmux = try TmuxSession(width: 160, height: 48, environment: [
+            "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "NO_COLOR": "",
+        ])
+        try tmux.type("\(try Products.executable("meshtop")) run --mesh 2x2 --flavor tiny --seq-len 32 --steps 5000 --peak-tflops 0.1"
+                      + " --hang-after 3 --metrics-file \(metrics) --dump-folder \(folder.path)/out; echo $? > \(exitFile)", enter: true)
+        _ = try tmux.waitFor(text: "Loss", timeout: 90)
+        var pid: Int32?
+        let deadline = Date().addingTimeInterval(90)
+        while pid == nil && Date() < deadline {
+            let records = (try? TelemetryFileReader.readAll(path: metrics).records) ?? []
+            let stepped = records.contains { if case .step(let s) = $0.event { return s.step >= 8 }; return false }
+            let hello = records.lazy.compactMap { if case .hello(let h) = $0.event { return h }; return nil }.first
+            if stepped { pid = hello?.ranks.first { $0.rank == 3 }?.pid } else { usleep(50_000) }
+        }
+        let rank3 = try XCTUnwrap(pid, "no step 8")
+        kill(rank3, SIGSTOP)
+        let stoppedAt = Date()
+        let screen = try tmux.waitFor("the hang board naming rank 3", timeout: 20) { lines in
+            lines.contains { $0.contains("Hung · no step for") }
+                && lines.contains { $0.contains("│rank 3 (silent: stopped?) has not entered") || $0.contains("│rank 3 stopped inside") }
+        }
+        XCTAssertLessThanOrEqual(Date().timeIntervalSince(stoppedAt), 3 + 2 + 1, "threshold + 2 s (+ tmux's capture)")
+        XCTAssertTrue(screen.contains { $0.contains("hung ") }, "the header says hung: \(screen.joined(separator: "\n"))")
+        kill(rank3, SIGCONT)
+        _ = try tmux.waitFor("the board gone", timeout: 30) { lines in !lines.contains { $0.contains("Hung · no step for") } }
+        try tmux.type("q")
+        _ = try tmux.waitFor(text: "Stop the run and quit?")
+        try tmux.type("y")
+        let end = Date().addingTimeInterval(30)
+        while Date() < end && ((try? String(contentsOfFile: exitFile, encoding: .utf8)) ?? "").isEmpty { usleep(100_000) }
+        XCTAssertEqual(try String(contentsOfFile: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), "0")
+    }
+}
