@@ -93,6 +93,7 @@ let package = Package(
         .executableTarget(name: "bench-parallel", path: "bench/parallel"),
         .executableTarget(name: "bench-dashboard", dependencies: ["CNcursesw", "Dashboard", "Telemetry", "Terminal"],
                           path: "bench/dashboard"),
+        .executableTarget(name: "bench-heartbeats", dependencies: ["RunSpec", "Telemetry"], path: "bench/heartbeats"),
         .executableTarget(name: "bench-switch", dependencies: ["CStdio", "Launcher", "RunOptions", "RunSpec", "Telemetry"], path: "bench/switch"),
 
         // Runs collective and mesh scenarios inside real MPI ranks; MPITests start it under mpirun.

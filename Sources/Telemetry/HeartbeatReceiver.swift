@@ -122,8 +122,10 @@ public final class HeartbeatReceiver: Sendable {
             let clock = monotonicNow()
             var kept: [Connection] = []
             kept.reserveCapacity(connections.count)
+            // The turn's beats go onto the board under one lock, not one each.
+            var beats: [(pulse: Int, beat: Heartbeat)] = []
             for (index, var connection) in connections.enumerated() {
-                let verdict = revents[2 + index] != 0 ? read(&connection, buffer: &buffer, now: now) : nil
+                let verdict = revents[2 + index] != 0 ? read(&connection, buffer: &buffer, beats: &beats, now: now) : nil
                 if let verdict {
                     end(connection, verdict, now: now)
                 } else if connection.pulse == nil && clock >= connection.deadline {
@@ -133,6 +135,16 @@ public final class HeartbeatReceiver: Sendable {
                 }
             }
             connections = kept
+            if !beats.isEmpty {
+                guarded.withLock { g in
+                    g.stats.beats += beats.count
+                    for (index, beat) in beats {
+                        g.pulses[index].latest = beat
+                        g.pulses[index].lastHeardAt = now
+                        g.pulses[index].beats += 1
+                    }
+                }
+            }
             if revents[1] != 0 {
                 while let fd = Socket.acceptConnection(listener) {
                     let waiting = connections.filter { $0.pulse == nil }.count
@@ -143,17 +155,18 @@ public final class HeartbeatReceiver: Sendable {
                 }
             }
             // Thousands of ranks beat once a second each: take them in batches, not one wake-up each.
-            if connections.count > 256 { usleep(20_000) }
+            if connections.count > 256 { usleep(100_000) }
         }
     }
 
     /// Reads what is there and handles whole frames; the reason to close, or nil to go on.
-    private func read(_ connection: inout Connection, buffer: inout [UInt8], now: Double) -> String? {
+    private func read(_ connection: inout Connection, buffer: inout [UInt8], beats: inout [(pulse: Int, beat: Heartbeat)],
+                      now: Double) -> String? {
         for _ in 0..<4 {
             switch buffer.withUnsafeMutableBytes({ Socket.receive(connection.fd, into: $0) }) {
             case .done(let n):
                 connection.bytes += buffer[0..<n]
-                if let verdict = frames(&connection, now: now) { return verdict }
+                if let verdict = frames(&connection, beats: &beats, now: now) { return verdict }
             case .wouldBlock: return nil
             case .closed, .failed: return connection.pulse == nil ? "closed_early" : "closed"
             }
@@ -161,7 +174,7 @@ public final class HeartbeatReceiver: Sendable {
         return nil
     }
 
-    private func frames(_ connection: inout Connection, now: Double) -> String? {
+    private func frames(_ connection: inout Connection, beats: inout [(pulse: Int, beat: Heartbeat)], now: Double) -> String? {
         var at = 0
         defer { connection.bytes.removeFirst(at) }
         while connection.bytes.count - at >= 2 {
@@ -185,12 +198,7 @@ public final class HeartbeatReceiver: Sendable {
             case (.hello, _?):
                 return "second_hello"
             case let (.beat(beat), index?):
-                guarded.withLock { g in
-                    g.stats.beats += 1
-                    g.pulses[index].latest = beat
-                    g.pulses[index].lastHeardAt = now
-                    g.pulses[index].beats += 1
-                }
+                beats.append((index, beat))
             }
         }
         return nil
