@@ -77,7 +77,7 @@ let package = Package(
         // `meshtop`'s commands. It links neither MPI nor OpenBLAS: the ranks train, the front end
         // reads their telemetry, and plans from the model's shapes.
         .target(name: "FrontendCLI", dependencies: [
-            "CStdio", "CLISupport", "RunOptions", "RunSpec", "CheckpointFiles", "Dashboard", "Launcher", "ModelShape",
+            "CStdio", "CLISupport", "RunOptions", "RunSpec", "CheckpointFiles", "Dashboard", "Diagnosis", "Launcher", "ModelShape",
             "Planner", "Telemetry", "Terminal", "Tokenizer", "Dataset", "SafeTensors",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -1,4 +1,5 @@
 import Diagnosis
+import RunSpec
 import Telemetry
 
 /// Everything the dashboard knows about the run, folded from its inputs by `apply` (a pure
@@ -37,6 +38,10 @@ public struct DashboardState: Equatable, Sendable {
     public private(set) var endedStatus: Int32?
     /// While the run is hung: its report (the hang board replaces the loss chart).
     public private(set) var hang: HangReport?
+    /// Who is slow and why, and the mesh's row and column aggregates, over the last steps.
+    public private(set) var stragglers: StragglerReport?
+    /// The last steps of the current mesh, what `stragglers` is read from.
+    private var recentSteps: [Step] = []
 
     public init(runName: String? = nil) { self.runName = runName }
 
@@ -83,6 +88,8 @@ public struct DashboardState: Equatable, Sendable {
                 meshChanges.append(MeshChange(afterStep: loss.lastStep ?? 0, from: previous, to: next.mesh))
                 meshChangePending = true
                 ranks = []
+                recentSteps = []
+                stragglers = nil
             }
             hello = next
             placement = HostPlacement(next.ranks)
@@ -101,6 +108,10 @@ public struct DashboardState: Equatable, Sendable {
             if let raised = step.peak { peak = raised }
             throughput.append(step.ranks)
             recordMeasurement(step)
+            recentSteps = (recentSteps + [step]).suffix(StragglerReport.window)
+            if let layout = hello?.mesh, let mesh = try? MeshShape(replicate: layout.replicate, shard: layout.shard) {
+                stragglers = StragglerReport(mesh: mesh, steps: recentSteps)
+            }
             if phase == .starting || phase == .checkpointing || phase == .resharding { phase = .running }
         case .checkpoint(let checkpoint):
             if !checkpoints.contains(checkpoint.step) { checkpoints.append(checkpoint.step) }

@@ -21,7 +21,8 @@ public enum DashboardView {
         buffer.fill(buffer.area, with: Cell(" ", style: theme.text))
         // A small mesh needs a few rows (three per replica and a summary); a heat map takes what it gets.
         let mesh = state.mesh
-        let meshRows = mesh.map { $0.worldSize < MeshPanel.heatMapRanks ? $0.replicate * 4 + 1 : .max } ?? 0
+        // Three more for the straggler line and the row and column aggregates.
+        let meshRows = mesh.map { $0.worldSize < MeshPanel.heatMapRanks ? $0.replicate * 4 + 4 : .max } ?? 0
         let layout = PanelLayout(area: buffer.area, meshRows: meshRows)
         Header(state: state, view: view, draw: draw, now: now).render(&buffer, layout.header)
         MeshPanel(state: state, view: view, draw: draw).render(&buffer, layout.mesh, focused: view.focus == .mesh)

@@ -27,9 +27,40 @@ struct MeshPanel {
             buffer.put("waiting for the run", x: inside.x, y: inside.y, style: draw.theme.style(.inactive))
             return
         }
-        let grid = inside.rows(0, inside.height - 1)
+        // The straggler and the row and column aggregates, where the grid keeps two rows a replica.
+        let notes = self.notes(width: inside.width)
+        let room = max(0, inside.height - 1 - (replicate * shard < Self.heatMapRanks ? replicate * 2 : 2))
+        let shown = Array(notes.prefix(room))
+        let grid = inside.rows(0, inside.height - 1 - shown.count)
         if !drawGrid(&buffer, grid) { drawHeatMap(&buffer, grid) }
+        for (i, note) in shown.enumerated() {
+            buffer.put(Format.fit(note.text, inside.width, ellipsis: draw.glyphs.ellipsis), x: inside.x,
+                       y: grid.maxY + i, style: note.style)
+        }
         summary(&buffer, inside.rows(inside.height - 1, 1))
+    }
+
+    /// Lines under the grid: who is slow and why, then compute and wait per shard group (row)
+    /// and per replicate group (column), seconds per step; the long labels where they fit.
+    private func notes(width: Int) -> [(text: String, style: Style)] {
+        guard let report = state.stragglers, state.hang == nil else { return [] }
+        var lines: [(String, Style)] = []
+        if let line = report.line { lines.append(("straggler " + line, draw.theme.style(.usedEnd, [.bold]))) }
+        func aggregates(_ list: [StragglerReport.Aggregate], long: String, short: String, prefix: String) -> String {
+            // Many groups: the slowest only.
+            let shown = list.count > 8 ? [list.max { $0.compute + $0.wait < $1.compute + $1.wait }!] : list
+            let values = shown.map { "\(prefix)\($0.group) \(Format.seconds($0.compute))+\(Format.seconds($0.wait))" }
+                .joined(separator: draw.sep)
+            let label = list.count > 8 ? short + "slowest " : short
+            return long.count + values.count <= width && list.count <= 8 ? long + values : label + values
+        }
+        if shard > 1 {
+            lines.append((aggregates(report.rows, long: "rows (shard groups) compute+wait ", short: "rows ", prefix: "r"), draw.theme.style(.graphText)))
+        }
+        if replicate > 1 {
+            lines.append((aggregates(report.columns, long: "cols (replicate groups) compute+wait ", short: "cols ", prefix: "s"), draw.theme.style(.graphText)))
+        }
+        return lines
     }
 
     private func figures(_ rank: Int) -> RankStep? {

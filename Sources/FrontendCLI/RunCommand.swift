@@ -2,10 +2,12 @@ import ArgumentParser
 import CLISupport
 import CStdio
 import Dashboard
+import Diagnosis
 import Foundation
 import Launcher
 import RunOptions
 import RunSpec
+import Synchronization
 import Telemetry
 
 /// `meshtop run` (the default): launches the ranks under mpirun, follows rank 0's telemetry,
@@ -188,13 +190,18 @@ public struct RunCommand: ParsableCommand {
             return
         }
         job.say = printer.say
+        let stragglers = Mutex(StragglerWatch())
         job.onEvent = { event in
             record(event)
             printer.event(event)
             if case .hello(let hello) = event.event {
                 let placement = HostPlacement(hello.ranks)
                 if placement.isMultiHost { printer.say(placement.line(replicate: hello.mesh.replicate, shard: hello.mesh.shard)) }
+                if let mesh = try? MeshShape(replicate: hello.mesh.replicate, shard: hello.mesh.shard) {
+                    stragglers.withLock { $0.hello(mesh) }
+                }
             }
+            if case .step(let step) = event.event, let line = stragglers.withLock({ $0.step(step) }) { printer.say(line) }
         }
         let status = try job.run()
         if status != 0 { throw ExitCode(status) }

@@ -21,7 +21,7 @@ extension RankStep {
                   tokensPerSecond: f.throughput.tokensPerSecond, tflops: f.throughput.tflops, mfu: f.throughput.mfu,
                   communication: communication,
                   memory: Dictionary(uniqueKeysWithValues: f.memory.map { ($0.key.rawValue, $0.value) }),
-                  residentBytes: f.residentBytes, peakResidentBytes: f.peakResidentBytes)
+                  residentBytes: f.residentBytes, peakResidentBytes: f.peakResidentBytes, waits: f.waits)
     }
 }
 

@@ -38,6 +38,15 @@ public enum MeshAxis: UInt8, CaseIterable, Codable, Sendable, CustomStringConver
         }
     }
 
+    /// Its key on the wire and in files: world, replicate, shard.
+    public var name: String {
+        switch self {
+        case .world: "world"
+        case .replicate: "replicate"
+        case .shard: "shard"
+        }
+    }
+
     /// Which group of this axis the rank at `coordinates` belongs to: the column for replicate,
     /// the row for shard, 0 for the world.
     public func group(of coordinates: (replicate: Int, shard: Int)) -> Int {
@@ -52,6 +61,18 @@ public enum MeshAxis: UInt8, CaseIterable, Codable, Sendable, CustomStringConver
 /// Every collective a rank issues, data parallelism's three and the bookkeeping ones.
 public enum CollectiveOperation: UInt8, CaseIterable, Codable, Sendable, CustomStringConvertible {
     case allReduce = 0, allGather, reduceScatter, broadcast, gather, barrier
+
+    /// Its key on the wire and in files, as `CollectiveKind`'s: all_reduce, all_gather, ...
+    public var name: String {
+        switch self {
+        case .allReduce: "all_reduce"
+        case .allGather: "all_gather"
+        case .reduceScatter: "reduce_scatter"
+        case .broadcast: "broadcast"
+        case .gather: "gather"
+        case .barrier: "barrier"
+        }
+    }
 
     public var description: String {
         switch self {

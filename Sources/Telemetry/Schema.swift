@@ -227,13 +227,16 @@ public struct RankStep: Codable, Equatable, Sendable {
     /// Resident set size now and its high-water mark, in bytes.
     public var residentBytes: Int
     public var peakResidentBytes: Int
+    /// Seconds blocked per mesh axis ("world", "replicate", "shard") and collective ("all_gather",
+    /// ...); absent in recordings made before it was sent.
+    public var waits: [String: [String: Double]]?
 
     public init(rank: Int, tokens: Int, seconds: StepSeconds, tokensPerSecond: Double, tflops: Double, mfu: Double,
                 communication: [String: CollectiveFigures], memory: [String: Int], residentBytes: Int,
-                peakResidentBytes: Int) {
+                peakResidentBytes: Int, waits: [String: [String: Double]]? = nil) {
         self.rank = rank; self.tokens = tokens; self.seconds = seconds; self.tokensPerSecond = tokensPerSecond
         self.tflops = tflops; self.mfu = mfu; self.communication = communication; self.memory = memory
-        self.residentBytes = residentBytes; self.peakResidentBytes = peakResidentBytes
+        self.residentBytes = residentBytes; self.peakResidentBytes = peakResidentBytes; self.waits = waits
     }
 }
 

@@ -38,6 +38,9 @@ public struct RankFigures: Codable, Equatable, Sendable {
     public var memory: [MemoryCategory: Int]
     public var residentBytes: Int
     public var peakResidentBytes: Int
+    /// Seconds blocked per mesh axis and collective ("shard" → "all_gather" → s), from the
+    /// traced communicators: what the straggler report attributes waits by.
+    public var waits: [String: [String: Double]] = [:]
 }
 
 /// Where a step's wall time went.

@@ -164,6 +164,7 @@ public final class Trainer {
         let start = monotonicSeconds()
         let accum = config.gradAccum
         parallel.startStep(microBatches: accum)
+        _ = mesh.activity.takeWaits()  // the step's own waits only: not the last step's reporting
         var lossSum = 0.0
         for k in 0..<accum {
             let t0 = monotonicSeconds()
@@ -212,7 +213,8 @@ public final class Trainer {
             rank: mesh.rank, host: thisHostName, pid: getpid(), tokens: tokens, seconds: times,
             throughput: Throughput(tokens: tokens, seconds: times.total, flopsPerToken: flopsPerToken, peakFlops: peak.flops),
             communication: parallel.communication, memory: ledger.byCategory,
-            residentBytes: resident?.currentBytes ?? 0, peakResidentBytes: resident?.peakBytes ?? 0)
+            residentBytes: resident?.currentBytes ?? 0, peakResidentBytes: resident?.peakBytes ?? 0,
+            waits: mesh.activity.takeWaits())
         completedSteps = n + 1
         var report = StepReport(step: n + 1, loss: loss, gradNorm: gradNorm, lr: Double(lr), local: local,
                                 ranks: try gatherFigures(local))
