@@ -31,6 +31,8 @@ public enum DashboardInput: Equatable, Sendable {
     case switchRefused(String)
     /// The job is over with this exit status (0: success); a live dashboard may now quit.
     case ended(status: Int32)
+    /// The bytes a step sends between hosts, as the planner predicts them for the hello's placement.
+    case interHostBytes(Int)
     /// The run is hung: who waits for whom, from every rank's heartbeat (refreshed while it
     /// lasts); nil when it moves again.
     case hang(HangReport?)

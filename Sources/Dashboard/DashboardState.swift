@@ -38,6 +38,8 @@ public struct DashboardState: Equatable, Sendable {
     public private(set) var endedStatus: Int32?
     /// While the run is hung: its report (the hang board replaces the loss chart).
     public private(set) var hang: HangReport?
+    /// Bytes a step sends between hosts (predicted for the placement; nil on one host).
+    public private(set) var interHostBytes: Int?
     /// Who is slow and why, and the mesh's row and column aggregates, over the last steps.
     public private(set) var stragglers: StragglerReport?
     /// The last steps of the current mesh, what `stragglers` is read from.
@@ -74,6 +76,8 @@ public struct DashboardState: Equatable, Sendable {
             applySwitch(input)
         case .hang(let report):
             hang = report
+        case .interHostBytes(let bytes):
+            interHostBytes = bytes
         case .ended(let status):
             hang = nil
             endedStatus = status

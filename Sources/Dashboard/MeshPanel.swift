@@ -19,7 +19,8 @@ struct MeshPanel {
 
     func render(_ buffer: inout Buffer, _ rect: Rect, focused: Bool) {
         let placement = state.placement
-        let hosts = placement.isMultiHost ? "\(draw.sep)\(placement.hosts.count) hosts" : ""
+        let traffic = state.interHostBytes.map { " \(Format.bytes($0))/step across" } ?? ""
+        let hosts = placement.isMultiHost ? "\(draw.sep)\(placement.hosts.count) hosts\(traffic)" : ""
         let title = state.mesh.map { "Mesh [\($0.replicate), \($0.shard)] \(Header.strategyName($0))\(hosts)" } ?? "Mesh"
         let inside = draw.box(&buffer, rect, title: title, border: .meshBox, focused: focused)
         guard inside.height >= 2, inside.width >= 10 else { return }

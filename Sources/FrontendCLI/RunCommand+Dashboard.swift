@@ -29,6 +29,7 @@ extension RunCommand {
             record(event)
             if case .log(let line) = event.event, !echoes.admit(line.message, fromEvents: true) { return }
             feed.push(.record(event))
+            if case .hello(let hello) = event.event, let bytes = InterHostTraffic.perStep(hello) { feed.push(.interHostBytes(bytes)) }
         }
         job.onPhase = { change in feed.push(Self.input(for: change)) }
         job.onHang = { feed.push(.hang($0)) }

@@ -196,7 +196,10 @@ public struct RunCommand: ParsableCommand {
             printer.event(event)
             if case .hello(let hello) = event.event {
                 let placement = HostPlacement(hello.ranks)
-                if placement.isMultiHost { printer.say(placement.line(replicate: hello.mesh.replicate, shard: hello.mesh.shard)) }
+                if placement.isMultiHost {
+                    let traffic = InterHostTraffic.perStep(hello).map { "; " + InterHostTraffic.text($0) } ?? ""
+                    printer.say(placement.line(replicate: hello.mesh.replicate, shard: hello.mesh.shard) + traffic)
+                }
                 if let mesh = try? MeshShape(replicate: hello.mesh.replicate, shard: hello.mesh.shard) {
                     stragglers.withLock { $0.hello(mesh) }
                 }

@@ -18,6 +18,8 @@ final class MultiHostDashboardTests: XCTestCase {
                       + " --peak-tflops 0.1 --dump-folder \(folder.path)/out; echo $? > \(exitFile)", enter: true)
         let screen = try tmux.waitFor(text: "· 2 hosts", timeout: 90)
         let names = try TestHostNames.names(hosts)
+        XCTAssertTrue(screen.contains { $0.contains("· 2 hosts ") && $0.contains("/step across") },
+                      "the title gives the bytes a step sends between hosts: \(screen.joined(separator: "\n"))")
         // Rank 0 is selected: its shard group (row) is on its host, its replicate group (column) is not.
         XCTAssertTrue(screen.contains { $0.contains("rank 0 (r0, s0) \(names[0])") && $0.contains("replicate group across hosts") },
                       screen.joined(separator: "\n"))

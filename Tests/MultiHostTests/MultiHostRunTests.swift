@@ -1,4 +1,6 @@
 import Foundation
+import Planner
+import RunSpec
 import Launcher
 import Telemetry
 import TestSupport
@@ -25,6 +27,14 @@ final class MultiHostRunTests: XCTestCase {
         let names = placement.keys.sorted()
         XCTAssertTrue(across.stderr.contains("meshtop: ranks on 2 hosts: \(names[0]) 0-1, \(names[1]) 2-3; "
                                              + "shard groups within hosts, replicate groups across hosts"), across.stderr)
+        // The same line gives the planner's bytes across hosts for this placement (which
+        // InterHostBytesTests matches to the links' counters).
+        let spec = try XCTUnwrap(hello.spec)
+        let predicted = InterHostPrediction.perStep(Workload(model: spec.model, localBatchSize: spec.localBatchSize, seqLen: spec.seqLen),
+                                                    mesh: try MeshShape(replicate: 2, shard: 2), hostOfRank: [0, 0, 1, 1])
+        XCTAssertGreaterThan(predicted, 0)
+        XCTAssertTrue(across.stderr.contains("across hosts; ~\(String(format: "%.1f", Double(predicted) / 1e6)) MB a step across hosts (predicted for this placement)"),
+                      across.stderr)
 
         let local = try run(options + ["--np", "4"], environment: [:], in: folder, "local")
         XCTAssertEqual(local.losses.count, 6)
