@@ -5,6 +5,7 @@
 #   scripts/testhosts.sh down DIR                           remove exactly what `up` made
 #   scripts/testhosts.sh env DIR                            the variables mpirun needs, for eval
 #   scripts/testhosts.sh processes DIR [HOST]               pids inside the hosts (or host HOST, 1..N)
+#   scripts/testhosts.sh link DIR HOST up|down              take host HOST's link down (a lost host) or up
 #
 # Each host is a network namespace (its own veth to a bridge in this namespace, an address in a
 # private /24 no other set of test hosts holds) entered with its own UTS namespace, so it has its
@@ -140,7 +141,11 @@ case ${1:-} in
     up) shift; [ $# -ge 1 ] || die "usage: testhosts.sh up N [--link-mbit M] [--slots S]"; up "$@" ;;
     down) shift; down "$@" ;;
     env) shift; cat "${1:?env needs the folder up printed}/env" ;;
+    link) shift; read -r k n < "${1:?}/state"
+        [ "${3:-}" = up ] || [ "${3:-}" = down ] || die "usage: testhosts.sh link DIR HOST up|down"
+        [ "${2:-0}" -ge 1 ] && [ "$2" -le "$n" ] || die "link: host ${2:-} is not 1..$n"
+        ip link set "mt${k}v$2" "$3" ;;
     processes) shift; read -r k n < "${1:?}/state"
         if [ -n "${2:-}" ]; then processes_in "$k" "$2" "$2"; else processes_in "$k" "$n"; fi ;;
-    *) die "usage: testhosts.sh up N [--link-mbit M] [--slots S] | down DIR | env DIR | processes DIR [HOST]" ;;
+    *) die "usage: testhosts.sh up N [--link-mbit M] [--slots S] | down DIR | env DIR | processes DIR [HOST] | link DIR HOST up|down" ;;
 esac

@@ -62,6 +62,14 @@ public struct LaunchPlan: Equatable, Sendable {
         // mpirun binds each rank to one core (up to 2 ranks; to a socket beyond): a rank's
         // lanes would then take turns on that core instead of running at once.
         if threads > 1 { a += ["--bind-to", "none"] }
+        // Across hosts, mpirun's daemons keep their connections alive (idle 5 s, then 3 probes a
+        // second apart): a host cut off is found by Open MPI itself within ~8 s, and its daemon
+        // then ends its ranks, where the default (300 s idle, 9 probes 20 s apart) leaves them
+        // waiting for 8 minutes on a dead link.
+        if hostfile != nil || inAllocation {
+            a += ["--mca", "oob_tcp_keepalive_time", "5", "--mca", "oob_tcp_keepalive_intvl", "1",
+                  "--mca", "oob_tcp_keepalive_probes", "3"]
+        }
         a.append("-q")
         // OpenBLAS's idle threads sleep at once instead of spinning on the cores the ranks'
         // own kernel workers need (Model.BLASThreadTimeout, which a rank sets itself otherwise).

@@ -80,8 +80,14 @@ public struct RankCommand: ParsableCommand {
         // Every rank beats to the front end, whatever its training loop is blocked in.
         let activity = ActivityBoard()
         let rank = world.rank
+        // Cut off from the front end (its host unreachable for 10 s), a rank ends: its peers were
+        // torn down, and nothing could end it over a dead link.
         let heartbeat = HeartbeatSender.fromEnvironment(
             hello: HeartbeatHello(rank: rank, worldSize: world.size, pid: getpid(), host: thisHostName),
+            lifeline: 10, lifelineLost: { why in
+                printError("meshtop-rank: rank \(rank) on \(thisHostName): \(why): ending (the job's lifeline)")
+                _exit(ExitStatus.failed.rawValue)
+            },
             activity: { activity.snapshot }, report: { if rank == 0 { printError("meshtop-rank: \($0)") } })
         defer { heartbeat?.close() }
         // Rank 0 streams to the front end when `meshtop run` started the job (docs/telemetry.md).

@@ -84,3 +84,49 @@ final class LostHostTests: XCTestCase {
         return losses
     }
 }
+
+/// A host whose link goes down mid-run: named within 10 s from its ranks' silence, the job torn
+/// down with a non-zero status, and the cut-off ranks end by their lifeline (10 s without
+/// acknowledgement) although nothing can reach them.
+final class LinkDownTests: XCTestCase {
+    func testAHostCutOffIsNamedAndItsRanksEndByTheirLifeline() throws {
+        let hosts = try TestHosts(2)
+        defer { try? hosts.down() }
+        let folder = try makeTemporaryFolder(for: self, "link-down")
+        let metrics = folder.appendingPathComponent("m.jsonl").path
+        let job = try BackgroundJob([try Products.executable("meshtop"), "run", "--no-tui", "--hostfile", hosts.hostfile,
+                                     "--mesh", "2x2", "--flavor", "tiny", "--seq-len", "32", "--peak-tflops", "0.1", "--steps", "5000",
+                                     "--metrics-file", metrics, "--dump-folder", folder.appendingPathComponent("out").path],
+                                    folder: folder, environment: hosts.environment)
+        defer { job.kill() }
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline && job.isRunning {
+            let records = (try? TelemetryFileReader.readAll(path: metrics).records) ?? []
+            if records.contains(where: { if case .step(let s) = $0.event { return s.step >= 5 }; return false }) { break }
+            usleep(50_000)
+        }
+        try hosts.link(2, up: false)
+        defer { try? hosts.link(2, up: true) }
+        let downAt = Date()
+        let report = "host \(try hosts.name(2)) (ranks 2, 3) lost"
+        var reportedAt: Date?
+        while reportedAt == nil && Date() < downAt.addingTimeInterval(30) {
+            if job.stderr.contains(report) { reportedAt = Date() } else { usleep(50_000) }
+        }
+        let said = try XCTUnwrap(reportedAt, job.stderr)
+        XCTAssertLessThan(said.timeIntervalSince(downAt), 10, job.stderr)
+        XCTAssertTrue(job.stderr.contains("no heartbeat for "), job.stderr)
+        XCTAssertTrue(job.wait(timeout: 60), "meshtop ended")
+        XCTAssertNotEqual(job.status, 0)
+        XCTAssertEqual(try hosts.processes(host: 1), [], "nothing left on the host meshtop could reach")
+        // Over the dead link only the ranks' own lifeline can end them: 10 s without acknowledgement.
+        var left = try hosts.processes(host: 2)
+        while !left.isEmpty && Date() < downAt.addingTimeInterval(30) {
+            usleep(200_000)
+            left = try hosts.processes(host: 2)
+        }
+        XCTAssertEqual(left, [], "the cut-off host's processes ended by themselves, with its link still down")
+        print(String(format: "link down: reported after %.1f s, cut-off host empty after %.1f s", said.timeIntervalSince(downAt),
+                     Date().timeIntervalSince(downAt)))
+    }
+}

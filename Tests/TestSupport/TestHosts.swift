@@ -58,6 +58,12 @@ public final class TestHosts {
         return result.stdoutLines.compactMap { Int32($0) }
     }
 
+    /// Takes host `host`'s link (1-based) down or brings it back up.
+    public func link(_ host: Int, up: Bool) throws {
+        let result = try ProcessRunner.run(["bash", Self.script, "link", folder, String(host), up ? "up" : "down"], timeout: 30)
+        guard result.status == 0 else { throw TestSupportError("testhosts.sh link failed: \(result.stderr)") }
+    }
+
     public func down() throws {
         guard isUp else { return }
         isUp = false
