@@ -160,6 +160,7 @@ public final class Trainer {
         var times = StepTimes()
         let start = monotonicSeconds()
         let accum = config.gradAccum
+        model.resetGemmTally()
         parallel.startStep(microBatches: accum)
         var lossSum = 0.0
         for k in 0..<accum {
@@ -198,14 +199,17 @@ public final class Trainer {
         let end = monotonicSeconds()
         times.optimizer = end - t3
         times.total = end - start
+        let gemm = model.gemmTally
+        times.gemm = gemm.meanSeconds
 
         let tokens = config.localBatchSize * config.seqLen * accum
         let resident = ResidentMemory.read()
         let local = RankFigures(
             rank: mesh.rank, host: Host.name, pid: getpid(), tokens: tokens, seconds: times,
-            throughput: Throughput(tokens: tokens, seconds: times.total, flopsPerToken: flopsPerToken, peakFlops: peak.flops),
+            throughput: Throughput(tokens: tokens, seconds: times.total, flopsPerToken: flopsPerToken, peakFlops: peak.flops,
+                                   gemm: (gemm.meanSeconds, gemm.flops, times.communication)),
             communication: parallel.communication, memory: ledger.byCategory,
-            residentBytes: resident?.currentBytes ?? 0, peakResidentBytes: resident?.peakBytes ?? 0)
+            residentBytes: resident?.currentBytes ?? 0, peakResidentBytes: resident?.peakBytes ?? 0, gemmFlops: gemm.flops)
         completedSteps = n + 1
         var report = StepReport(step: n + 1, loss: loss, gradNorm: gradNorm, lr: Double(lr), local: local,
                                 ranks: try gatherFigures(local))
@@ -246,6 +250,7 @@ public final class Trainer {
                                   tokensPerSecond: r.local.throughput.tokensPerSecond, tflops: r.local.throughput.tflops,
                                   mfu: r.local.throughput.mfu)
             + (r.peak.map { "  " + $0.stepSuffix() } ?? "")
+            + (r.local.throughput.split.map { "  = " + $0.text } ?? "")
     }
 }
 
