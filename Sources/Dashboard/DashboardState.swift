@@ -93,7 +93,7 @@ public struct DashboardState: Equatable, Sendable {
             lr.record(step: step.step, value: step.lr)
             ranks = step.ranks
             if let raised = step.peak { peak = raised }
-            throughput.append(step.ranks)
+            throughput.append(step.ranks, flopsPerToken: hello?.flopsPerToken, peakFlops: peak?.flops)
             recordMeasurement(step)
             if phase == .starting || phase == .checkpointing || phase == .resharding { phase = .running }
         case .checkpoint(let checkpoint):
