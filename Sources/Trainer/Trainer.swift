@@ -134,6 +134,7 @@ public final class Trainer {
                                       gradAccum: config.gradAccum, seqLen: config.seqLen, steps: config.steps,
                                       warmup: config.warmupSteps))
             resumeLog.forEach(log)
+            faultInjectionLines.forEach(log)
         }
         var reports: [StepReport] = []
         for n in completedSteps..<config.steps {
@@ -157,11 +158,13 @@ public final class Trainer {
 
     /// One optimizer step, 0-based `n` (logged as n + 1, as torchtitan does).
     public func step(_ n: Int) throws -> StepReport {
+        stallIfAsked(step: n + 1)
         var times = StepTimes()
         let start = monotonicSeconds()
         let accum = config.gradAccum
         model.resetGemmTally()
         parallel.startStep(microBatches: accum)
+        let hooks = stepHooks()
         var lossSum = 0.0
         for k in 0..<accum {
             let t0 = monotonicSeconds()
@@ -171,8 +174,8 @@ public final class Trainer {
             let t1 = monotonicSeconds()
             parallel.startMicroBatch(k)
             lossSum += Double(model.forward(inputs: UnsafeBufferPointer(inputs), targets: UnsafeBufferPointer(targets),
-                                            hooks: parallel))
-            model.backward(lossScale: 1 / Float(accum), hooks: parallel)
+                                            hooks: hooks))
+            model.backward(lossScale: 1 / Float(accum), hooks: hooks)
             times.data += t1 - t0
             times.compute += monotonicSeconds() - t1
         }
