@@ -110,7 +110,7 @@ public struct DashboardState: Equatable, Sendable {
             lr.record(step: step.step, value: step.lr)
             ranks = step.ranks
             if let raised = step.peak { peak = raised }
-            throughput.append(step.ranks)
+            throughput.append(step.ranks, flopsPerToken: hello?.flopsPerToken, peakFlops: peak?.flops)
             recordMeasurement(step)
             recentSteps = (recentSteps + [step]).suffix(StragglerReport.window)
             if let layout = hello?.mesh, let mesh = try? MeshShape(replicate: layout.replicate, shard: layout.shard) {

@@ -52,7 +52,7 @@ public enum DashboardView {
 
 /// Where each panel goes at a given size (from 80x24 up). The header and the key line keep one
 /// size; the log pane takes a fifth of the rest (at least 4 rows); the mesh and throughput row
-/// what the mesh and the throughput's 8 lines need, at least 8 and at most two fifths of what
+/// what the mesh and the throughput's 9 lines need, at least 8 and at most two fifths of what
 /// remains; the loss chart and the memory panel the rest, the memory panel a third of the
 /// width (at least 30 columns).
 struct PanelLayout {

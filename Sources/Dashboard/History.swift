@@ -1,3 +1,4 @@
+import RunSpec
 import Telemetry
 
 /// The throughput panel's short histories: one value per step, over every rank.
@@ -12,11 +13,15 @@ public struct ThroughputHistory: Equatable, Sendable {
     public private(set) var stepSeconds = RecentValues()
     public private(set) var computeSeconds = RecentValues()
     public private(set) var waitSeconds = RecentValues()
+    /// The latest step's MFU as four factors (RunSpec.MFUSplit), pooled over the ranks: nil before a
+    /// step that carries the GEMM figures (older recordings).
+    public private(set) var mfuSplit: MFUSplit?
 
     public init() {}
 
-    mutating func append(_ ranks: [RankStep]) {
+    mutating func append(_ ranks: [RankStep], flopsPerToken: Double? = nil, peakFlops: Double? = nil) {
         guard !ranks.isEmpty else { return }
+        mfuSplit = flopsPerToken.flatMap { perToken in peakFlops.flatMap { Self.pooledSplit(ranks, perToken, $0) } }
         var tps = 0.0, flops = 0.0, mfuSum = 0.0, slowest = 0.0, compute = 0.0, wait = 0.0
         for rank in ranks {
             tps += rank.tokensPerSecond
@@ -33,6 +38,23 @@ public struct ThroughputHistory: Equatable, Sendable {
         stepSeconds.append(slowest)
         computeSeconds.append(compute / n)
         waitSeconds.append(wait / n)
+    }
+
+    /// The split of the ranks' sums: the model FLOPs, step, GEMM and waiting seconds and GEMM FLOPs of
+    /// every rank added up. Its product is their FLOPs over their summed time against the peak, which
+    /// is the ranks' mean MFU when their step times agree (they finish each step together).
+    static func pooledSplit(_ ranks: [RankStep], _ flopsPerToken: Double, _ peakFlops: Double) -> MFUSplit? {
+        var model = 0.0, total = 0.0, gemm = 0.0, gemmFlops = 0.0, wait = 0.0
+        for rank in ranks {
+            guard let seconds = rank.seconds.gemm, let flops = rank.gemmFlops else { return nil }
+            model += flopsPerToken * Double(rank.tokens)
+            total += rank.seconds.total
+            gemm += seconds
+            gemmFlops += flops
+            wait += rank.seconds.communication
+        }
+        return MFUSplit(modelFlops: model, stepSeconds: total, peakFlops: peakFlops, gemmSeconds: gemm,
+                        gemmFlops: gemmFlops, waitSeconds: wait)
     }
 }
 

@@ -46,7 +46,9 @@ struct MeshPanel {
     private func notes(width: Int) -> [(text: String, style: Style)] {
         guard let report = state.stragglers, state.hang == nil else { return [] }
         var lines: [(String, Style)] = []
-        if let line = report.line { lines.append(("straggler " + line, draw.theme.style(.usedEnd, [.bold]))) }
+        if let line = report.line.map({ "straggler " + $0 }).flatMap({ $0.count <= width ? $0 : report.shortLine }) {
+            lines.append((line, draw.theme.style(.usedEnd, [.bold])))
+        }
         func aggregates(_ list: [StragglerReport.Aggregate], long: String, short: String, prefix: String) -> String {
             // Many groups: the slowest only.
             let shown = list.count > 8 ? [list.max { $0.compute + $0.wait < $1.compute + $1.wait }!] : list

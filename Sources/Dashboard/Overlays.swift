@@ -71,6 +71,11 @@ struct Overlays {
                     + "\(Format.bytes(c.bytes)) in \(c.calls) calls, waited \(Format.seconds(c.waitSeconds))", text))
             }
             if f.communication.isEmpty { rows.append(("  none", draw.theme.style(.inactive))) }
+            if let split = state.hello.flatMap({ hello in state.peak.flatMap { peak in
+                ThroughputHistory.pooledSplit([f], hello.flopsPerToken, peak.flops) } }) {
+                rows.append(("mfu \(Format.number(f.mfu))% =", head))
+                rows.append(("  " + MFUSplitText.fitting(split, width: 56), text))
+            }
             rows.append(("step \(Format.seconds(f.seconds.total)): compute \(Format.seconds(f.seconds.compute)), comm \(Format.seconds(f.seconds.communication)), optimizer \(Format.seconds(f.seconds.optimizer))", text))
         } else {
             rows.append(("no step figures yet", draw.theme.style(.inactive)))

@@ -1,14 +1,16 @@
 import Terminal
 
-/// MFU as a gauge against the peak it is measured by, tokens/s and TFLOPS, the step time split
-/// into compute and waiting on communication, and short histories of each.
+/// MFU as a gauge against the peak it is measured by and as its four factors (the GEMMs' rate
+/// against the peak x the share of the working time in GEMMs x the share not waiting x model FLOPs
+/// per GEMM FLOP), tokens/s and TFLOPS, the step time split into compute and waiting on
+/// communication, and short histories of each.
 struct ThroughputPanel {
     let state: DashboardState
     let draw: DrawContext
 
     static let labelWidth = 7
-    /// Lines it draws when it has room: gauge, tokens, step, split, four sparklines.
-    static let rows = 8
+    /// Lines it draws when it has room: gauge, its factors, tokens, step, split, four sparklines.
+    static let rows = 9
 
     func render(_ buffer: inout Buffer, _ rect: Rect, focused: Bool) {
         let inside = draw.box(&buffer, rect, title: "Throughput", border: .throughputBox, focused: focused)
@@ -41,6 +43,13 @@ struct ThroughputPanel {
             draw.bar(&buffer, x: x, y: y, width: width, fraction: mfu / 100, style: Style(
                 foreground: theme.color(.cpu, at: 1 - mfu / 100), background: theme[.mainBackground]))
             buffer.put(text, x: x + width, y: y, style: theme.style(.title), maxWidth: inside.maxX - x - width)
+        }
+        if let split = history.mfuSplit {
+            line { _ in
+                let x = label("  =")
+                buffer.put(MFUSplitText.fitting(split, width: inside.maxX - x), x: x, y: y, style: theme.text,
+                           maxWidth: inside.maxX - x)
+            }
         }
         line { _ in
             let x = label("tok/s")

@@ -48,6 +48,16 @@ public struct StragglerReport: Equatable, Sendable {
         return text
     }
 
+    /// The same for a panel: "straggler r3: compute 2.0x; shard group 1 waits 90 ms/step in all-gather"
+    public var shortLine: String? {
+        guard let s = straggler else { return nil }
+        var text = "straggler r\(s.rank): \(s.cause.rawValue) \(String(format: "%.1f", s.ratio))x"
+        if let axis = s.waitingAxis, let op = s.waitingIn {
+            text += "; \(axis) \(s.waitingGroup) waits \(Self.seconds(s.waitSeconds))/step in \(op)"
+        }
+        return text
+    }
+
     static func seconds(_ s: Double) -> String { s >= 1 ? String(format: "%.1f s", s) : String(format: "%.0f ms", s * 1000) }
 }
 

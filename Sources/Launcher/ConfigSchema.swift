@@ -82,7 +82,10 @@ enum ConfigSchema {
         ("meshtop", [ConfigKey("bucket_mb", .double, .option("--bucket-mb")),
                      ConfigKey("peak_tflops", .double, .option("--peak-tflops")),
                      ConfigKey("init_weights", .string, .option("--init-weights")),
-                     ConfigKey("save_weights", .string, .option("--save-weights"))]),
+                     ConfigKey("save_weights", .string, .option("--save-weights")),
+                     // fault injection for tests and demos: "R:FACTOR" and "R:STEP"
+                     ConfigKey("debug_slow_rank", .string, .option("--debug-slow-rank")),
+                     ConfigKey("debug_stall_rank", .string, .option("--debug-stall-rank"))]),
     ]
 
     /// The parallel dimensions meshtop does not have: each must be 1.

@@ -80,6 +80,9 @@ extension Kernels {
             let profiling = GemmProfile.enabled
             let start = profiling ? monotonicSeconds() : 0
             if profiling { GemmProfile.inAttention = true }
+            // The portable core's per-head products are not the dense GEMMs MFU's split counts.
+            let tally = ck_gemm_tally_swap(nil)
+            defer { ck_gemm_tally_swap(tally) }
             parallelFor(batch * kvHeads) { unit, worker in
                 body(unit / kvHeads, unit % kvHeads, scratch + worker * perWorker)
             }

@@ -86,19 +86,28 @@ public enum Kernels {
 
     // MARK: - GEMM
 
-    /// C = alpha * op(A) op(B) + beta * C, row-major (cblas_sgemm).
+    /// C = alpha * op(A) op(B) + beta * C, row-major (cblas_sgemm). The call's wall time and its 2mnk
+    /// FLOPs go to the calling thread's GEMM tally when it has one (a lane's forward or backward outside
+    /// the attention core: `GemmTally`), at the cost of two clock reads.
     @inline(__always)
     public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         let profiling = GemmProfile.enabled && !GemmProfile.inAttention
-        let start = profiling ? monotonicSeconds() : 0
+        let tally = ck_gemm_tally_current()
+        let start = profiling || tally != nil ? monotonicSeconds() : 0
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-        if profiling {
+        if profiling || tally != nil {
             let t = monotonicSeconds() - start
-            GemmProfile.seconds += t
-            GemmProfile.calls += 1
+            if let tally {
+                tally.pointee.seconds += t
+                tally.pointee.flops += 2 * Double(m) * Double(n) * Double(k)
+            }
+            if profiling {
+                GemmProfile.seconds += t
+                GemmProfile.calls += 1
+            }
         }
     }
 

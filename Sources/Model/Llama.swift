@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 import Memory
 import ModelShape
 import RunSpec
@@ -50,6 +51,8 @@ public final class Llama {
     private let threads: LaneThreads?
     private let laneHooks: [LaneHooks]
     private let laneLosses: UnsafeMutablePointer<Float>
+    /// Each lane's dense GEMMs since the last resetGemmTally (Llama+GemmTally).
+    let gemmTallies: UnsafeMutablePointer<ck_gemm_tally>
     private let tokenLoss: UnsafeMutablePointer<Float>
 
     /// Query rows per attention block (Kernels.attentionBlockRows when the model was made).
@@ -99,6 +102,8 @@ public final class Llama {
         let tokenLoss = ledger.allocate(Float.self, count: n, category: .activations, label: "model.output.token_loss").baseAddress!
         self.tokenLoss = tokenLoss
         laneLosses = UnsafeMutablePointer<Float>.allocate(capacity: laneCount)
+        gemmTallies = UnsafeMutablePointer<ck_gemm_tally>.allocate(capacity: laneCount)
+        gemmTallies.initialize(repeating: ck_gemm_tally(seconds: 0, flops: 0), count: laneCount)
         let starts = (0..<laneCount).map { ModelSizes.part($0, of: laneCount, count: batchSize).lowerBound }
         laneStarts = starts
         let keep = ModelSizes.keepsAttentionProbabilities(config: config, batchSize: batchSize, seqLen: seqLen)
@@ -135,6 +140,7 @@ public final class Llama {
     deinit {
         threads?.stop()
         laneLosses.deallocate()
+        gemmTallies.deallocate()
     }
 
     /// Repoint unit `unit`'s parameters / gradients at storage laid out like `layout.units[unit].range`.
@@ -173,7 +179,9 @@ public final class Llama {
                      "forward needs \(n) inputs and targets, got \(tokenIDs.count) and \(targetIDs.count)")
         guard let threads else {
             Kernels.workers = kernelThreads ?? Int(openblas_get_num_threads())
-            return lanes[0].forward(inputs: tokenIDs.baseAddress!, targets: targetIDs.baseAddress!, hooks: hooks)
+            return tallyingGemms(lane: 0) {
+                lanes[0].forward(inputs: tokenIDs.baseAddress!, targets: targetIDs.baseAddress!, hooks: hooks)
+            }
         }
         runLanes(threads, hooks: hooks) { k in
             let first = laneStarts[k] * seqLen
@@ -191,7 +199,7 @@ public final class Llama {
     public func backward(lossScale: Float, hooks: StepHooks?) {
         guard let threads else {
             Kernels.workers = kernelThreads ?? Int(openblas_get_num_threads())
-            return lanes[0].backward(lossScale: lossScale, hooks: hooks)
+            return tallyingGemms(lane: 0) { lanes[0].backward(lossScale: lossScale, hooks: hooks) }
         }
         let n = Float(batchSize * seqLen)
         runLanes(threads, hooks: hooks) { k in
@@ -206,7 +214,7 @@ public final class Llama {
         let waits = hooks?.changesBindings ?? false
         for lane in laneHooks { lane.target = hooks; lane.waits = waits }
         Kernels.workers = 1
-        Kernels.withOneBLASThread { threads.run(body) }
+        Kernels.withOneBLASThread { threads.run { k in tallyingGemms(lane: k) { body(k) } } }
         for lane in laneHooks { lane.target = nil }
     }
 

@@ -17,11 +17,13 @@ extension RankStep {
         }
         self.init(rank: f.rank, tokens: f.tokens,
                   seconds: StepSeconds(total: f.seconds.total, data: f.seconds.data, compute: f.seconds.compute,
-                                       communication: f.seconds.communication, optimizer: f.seconds.optimizer),
+                                       communication: f.seconds.communication, optimizer: f.seconds.optimizer,
+                                       gemm: f.seconds.gemm),
                   tokensPerSecond: f.throughput.tokensPerSecond, tflops: f.throughput.tflops, mfu: f.throughput.mfu,
                   communication: communication,
                   memory: Dictionary(uniqueKeysWithValues: f.memory.map { ($0.key.rawValue, $0.value) }),
-                  residentBytes: f.residentBytes, peakResidentBytes: f.peakResidentBytes, waits: f.waits)
+                  residentBytes: f.residentBytes, peakResidentBytes: f.peakResidentBytes,
+                  gemmFlops: f.gemmFlops, mfuSplit: f.throughput.split.map(MFUSplitFigures.init), waits: f.waits)
     }
 }
 

@@ -80,6 +80,8 @@ public enum RankArguments {
         Option("--bucket-mb", \.bucketMB),
         Option("--no-reshard-after-forward") { $0.reshardAfterForward ? .absent : .flag },
         Option("--peak-tflops", \.peakTFLOPS),
+        Option("--debug-slow-rank", \.debugSlowRank),
+        Option("--debug-stall-rank", \.debugStallRank),
         Option("--checkpoint-dir", \.checkpointDir),
         Option("--checkpoint-every", \.checkpointEvery),
         Option("--keep-checkpoints", \.keepCheckpoints),

@@ -39,6 +39,16 @@ public struct TrainingOptions: ParsableArguments {
         "Per-rank peak TFLOP/s for MFU; default: one core's best sgemm (measured, cached) x the threads.",
         discussion: "The cache is $HOME/.cache/meshtop/peak-flops.json, or $MESHTOP_CACHE_DIR/peak-flops.json; a 0.2 s probe replaces a cached figure it beats, and a step that beats the peak raises it."))
     public var peakTFLOPS: Double?
+    @Option(name: .customLong("debug-slow-rank"), help: ArgumentHelp(
+        "Debug (fault injection for tests and demos): rank R's forward and backward take FACTOR times as long.",
+        discussion: "After each unit's compute the rank waits FACTOR - 1 times as long again, so its peers wait for it in the collectives that follow; the wait counts as its compute.",
+        valueName: "R:FACTOR"), transform: SlowRank.parse)
+    public var debugSlowRank: SlowRank?
+    @Option(name: .customLong("debug-stall-rank"), help: ArgumentHelp(
+        "Debug (fault injection for tests and demos): rank R stops (SIGSTOP) at the start of step STEP, before its collectives.",
+        discussion: "It goes on when sent SIGCONT (kill -CONT PID; it says its pid on stderr), or until the run is stopped.",
+        valueName: "R:STEP"), transform: StallRank.parse)
+    public var debugStallRank: StallRank?
 
     public init() {}
 
@@ -66,6 +76,8 @@ public struct TrainingOptions: ParsableArguments {
         config.bucketMB = bucketMB
         config.reshardAfterForward = !noReshardAfterForward
         config.peakTFLOPS = peakTFLOPS
+        config.debugSlowRank = debugSlowRank
+        config.debugStallRank = debugStallRank
         return config
     }
 }

@@ -41,6 +41,10 @@ public struct RunSpecification: Codable, Equatable, Sendable {
     public var resume: ResumePolicy?
     /// Print the step line of step 1 and of every N-th step (torchtitan's metrics.log_freq).
     public var logFreq = 1
+    /// Fault injection for tests and demos (FaultInjection.swift): a rank whose compute is made slow,
+    /// and a rank that stops itself at the start of a step.
+    public var debugSlowRank: SlowRank?
+    public var debugStallRank: StallRank?
 
     public init(dataPath: String, tokenizerPath: String) {
         self.dataPath = dataPath
@@ -75,6 +79,17 @@ public struct RunSpecification: Codable, Equatable, Sendable {
         try require(checkpointEvery == 0 || checkpointDir != nil, "--checkpoint-every", checkpointEvery, "needs --checkpoint-dir")
         try require(keepCheckpoints.map { $0 >= 1 } ?? true, "--keep-checkpoints", keepCheckpoints ?? 0, "must be at least 1")
         try require(keepCheckpoints == nil || checkpointDir != nil, "--keep-checkpoints", keepCheckpoints ?? 0, "needs --checkpoint-dir")
+        let ranks = mesh.worldSize == 1 ? "its one rank is 0" : "its ranks are 0-\(mesh.worldSize - 1)"
+        if let slow = debugSlowRank {
+            try require(slow.rank >= 0 && slow.rank < mesh.worldSize, "--debug-slow-rank", slow,
+                        "rank \(slow.rank) is not in the run (\(ranks))")
+            try require(slow.factor >= 1, "--debug-slow-rank", slow, "FACTOR must be at least 1")
+        }
+        if let stall = debugStallRank {
+            try require(stall.rank >= 0 && stall.rank < mesh.worldSize, "--debug-stall-rank", stall,
+                        "rank \(stall.rank) is not in the run (\(ranks))")
+            try require(stall.step >= 1, "--debug-stall-rank", stall, "STEP must be at least 1")
+        }
         switch resume {
         case nil: break
         case .latest?: try require(checkpointDir != nil, "--resume", "", "needs --checkpoint-dir")

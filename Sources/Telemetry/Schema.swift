@@ -230,13 +230,45 @@ public struct RankStep: Codable, Equatable, Sendable {
     /// Seconds blocked per mesh axis ("world", "replicate", "shard") and collective ("all_gather",
     /// ...); absent in recordings made before it was sent.
     public var waits: [String: [String: Double]]?
+    /// FLOPs the step's dense GEMMs executed (2mnk a call, every lane's); nil in older recordings.
+    public var gemmFlops: Double?
+    /// `mfu` as four factors (MFUSplitFigures); nil in older recordings and when no GEMM was timed.
+    public var mfuSplit: MFUSplitFigures?
 
     public init(rank: Int, tokens: Int, seconds: StepSeconds, tokensPerSecond: Double, tflops: Double, mfu: Double,
                 communication: [String: CollectiveFigures], memory: [String: Int], residentBytes: Int,
-                peakResidentBytes: Int, waits: [String: [String: Double]]? = nil) {
+                peakResidentBytes: Int, gemmFlops: Double? = nil, mfuSplit: MFUSplitFigures? = nil,
+                waits: [String: [String: Double]]? = nil) {
         self.rank = rank; self.tokens = tokens; self.seconds = seconds; self.tokensPerSecond = tokensPerSecond
         self.tflops = tflops; self.mfu = mfu; self.communication = communication; self.memory = memory
-        self.residentBytes = residentBytes; self.peakResidentBytes = peakResidentBytes; self.waits = waits
+        self.residentBytes = residentBytes; self.peakResidentBytes = peakResidentBytes
+        self.gemmFlops = gemmFlops; self.mfuSplit = mfuSplit; self.waits = waits
+    }
+}
+
+/// Where one rank's MFU went (RunSpec.MFUSplit): `gemmOfPeak x inGemms x notWaiting x modelPerGemmFlop`
+/// is `mfu / 100`. Fractions, not percentages.
+public struct MFUSplitFigures: Codable, Equatable, Sendable {
+    /// The dense GEMMs' FLOP/s (`gemmFlopsPerSecond`) over the peak.
+    public var gemmOfPeak: Double
+    /// The time in GEMMs (`seconds.gemm`) over the step's time not blocked on communication.
+    public var inGemms: Double
+    /// The step's time not blocked on communication over its wall time.
+    public var notWaiting: Double
+    /// The model FLOPs MFU counts over the FLOPs the GEMMs executed (`gemmFlops`).
+    public var modelPerGemmFlop: Double
+    /// The GEMMs' executed FLOPs over the lanes' mean time in them.
+    public var gemmFlopsPerSecond: Double
+
+    public init(gemmOfPeak: Double, inGemms: Double, notWaiting: Double, modelPerGemmFlop: Double,
+                gemmFlopsPerSecond: Double) {
+        self.gemmOfPeak = gemmOfPeak; self.inGemms = inGemms; self.notWaiting = notWaiting
+        self.modelPerGemmFlop = modelPerGemmFlop; self.gemmFlopsPerSecond = gemmFlopsPerSecond
+    }
+
+    public init(_ split: MFUSplit) {
+        self.init(gemmOfPeak: split.gemmOfPeak, inGemms: split.inGemms, notWaiting: split.notWaiting,
+                  modelPerGemmFlop: split.modelPerGemmFlop, gemmFlopsPerSecond: split.gemmFlopsPerSecond)
     }
 }
 
@@ -247,11 +279,13 @@ public struct StepSeconds: Codable, Equatable, Sendable {
     public var compute: Double
     public var communication: Double
     public var optimizer: Double
+    /// Inside the dense GEMMs, part of `compute` (the lanes' mean); nil in older recordings.
+    public var gemm: Double?
 
     public init(total: Double = 0, data: Double = 0, compute: Double = 0, communication: Double = 0,
-                optimizer: Double = 0) {
+                optimizer: Double = 0, gemm: Double? = nil) {
         self.total = total; self.data = data; self.compute = compute
-        self.communication = communication; self.optimizer = optimizer
+        self.communication = communication; self.optimizer = optimizer; self.gemm = gemm
     }
 }
 

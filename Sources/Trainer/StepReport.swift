@@ -38,9 +38,18 @@ public struct RankFigures: Codable, Equatable, Sendable {
     public var memory: [MemoryCategory: Int]
     public var residentBytes: Int
     public var peakResidentBytes: Int
+    /// FLOPs the step's dense GEMMs executed, every lane's (nil in reports of older builds).
+    public var gemmFlops: Double? = nil
     /// Seconds blocked per mesh axis and collective ("shard" → "all_gather" → s), from the
     /// traced communicators: what the straggler report attributes waits by.
     public var waits: [String: [String: Double]] = [:]
+
+    /// torchtitan's throughput and MFU of these figures against `peakFlops`, with MFU's split when
+    /// the GEMMs were timed.
+    public func throughput(flopsPerToken: Double, peakFlops: Double) -> Throughput {
+        Throughput(tokens: tokens, seconds: seconds.total, flopsPerToken: flopsPerToken, peakFlops: peakFlops,
+                   gemm: seconds.gemm.flatMap { g in gemmFlops.map { (g, $0, seconds.communication) } })
+    }
 }
 
 /// Where a step's wall time went.
@@ -54,6 +63,8 @@ public struct StepTimes: Codable, Equatable, Sendable {
     public var communication = 0.0
     /// Norm, clipping and the AdamW update.
     public var optimizer = 0.0
+    /// Inside dense GEMMs (part of compute): the lanes' mean wall time in them (nil in older reports).
+    public var gemm: Double? = nil
     public init() {}
 }
 

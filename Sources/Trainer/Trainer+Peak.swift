@@ -28,8 +28,7 @@ public enum PeakCheck {
         let inForce = peak.raised(step: step, achieved: achieved, now: now)
         let rescored = ranks.map { figures -> RankFigures in
             var f = figures
-            f.throughput = Throughput(tokens: f.tokens, seconds: f.seconds.total, flopsPerToken: flopsPerToken,
-                                      peakFlops: inForce.flops)
+            f.throughput = f.throughput(flopsPerToken: flopsPerToken, peakFlops: inForce.flops)
             return f
         }
         return (inForce, rescored)

@@ -134,6 +134,7 @@ public final class Trainer {
                                       gradAccum: config.gradAccum, seqLen: config.seqLen, steps: config.steps,
                                       warmup: config.warmupSteps))
             resumeLog.forEach(log)
+            faultInjectionLines.forEach(log)
         }
         var reports: [StepReport] = []
         for n in completedSteps..<config.steps {
@@ -160,11 +161,14 @@ public final class Trainer {
 
     /// One optimizer step, 0-based `n` (logged as n + 1, as torchtitan does).
     public func step(_ n: Int) throws -> StepReport {
+        stallIfAsked(step: n + 1)
         var times = StepTimes()
         let start = monotonicSeconds()
         let accum = config.gradAccum
+        model.resetGemmTally()
         parallel.startStep(microBatches: accum)
         _ = mesh.activity.takeWaits()  // the step's own waits only: not the last step's reporting
+        let hooks = stepHooks()
         var lossSum = 0.0
         for k in 0..<accum {
             let t0 = monotonicSeconds()
@@ -176,9 +180,9 @@ public final class Trainer {
             mesh.activity.enter(.forward)
             parallel.startMicroBatch(k)
             lossSum += Double(model.forward(inputs: UnsafeBufferPointer(inputs), targets: UnsafeBufferPointer(targets),
-                                            hooks: parallel))
+                                            hooks: hooks))
             mesh.activity.enter(.backward)
-            model.backward(lossScale: 1 / Float(accum), hooks: parallel)
+            model.backward(lossScale: 1 / Float(accum), hooks: hooks)
             times.data += t1 - t0
             times.compute += monotonicSeconds() - t1
         }
@@ -206,14 +210,17 @@ public final class Trainer {
         let end = monotonicSeconds()
         times.optimizer = end - t3
         times.total = end - start
+        let gemm = model.gemmTally
+        times.gemm = gemm.meanSeconds
 
         let tokens = config.localBatchSize * config.seqLen * accum
         let resident = ResidentMemory.read()
         let local = RankFigures(
             rank: mesh.rank, host: thisHostName, pid: getpid(), tokens: tokens, seconds: times,
-            throughput: Throughput(tokens: tokens, seconds: times.total, flopsPerToken: flopsPerToken, peakFlops: peak.flops),
+            throughput: Throughput(tokens: tokens, seconds: times.total, flopsPerToken: flopsPerToken, peakFlops: peak.flops,
+                                   gemm: (gemm.meanSeconds, gemm.flops, times.communication)),
             communication: parallel.communication, memory: ledger.byCategory,
-            residentBytes: resident?.currentBytes ?? 0, peakResidentBytes: resident?.peakBytes ?? 0,
+            residentBytes: resident?.currentBytes ?? 0, peakResidentBytes: resident?.peakBytes ?? 0, gemmFlops: gemm.flops,
             waits: mesh.activity.takeWaits())
         completedSteps = n + 1
         var report = StepReport(step: n + 1, loss: loss, gradNorm: gradNorm, lr: Double(lr), local: local,
@@ -255,6 +262,7 @@ public final class Trainer {
                                   tokensPerSecond: r.local.throughput.tokensPerSecond, tflops: r.local.throughput.tflops,
                                   mfu: r.local.throughput.mfu)
             + (r.peak.map { "  " + $0.stepSuffix() } ?? "")
+            + (r.local.throughput.split.map { "  = " + $0.text } ?? "")
     }
 }
 

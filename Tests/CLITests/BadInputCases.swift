@@ -57,6 +57,12 @@ extension BadInput {
         .meshtop(["run", "--log-freq", "0"], "--log-freq 0", "at least 1"),
         .meshtop(["run", "--bucket-mb", "0"], "--bucket-mb 0", "positive"),
         .meshtop(["run", "--peak-tflops", "-1"], "--peak-tflops -1", "positive"),
+        .meshtop(["run", "--np", "2", "--debug-slow-rank", "2:2"], "--debug-slow-rank 2:2.0", "rank 2 is not in the run (its ranks are 0-1)"),
+        .meshtop(["run", "--debug-slow-rank", "0:0.5"], "--debug-slow-rank 0:0.5", "FACTOR must be at least 1"),
+        .meshtop(["run", "--debug-slow-rank", "fast"], "'fast'", "--debug-slow-rank", "R:FACTOR"),
+        .meshtop(["run", "--debug-slow-rank", "0:x"], "'0:x'", "FACTOR must be a number"),
+        .meshtop(["run", "--debug-stall-rank", "0:0"], "--debug-stall-rank 0:0", "STEP must be at least 1"),
+        .meshtop(["run", "--debug-stall-rank", "0:1.5"], "'0:1.5'", "STEP must be an integer"),
         .meshtop(["run", "--seed", "-1"], "'-1'", "--seed"),
         .meshtop(["run", "--vocab-size", "100"], "--tokenizer", "vocab_size 100"),
         .meshtop(["run", "--checkpoint-every", "5"], "--checkpoint-every 5", "needs --checkpoint-dir"),
@@ -139,6 +145,7 @@ extension BadInput {
         .rank(["--metrics-file", "nowhere/m.jsonl"], "--metrics-file nowhere/m.jsonl", "does not exist"),
         .rank(["--checkpoint-dir", "empty.txt"], "--checkpoint-dir empty.txt", "expected a folder"),
         .rank(["--resume-latest-valid"], "--resume-latest-valid", "needs --checkpoint-dir"),
+        .rank(["--debug-stall-rank", "1:2"], "--debug-stall-rank 1:2", "rank 1 is not in the run (its one rank is 0)"),
         .rank(["--theme", "nope"], "'--theme'"),
     ]
 }

@@ -19,6 +19,7 @@ final class OptionTravelTests: XCTestCase {
         "data": "corpus.txt", "tokenizer": "tok.json", "init-weights": "w.safetensors", "save-weights": "out.safetensors",
         "dump-folder": "elsewhere", "peak-tflops": "0.5", "checkpoint-dir": "ckpt", "keep-checkpoints": "2", "resume-step": "5",
         "decay-ratio": "0.5",  // its default 0.8 plus a quarter is out of range
+        "debug-slow-rank": "0:1.5", "debug-stall-rank": "0:3",
     ]
 
     struct Argument { let name: String; let isFlag: Bool; let defaultValue: String?; let abstract: String }

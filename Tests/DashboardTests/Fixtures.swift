@@ -1,5 +1,6 @@
 import Foundation
 import Dashboard
+import RunSpec
 import Telemetry
 
 /// Recorded runs with deterministic numbers: the events a dashboard receives, built here so the
@@ -18,7 +19,7 @@ enum Fixtures {
         let peak = PeakInfo(flops: 8.96e10, source: "cached", detail: "sgemm 512x768x256 on one core x 1 thread(s)",
                             measuredAt: start - 7200)
         return record(time, .hello(Hello(config: config, mesh: MeshLayout(replicate: replicate, shard: shard, strategy: strategy),
-                                         model: model, flopsPerToken: 4.1e7, peak: peak, ranks: ranks)))
+                                         model: model, flopsPerToken: 1.3e7, peak: peak, ranks: ranks)))
     }
 
     /// The loss of `step` on a smooth decay with a deterministic wobble; `offset` shifts a resumed run.
@@ -36,11 +37,15 @@ enum Fixtures {
             ? ["all_gather": CollectiveFigures(bytes: 36_000_000, calls: 16, waitSeconds: wait * 0.6),
                "reduce_scatter": CollectiveFigures(bytes: 18_000_000, calls: 8, waitSeconds: wait * 0.4)]
             : ["all_reduce": CollectiveFigures(bytes: 24_556_544, calls: 6, waitSeconds: wait)]
+        // GEMMs: 90% of the compute, executing 1/1.114 of the model's FLOPs (as the debugmodel's at seq_len 256)
+        let gemm = 0.9 * (total - wait - 0.06), gemmFlops = 2048 * 1.3e7 / 1.114
+        let split = MFUSplit(modelFlops: 2048 * 1.3e7, stepSeconds: total, peakFlops: 8.96e10, gemmSeconds: gemm,
+                             gemmFlops: gemmFlops, waitSeconds: wait).map(MFUSplitFigures.init)
         return RankStep(rank: rank, tokens: 2048, seconds: StepSeconds(total: total, data: 0.01, compute: total - wait - 0.06,
-                                                                       communication: wait, optimizer: 0.05),
+                                                                       communication: wait, optimizer: 0.05, gemm: gemm),
                         tokensPerSecond: 2048 / total, tflops: 2048 / total * 1.3e7 / 1e12, mfu: 2048 / total * 1.3e7 / 8.96e10 * 100,
                         communication: comm, memory: memory, residentBytes: 290_000_000 + rank * 1_048_576,
-                        peakResidentBytes: 310_000_000 + rank * 1_048_576)
+                        peakResidentBytes: 310_000_000 + rank * 1_048_576, gemmFlops: gemmFlops, mfuSplit: split)
     }
 
     static func step(_ step: Int, world: Int, shard: Int, time: Double, lossOffset: Double = 0) -> DashboardInput {

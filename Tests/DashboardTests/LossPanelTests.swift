@@ -34,14 +34,18 @@ final class LossPanelTests: XCTestCase {
         var view = ViewState()
         view.logScale = true
         let buffer = render(run(steps: 40, total: 40), view, width: 160, height: 48)
-        // The loss goes from about 8 to 6.5: on a log scale the middle label is the geometric mean
-        // of the (rounded-out) ends, below their arithmetic mean.
-        let labels = buffer.lines.compactMap { line -> Double? in
-            guard let bar = line.range(of: "│"), let axis = line[bar.upperBound...].range(of: "│") else { return nil }
-            return Double(line[bar.upperBound ..< axis.lowerBound].trimmingCharacters(in: .whitespaces))
+        // The loss goes from about 8 to 6.5: on a log scale the middle label (the row (height - 1) / 2,
+        // the middle itself only when the height is odd) lies below the straight line between the
+        // end labels at its row, as a geometric interpolation lies below the arithmetic one.
+        let labels = buffer.lines.enumerated().compactMap { row, line -> (row: Int, value: Double)? in
+            guard let bar = line.range(of: "│"), let axis = line[bar.upperBound...].range(of: "│"),
+                  let value = Double(line[bar.upperBound ..< axis.lowerBound].trimmingCharacters(in: .whitespaces)) else { return nil }
+            return (row, value)
         }
         XCTAssertEqual(labels.count, 3, "\(labels)")
         guard labels.count == 3 else { return }
-        XCTAssertLessThan(labels[1], (labels[0] + labels[2]) / 2)
+        let (top, middle, bottom) = (labels[0], labels[1], labels[2])
+        let linear = top.value + (bottom.value - top.value) * Double(middle.row - top.row) / Double(bottom.row - top.row)
+        XCTAssertLessThan(middle.value, linear - 0.01, "\(labels)")
     }
 }

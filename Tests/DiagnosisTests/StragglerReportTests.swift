@@ -59,3 +59,10 @@ final class StragglerReportTests: XCTestCase {
         XCTAssertEqual(watch.step(even(6)), "no straggler from step 6 (rank 3 keeps up again)")
     }
 }
+
+extension StragglerReportTests {
+    func testThePanelsShortLineSaysTheSame() {
+        let report = StragglerReport(mesh: mesh, steps: (1 ... 3).map(slowRank3))
+        XCTAssertEqual(report.shortLine, "straggler r3: compute 2.0x; shard group 1 waits 90 ms/step in all-gather")
+    }
+}

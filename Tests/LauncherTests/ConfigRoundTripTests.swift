@@ -22,9 +22,11 @@ final class ConfigRoundTripTests: XCTestCase {
             "--max-norm", "2.5", "--weight-decay", "0.05", "--data", corpus, "--tokenizer", tokenizer, "--dump-folder", dump,
             "--threads", "2", "--log-freq", "5", "--no-reshard-after-forward", "--checkpoint-dir", dump + "/ckpt",
             "--checkpoint-every", "10", "--keep-checkpoints", "3", "--resume-step", "20",
+            "--debug-slow-rank", "5:1.5", "--debug-stall-rank", "2:7",
         ])
         let written = ConfigFile.toml(for: spec)
         XCTAssertEqual(written.unwritten, [], written.text)
+        XCTAssertTrue(written.text.contains("debug_slow_rank = \"5:1.5\"\ndebug_stall_rank = \"2:7\"\n"), written.text)
         XCTAssertEqual(try read(written.text, in: folder), spec, written.text)
     }
 

@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 import Metrics
 import TestSupport
@@ -69,6 +70,18 @@ final class PeakFlopsTests: XCTestCase {
         XCTAssertEqual(cache.entry("other cpu | 8 cores | other blas")?.coreFlops, 1e11)
         XCTAssertEqual(cache.entry()?.coreFlops, 9e10)
         XCTAssertTrue(MachineKey.current().contains(" cores | "), MachineKey.current())
+    }
+
+    /// A peak belongs to the CPU model and the BLAS library's build and kernel in use (OpenBLAS picks
+    /// its kernel at run time; OPENBLAS_CORETYPE changes it): a figure of another is never taken.
+    func testTheCacheIsKeyedByTheCPUModelAndTheBLASKernel() throws {
+        let key = MachineKey.current()
+        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let model = try XCTUnwrap(cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }?
+            .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces))
+        XCTAssertTrue(key.hasPrefix(model + " | "), key)
+        XCTAssertTrue(key.contains("OpenBLAS "), key)
+        XCTAssertTrue(key.contains(String(cString: openblas_get_corename())), key)
     }
 
     func testTheCacheFolderFollowsTheEnvironment() {

@@ -23,14 +23,18 @@ enum Samples {
     static func rankStep(_ rank: Int, step: Int = 1) -> RankStep {
         RankStep(rank: rank, tokens: 2048,
                  seconds: StepSeconds(total: 0.91 + Double(rank) * 0.01, data: 0.001, compute: 0.8, communication: 0.1,
-                                      optimizer: 0.009),
+                                      optimizer: 0.009, gemm: rank == 3 ? nil : 0.71),
                  tokensPerSecond: 2250.5, tflops: 0.0788, mfu: 67.25,
                  communication: ["all_gather": CollectiveFigures(bytes: 9_000_000, calls: 16, waitSeconds: 0.05),
                                  "reduce_scatter": CollectiveFigures(bytes: 4_500_000, calls: 8, waitSeconds: 0.03),
                                  "all_reduce": CollectiveFigures(bytes: 3_000_000, calls: 8, waitSeconds: 0.02)],
                  memory: ["parameters": 6_139_136, "gathered_parameters": 3_409_920, "gradients": 6_139_136,
                           "optimizer": 12_278_272, "activations": 140_000_000, "communication": 0, "scratch": 4096],
-                 residentBytes: 312_000_000, peakResidentBytes: 330_000_000 + step)
+                 residentBytes: 312_000_000, peakResidentBytes: 330_000_000 + step,
+                 // rank 3 as an older build sends it: no GEMM figures
+                 gemmFlops: rank == 3 ? nil : 6.3e10,
+                 mfuSplit: rank == 3 ? nil : MFUSplitFigures(gemmOfPeak: 0.875, inGemms: 0.8125, notWaiting: 0.890625,
+                                                             modelPerGemmFlop: 1.0625, gemmFlopsPerSecond: 8.8375e10))
     }
 
     static func step(_ n: Int, ranks: Int = 4) -> Step {

@@ -75,6 +75,22 @@ final class WireTests: XCTestCase {
         XCTAssertNil(s.peak)
     }
 
+    func testStepsFromBeforeMFUsSplitStillDecodeAndNewOnesCarryIt() throws {
+        // A rank's figures as they were written before the GEMM timings: no seconds.gemm, gemmFlops, mfuSplit.
+        let old = #"{"event":"step","time":2,"gradNorm":1,"loss":8,"lr":0.0004,"ranks":[{"communication":{},"memory":{},"mfu":80.92,"peakResidentBytes":3,"rank":0,"residentBytes":2,"seconds":{"communication":0.094,"compute":0.801,"data":0.0004,"optimizer":0.0166,"total":0.912},"tflops":0.0817,"tokens":2048,"tokensPerSecond":2245.6}],"step":1}"#
+        guard case let .step(s) = try LineCoding.decode(Array(old.utf8)).get().record.event else { return XCTFail("not a step") }
+        XCTAssertNil(s.ranks[0].seconds.gemm)
+        XCTAssertNil(s.ranks[0].gemmFlops)
+        XCTAssertNil(s.ranks[0].mfuSplit)
+        let line = String(decoding: try LineCoding.encode(TelemetryRecord(time: 1, event: .step(Samples.step(1)))), as: UTF8.self)
+        for key in ["\"gemm\":0.71", "\"gemmFlops\":", "\"mfuSplit\":{\"gemmFlopsPerSecond\":", "\"gemmOfPeak\":0.875",
+                    "\"inGemms\":", "\"notWaiting\":", "\"modelPerGemmFlop\":"] {
+            XCTAssertTrue(line.contains(key), "\(key) missing from \(line)")
+        }
+        XCTAssertEqual(line.components(separatedBy: "\"mfuSplit\"").count - 1, 3, "absent, not null, for the rank without it")
+        XCTAssertFalse(line.contains("null"))
+    }
+
     func testThePeaksStatusSaysItsSourceAndAge() {
         XCTAssertEqual(Samples.hello.peak.status(now: 1_764_097_731.5), "cached 2h ago")
         XCTAssertEqual(Samples.raisedStep.peak?.status(now: 1_764_097_800), "raised at step 2")

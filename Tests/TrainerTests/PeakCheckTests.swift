@@ -28,6 +28,11 @@ final class PeakCheckTests: XCTestCase {
         XCTAssertEqual(checked.peak.flops, flopsPerToken * figures[0].throughput.tokensPerSecond)
         XCTAssertTrue(checked.peak.detail.hasPrefix("step 4 of rank 0 reached "), checked.peak.detail)
         XCTAssertEqual(checked.ranks[0].throughput.mfu, 100, accuracy: 1e-9)
+        // MFU's split is rescored with it: the GEMMs' share of the raised peak, the same product.
+        let split = try XCTUnwrap(checked.ranks[0].throughput.split)
+        XCTAssertEqual(100 * split.product, 100, accuracy: 1e-9)
+        XCTAssertEqual(split.gemmOfPeak, split.gemmFlopsPerSecond / checked.peak.flops, accuracy: 1e-12)
+        XCTAssertEqual(split.inGemms, try XCTUnwrap(figures[0].throughput.split).inGemms)
         // A peak nobody beats stays, and the figures are against it.
         let high = PeakFlops(flops: 1e15, source: .cached, detail: "", measuredAt: 0)
         let kept = PeakCheck.apply(step: 4, peak: high, ranks: figures, flopsPerToken: flopsPerToken, now: 100)
@@ -54,6 +59,6 @@ final class PeakCheckTests: XCTestCase {
         let stepLines = lines.filter { $0.hasPrefix("step: ") }
         XCTAssertEqual(stepLines.count, 3)
         XCTAssertTrue(stepLines[0].contains("  mfu: 100.00%  peak: "), stepLines[0])
-        XCTAssertTrue(stepLines[0].hasSuffix(" raised at step 1"), stepLines[0])
+        XCTAssertTrue(stepLines[0].contains(" raised at step 1  = gemm "), stepLines[0])
     }
 }

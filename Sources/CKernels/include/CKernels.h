@@ -39,4 +39,17 @@ float ck_softmax_cross_entropy_row(float *row, int n, int target);
 void ck_rope(float *x, long rowStride, int batch, int seqLen, int heads, int headDim, const float *table,
              int inverse);
 
+/// What the dense GEMMs of one lane cost: wall seconds inside cblas_sgemm and the FLOPs (2mnk) they
+/// executed. Kernels.gemm adds each call to the calling thread's tally, if it has one (MFU's split).
+typedef struct {
+    double seconds;
+    double flops;
+} ck_gemm_tally;
+
+/// The calling thread's tally, NULL when it has none (a thread-local pointer: each lane's thread its own).
+ck_gemm_tally *ck_gemm_tally_current(void);
+
+/// Points the calling thread's tally at `tally` (NULL: none) and returns the one it had.
+ck_gemm_tally *ck_gemm_tally_swap(ck_gemm_tally *tally);
+
 #endif
