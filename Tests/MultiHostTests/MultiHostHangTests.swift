@@ -45,3 +45,24 @@ final class MultiHostHangTests: XCTestCase {
         XCTAssertEqual(try hosts.processes(), [])
     }
 }
+
+/// The straggler check across two test hosts: rank 3, on the second host, computing twice as
+/// long, is named by step 3 with the group that waits for it.
+final class MultiHostStragglerTests: XCTestCase {
+    func testASlowRankOnTheOtherHostIsNamed() throws {
+        let hosts = try TestHosts(2)
+        defer { try? hosts.down() }
+        let folder = try makeTemporaryFolder(for: self, "mh-straggler")
+        let result = try ProcessRunner.run([try Products.executable("meshtop"), "run", "--no-tui", "--hostfile", hosts.hostfile,
+                                            "--mesh", "2x2", "--flavor", "tiny", "--seq-len", "64", "--peak-tflops", "0.1",
+                                            "--steps", "8", "--debug-slow-rank", "3:2.0",
+                                            "--dump-folder", folder.appendingPathComponent("out").path],
+                                           environment: hosts.environment, timeout: 300)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let said = try XCTUnwrap(result.stderr.split(separator: "\n").first { $0.hasPrefix("meshtop: straggler at step ") }, result.stderr)
+        let step = Int(said.dropFirst("meshtop: straggler at step ".count).prefix { $0.isNumber }) ?? 99
+        XCTAssertLessThanOrEqual(step, 3, String(said))
+        XCTAssertTrue(said.contains(": rank 3: compute ") && said.contains(" a step in ") && said.hasSuffix(" for it"), String(said))
+        XCTAssertEqual(try hosts.processes(), [])
+    }
+}
