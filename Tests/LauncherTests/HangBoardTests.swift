@@ -126,11 +126,6 @@ final class HangBoardTerminalTests: XCTestCase {
         XCTAssertTrue(screen.contains { $0.contains("hung ") }, "the header says hung: \(screen.joined(separator: "\n"))")
         kill(rank3, SIGCONT)
         _ = try tmux.waitFor("the board gone", timeout: 30) { lines in !lines.contains { $0.contains("Hung · no step for") } }
-        try tmux.type("q")
-        _ = try tmux.waitFor(text: "Stop the run and quit?")
-        try tmux.type("y")
-        let end = Date().addingTimeInterval(30)
-        while Date() < end && ((try? String(contentsOfFile: exitFile, encoding: .utf8)) ?? "").isEmpty { usleep(100_000) }
-        XCTAssertEqual(try String(contentsOfFile: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), "0")
+        XCTAssertEqual(try tmux.quitMeshtop(exitFile: exitFile), "0")
     }
 }

@@ -42,11 +42,6 @@ final class StragglerEndToEndTests: XCTestCase {
                 && lines.contains { $0.contains("cols (replicate groups) compute+wait s0 ") && $0.contains(" s1 ") }
         }
         XCTAssertTrue(screen.contains { $0.contains("Mesh [2, 2]") }, screen.joined(separator: "\n"))
-        try tmux.type("q")
-        _ = try tmux.waitFor(text: "Stop the run and quit?")
-        try tmux.type("y")
-        let end = Date().addingTimeInterval(30)
-        while Date() < end && ((try? String(contentsOfFile: exitFile, encoding: .utf8)) ?? "").isEmpty { usleep(100_000) }
-        XCTAssertEqual(try String(contentsOfFile: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), "0")
+        XCTAssertEqual(try tmux.quitMeshtop(exitFile: exitFile), "0")
     }
 }

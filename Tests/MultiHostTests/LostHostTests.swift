@@ -52,10 +52,10 @@ final class LostHostTests: XCTestCase {
         let remaining = folder.appendingPathComponent("host1").path
         let firstLine = try String(contentsOfFile: hosts.hostfile, encoding: .utf8).split(separator: "\n")[0]
         try (firstLine + "\n").write(toFile: remaining, atomically: true, encoding: .utf8)
-        let resumed = try losses(["--hostfile", remaining, "--mesh", "1x2", "--local-batch-size", "16",
+        let resumed = try meshtopLosses(["--hostfile", remaining, "--mesh", "1x2", "--local-batch-size", "16",
                                   "--checkpoint-dir", checkpoints, "--resume-step", String(newest.step)] + common,
                                  hosts.environment, folder, "resumed")
-        let straight = try losses(["--np", "4", "--mesh", "2x2"] + common, hosts.environment, folder, "straight")
+        let straight = try meshtopLosses(["--np", "4", "--mesh", "2x2"] + common, hosts.environment, folder, "straight")
         XCTAssertEqual(resumed.keys.sorted(), Array(newest.step + 1 ... 60))
         for step in newest.step + 1 ... 60 {
             XCTAssertEqual(resumed[step] ?? .nan, straight[step] ?? -1, accuracy: 1e-5, "step \(step)")
@@ -70,18 +70,6 @@ final class LostHostTests: XCTestCase {
             usleep(50_000)
         }
         throw TestSupportError("no step \(step) within 120 s: \(job.stderr)")
-    }
-
-    private func losses(_ options: [String], _ environment: [String: String], _ folder: URL, _ name: String) throws -> [Int: Double] {
-        let metrics = folder.appendingPathComponent("\(name).jsonl").path
-        let result = try ProcessRunner.run([try Products.executable("meshtop"), "run", "--no-tui", "--metrics-file", metrics]
-                                           + options, environment: environment, timeout: 300)
-        XCTAssertEqual(result.status, 0, "\(name): \(result.stderr)")
-        var losses: [Int: Double] = [:]
-        for record in try TelemetryFileReader.readAll(path: metrics).records {
-            if case .step(let step) = record.event { losses[step.step] = step.loss }
-        }
-        return losses
     }
 }
 

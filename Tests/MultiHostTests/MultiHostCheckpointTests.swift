@@ -15,7 +15,7 @@ final class MultiHostCheckpointTests: XCTestCase {
                       "--dump-folder", folder.appendingPathComponent("out").path]
         let across = ["--hostfile", hosts.hostfile]
         let local = ["--np", "4"]
-        let straight = try losses(common + local + ["--steps", "6"], hosts.environment, folder, "straight")
+        let straight = try meshtopLosses(common + local + ["--steps", "6"], hosts.environment, folder, "straight")
         XCTAssertEqual(straight.count, 6)
 
         // Written on two hosts, resumed on one; then the other way. The whole 6-step schedule runs
@@ -23,25 +23,12 @@ final class MultiHostCheckpointTests: XCTestCase {
         let moves: [(writer: [String], reader: [String], what: String)] = [(across, local, "2 hosts -> 1"), (local, across, "1 host -> 2")]
         for (index, move) in moves.enumerated() {
             let checkpoints = folder.appendingPathComponent("ckpt-\(index)").path
-            _ = try losses(common + move.writer + ["--steps", "6", "--checkpoint-dir", checkpoints, "--checkpoint-every", "3"],
+            _ = try meshtopLosses(common + move.writer + ["--steps", "6", "--checkpoint-dir", checkpoints, "--checkpoint-every", "3"],
                            hosts.environment, folder, "write-\(index)")
-            let resumed = try losses(common + move.reader + ["--steps", "6", "--checkpoint-dir", checkpoints, "--resume-step", "3"],
+            let resumed = try meshtopLosses(common + move.reader + ["--steps", "6", "--checkpoint-dir", checkpoints, "--resume-step", "3"],
                                      hosts.environment, folder, "resume-\(index)")
             XCTAssertEqual(resumed.keys.sorted(), [4, 5, 6], move.what)
             for step in 4 ... 6 { XCTAssertEqual(resumed[step] ?? .nan, straight[step]!, accuracy: 1e-5, "step \(step), \(move.what)") }
         }
-    }
-
-    /// The losses by step of a `meshtop run`.
-    private func losses(_ options: [String], _ environment: [String: String], _ folder: URL, _ name: String) throws -> [Int: Double] {
-        let metrics = folder.appendingPathComponent("\(name).jsonl").path
-        let result = try ProcessRunner.run([try Products.executable("meshtop"), "run", "--no-tui", "--metrics-file", metrics]
-                                           + options, environment: environment, timeout: 300)
-        XCTAssertEqual(result.status, 0, "\(name): \(result.stderr)")
-        var losses: [Int: Double] = [:]
-        for record in try TelemetryFileReader.readAll(path: metrics).records {
-            if case .step(let step) = record.event { losses[step.step] = step.loss }
-        }
-        return losses
     }
 }

@@ -28,12 +28,7 @@ final class MultiHostDashboardTests: XCTestCase {
         // Down to rank 2, on the other host: the same, there.
         try tmux.press("Down")
         try tmux.waitFor(text: "rank 2 (r1, s0) \(names[1])")
-        try tmux.type("q")
-        try tmux.waitFor(text: "Stop the run and quit?")
-        try tmux.type("y")
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline && ((try? String(contentsOfFile: exitFile, encoding: .utf8)) ?? "").isEmpty { usleep(100_000) }
-        XCTAssertEqual(try String(contentsOfFile: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), "0")
+        XCTAssertEqual(try tmux.quitMeshtop(exitFile: exitFile), "0")
         XCTAssertEqual(try hosts.processes(), [], "no process of the job left on either host")
     }
 }

@@ -69,6 +69,17 @@ public final class TmuxSession {
                                + screen.joined(separator: "\n"))
     }
 
+    /// Quits a live meshtop dashboard (q, then y to stop the run) and returns the exit status the
+    /// shell wrote to `exitFile` (the command ran as `meshtop ...; echo $? > exitFile`).
+    public func quitMeshtop(exitFile: String, timeout: Double = 30) throws -> String {
+        try type("q")
+        _ = try waitFor(text: "Stop the run and quit?")
+        try type("y")
+        let end = Date().addingTimeInterval(timeout)
+        while Date() < end && ((try? String(contentsOfFile: exitFile, encoding: .utf8)) ?? "").isEmpty { usleep(100_000) }
+        return ((try? String(contentsOfFile: exitFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// Waits until some row contains `text`.
     @discardableResult
     public func waitFor(text: String, timeout: Double = 30) throws -> [String] {
