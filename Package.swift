@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "meshtop", targets: ["meshtop"]),
         .executable(name: "meshtop-rank", targets: ["meshtop-rank"]),
+        .executable(name: "meshtop-probe", targets: ["meshtop-probe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -45,8 +46,16 @@ let package = Package(
         .target(name: "SafeTensors", dependencies: ["RunSpec"]),
         .target(name: "Parallel", dependencies: ["Collectives", "Memory", "Model", "RunSpec"]),
         .target(name: "Metrics", dependencies: ["CBLAS", "RunSpec"]),
-        // The what-if planner: per-rank memory and traffic of every mesh, predicted without a model.
-        .target(name: "Planner", dependencies: ["Memory", "ModelShape", "RunSpec"]),
+        // What `meshtop probe` measured (hosts, sgemm rate, links), as a versioned JSON file: no MPI.
+        .target(name: "Topology", dependencies: ["RunSpec"]),
+        // The what-if planner: per-rank memory and traffic of every mesh, predicted without a model,
+        // and with a topology the step time.
+        .target(name: "Planner", dependencies: ["Memory", "ModelShape", "RunSpec", "Topology"]),
+        // The probe's ranks: ping-pong within and between hosts, the sgemm rate alone and all busy.
+        .target(name: "Probe", dependencies: [
+            "CBLAS", "CMPI", "CStdio", "Collectives", "Metrics", "RunSpec", "Topology",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // A checkpoint's files (manifest, folders, reading) and weight files: no MPI.
         .target(name: "CheckpointFiles", dependencies: ["Checksum", "ModelShape", "RunSpec", "SafeTensors"]),
         // Writing and loading checkpoints: collective over the mesh.
@@ -77,13 +86,14 @@ let package = Package(
         // reads their telemetry, and plans from the model's shapes.
         .target(name: "FrontendCLI", dependencies: [
             "CStdio", "CLISupport", "RunOptions", "RunSpec", "CheckpointFiles", "Dashboard", "Launcher", "ModelShape",
-            "Planner", "Telemetry", "Terminal", "Tokenizer", "Dataset", "SafeTensors",
+            "Planner", "Telemetry", "Terminal", "Tokenizer", "Topology", "Dataset", "SafeTensors",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Executables: thin entry points.
         .executableTarget(name: "meshtop", dependencies: ["FrontendCLI"]),
         .executableTarget(name: "meshtop-rank", dependencies: ["CLISupport", "Model", "RankCLI"]),
+        .executableTarget(name: "meshtop-probe", dependencies: ["CLISupport", "Probe"]),
 
         // Benchmarks (bench/): figures for the notes, not tests.
         .executableTarget(name: "bench-model", dependencies: ["Model", "Memory", "Metrics", "CBLAS"], path: "bench/model"),
