@@ -7,6 +7,8 @@ public struct Transfer: Equatable, Sendable {
     public let from: Int
     public let to: Int
     public let bytes: Int
+
+    public init(from: Int, to: Int, bytes: Int) { self.from = from; self.to = to; self.bytes = bytes }
 }
 
 public enum CallRounds {
@@ -18,7 +20,7 @@ public enum CallRounds {
         case (.allReduce, false):
             // libnbc's binomial all-reduce: reduce to 0 over distances 1, 2, 4, ... (a member sends
             // to the one its lowest set bit away), then broadcast back down the same edges.
-            let levels = (0 ..< p.bitWidth).filter { 1 << $0 < p }
+            let levels = (0 ..< p).prefix { 1 << $0 < p }  // distances 1, 2, 4, ... below p
             let reduce = levels.map { level in
                 (0 ..< p).filter { $0 & -$0 == 1 << level }.map { Transfer(from: $0, to: $0 - (1 << level), bytes: buffer) }
             }

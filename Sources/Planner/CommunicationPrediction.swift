@@ -35,6 +35,10 @@ public struct CollectiveCall: Equatable, Sendable {
     public let over: Groups
     /// Blocking (Open MPI's tuned algorithms) or started and waited for (libnbc's).
     public let blocking: Bool
+
+    public init(kind: CollectiveKind, bufferBytes: Int, ranks: Int, over: Groups, blocking: Bool) {
+        self.kind = kind; self.bufferBytes = bufferBytes; self.ranks = ranks; self.over = over; self.blocking = blocking
+    }
 }
 
 /// One thing a rank does in a step, in the order the strategies' hooks do it: the compute of a
