@@ -126,14 +126,14 @@ let package = Package(
         ]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Metrics", "RankCLI", "FrontendCLI", "RunSpec"]),
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw", "Terminal", "TestSupport"]),
-        .testTarget(name: "DashboardTests", dependencies: ["CNcursesw", "Dashboard", "Telemetry", "Terminal", "FrontendCLI", "Planner", "Model", "TestSupport"],
+        .testTarget(name: "DashboardTests", dependencies: ["CNcursesw", "Dashboard", "Telemetry", "Terminal", "FrontendCLI", "Planner", "Model", "TestSupport", "Topology"],
                     exclude: ["Snapshots"]),
         .testTarget(name: "TelemetryTests", dependencies: ["RunSpec", "Telemetry", "TestSupport"]),
         .testTarget(name: "LauncherTests", dependencies: ["Launcher", "FrontendCLI", "RankCLI", "Telemetry", "TestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "PlannerTests", dependencies: ["Planner", "Memory", "Mesh", "Model", "Parallel", "TestSupport"]),
+        .testTarget(name: "PlannerTests", dependencies: ["Planner", "Memory", "Mesh", "Model", "Parallel", "TestSupport", "Topology"]),
         // Runs across test hosts (scripts/testhosts.sh: network namespaces, Open MPI over TCP).
-        .testTarget(name: "MultiHostTests", dependencies: ["Launcher", "Planner", "RunSpec", "Telemetry", "TestSupport"]),
+        .testTarget(name: "MultiHostTests", dependencies: ["Launcher", "Planner", "RunSpec", "Telemetry", "TestSupport", "Topology"]),
         // Real runs on a real terminal (tmux): the dashboard end to end.
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
         // Shared by tests: locating built products and the shared data, running processes, temporary folders.

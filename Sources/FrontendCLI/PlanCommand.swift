@@ -110,15 +110,17 @@ public struct PlanCommand: ParsableCommand {
         print("\(flavor) (\(config.parameterCount) parameters), local batch \(workload.localBatchSize) x seq_len "
             + "\(workload.seqLen), grad accum \(workload.gradAccum), \(worldSize) ranks" + (hostCount > 1 ? " on \(hostCount) hosts" : ""))
         PlanTable.lines(candidates).forEach { print($0) }
-        if let timing, let topology {
-            print("")
-            var line = "Step time from \(topology): " + TimeTable.fixed(timing.rankFlops / 1e9, decimals: 1)
-            line += " GF/s a rank (sgemm, all ranks busy) x " + TimeTable.fixed(timing.shareOfSgemm, decimals: 2) + " reached by a step"
-            if let inter = timing.interHost { line += ", between hosts " + Self.link(inter) }
-            if let intra = timing.intraHost { line += ", within a host " + Self.link(intra) }
-            print(line)
-            TimeTable.lines(placed).forEach { print($0) }
+        guard let timing, let topology else {
+            print("Step time: not predicted (give --topology FILE, as `meshtop probe` writes it on the hosts).")
+            return
         }
+        print("")
+        var line = "Step time from \(topology): " + TimeTable.fixed(timing.rankFlops / 1e9, decimals: 1)
+        line += " GF/s a rank (sgemm, all ranks busy) x " + TimeTable.fixed(timing.shareOfSgemm, decimals: 2) + " reached by a step"
+        if let inter = timing.interHost { line += ", between hosts " + Self.link(inter) }
+        if let intra = timing.intraHost { line += ", within a host " + Self.link(intra) }
+        print(line)
+        TimeTable.lines(placed).forEach { print($0) }
     }
 
     static func link(_ link: TimeModel.Link) -> String {
