@@ -78,8 +78,12 @@ public enum TopologyFile {
     /// A decoding error as "field: what is wrong".
     static func describe(_ error: Error) -> String {
         guard let error = error as? DecodingError else { return ErrorText.line(error) }
+        // The file's own names: snake_case, as written (the decoder converted them).
+        func snake(_ name: String) -> String {
+            name.reduce(into: "") { out, c in out += c.isUppercase ? "_" + c.lowercased() : String(c) }
+        }
         func path(_ keys: [CodingKey]) -> String {
-            keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+            keys.map { $0.intValue.map { "[\($0)]" } ?? snake($0.stringValue) }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
         }
         switch error {
         case let .keyNotFound(key, context): return "\(path(context.codingPath + [key])): missing"
