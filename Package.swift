@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "meshtop", targets: ["meshtop"]),
         .executable(name: "meshtop-rank", targets: ["meshtop-rank"]),
+        .executable(name: "meshtop-probe", targets: ["meshtop-probe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -45,8 +46,16 @@ let package = Package(
         .target(name: "SafeTensors", dependencies: ["RunSpec"]),
         .target(name: "Parallel", dependencies: ["Collectives", "Memory", "Model", "RunSpec"]),
         .target(name: "Metrics", dependencies: ["CBLAS", "RunSpec"]),
-        // The what-if planner: per-rank memory and traffic of every mesh, predicted without a model.
-        .target(name: "Planner", dependencies: ["Memory", "ModelShape", "RunSpec"]),
+        // What `meshtop probe` measured (hosts, sgemm rate, links), as a versioned JSON file: no MPI.
+        .target(name: "Topology", dependencies: ["RunSpec"]),
+        // The what-if planner: per-rank memory and traffic of every mesh, predicted without a model,
+        // and with a topology the step time.
+        .target(name: "Planner", dependencies: ["Memory", "ModelShape", "RunSpec", "Topology"]),
+        // The probe's ranks: ping-pong within and between hosts, the sgemm rate alone and all busy.
+        .target(name: "Probe", dependencies: [
+            "CBLAS", "CMPI", "CStdio", "Collectives", "Metrics", "RunSpec", "Topology",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // A checkpoint's files (manifest, folders, reading) and weight files: no MPI.
         .target(name: "CheckpointFiles", dependencies: ["Checksum", "ModelShape", "RunSpec", "SafeTensors"]),
         // Writing and loading checkpoints: collective over the mesh.
@@ -78,13 +87,14 @@ let package = Package(
         // reads their telemetry, and plans from the model's shapes.
         .target(name: "FrontendCLI", dependencies: [
             "CStdio", "CLISupport", "RunOptions", "RunSpec", "CheckpointFiles", "Dashboard", "Diagnosis", "Launcher", "ModelShape",
-            "Planner", "Telemetry", "Terminal", "Tokenizer", "Dataset", "SafeTensors",
+            "Planner", "Telemetry", "Terminal", "Tokenizer", "Topology", "Dataset", "SafeTensors",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Executables: thin entry points.
         .executableTarget(name: "meshtop", dependencies: ["FrontendCLI"]),
         .executableTarget(name: "meshtop-rank", dependencies: ["CLISupport", "Model", "RankCLI"]),
+        .executableTarget(name: "meshtop-probe", dependencies: ["CLISupport", "Probe"]),
 
         // Benchmarks (bench/): figures for the notes, not tests.
         .executableTarget(name: "bench-model", dependencies: ["Model", "Memory", "Metrics", "CBLAS"], path: "bench/model"),
@@ -118,15 +128,15 @@ let package = Package(
         ]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Metrics", "RankCLI", "FrontendCLI", "RunSpec"]),
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw", "Terminal", "TestSupport"]),
-        .testTarget(name: "DashboardTests", dependencies: ["CNcursesw", "Dashboard", "Diagnosis", "Telemetry", "Terminal", "FrontendCLI", "Planner", "Model", "TestSupport"],
+        .testTarget(name: "DashboardTests", dependencies: ["CNcursesw", "Dashboard", "Diagnosis", "Telemetry", "Terminal", "FrontendCLI", "Planner", "Model", "TestSupport", "Topology"],
                     exclude: ["Snapshots"]),
         .testTarget(name: "TelemetryTests", dependencies: ["RunSpec", "Telemetry", "TestSupport"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "RunSpec", "Telemetry"]),
         .testTarget(name: "LauncherTests", dependencies: ["Launcher", "FrontendCLI", "RankCLI", "Telemetry", "TestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "PlannerTests", dependencies: ["Planner", "Memory", "Mesh", "Model", "Parallel", "TestSupport"]),
+        .testTarget(name: "PlannerTests", dependencies: ["Planner", "Memory", "Mesh", "Model", "Parallel", "TestSupport", "Topology"]),
         // Runs across test hosts (scripts/testhosts.sh: network namespaces, Open MPI over TCP).
-        .testTarget(name: "MultiHostTests", dependencies: ["CheckpointFiles", "Launcher", "Planner", "RunSpec", "Telemetry", "TestSupport"]),
+        .testTarget(name: "MultiHostTests", dependencies: ["CheckpointFiles", "Launcher", "Planner", "RunSpec", "Telemetry", "TestSupport", "Topology"]),
         // Real runs on a real terminal (tmux): the dashboard end to end.
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
         // Shared by tests: locating built products and the shared data, running processes, temporary folders.

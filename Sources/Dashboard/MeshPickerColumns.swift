@@ -48,7 +48,9 @@ struct MeshPickerColumn {
         case .memory(let keys): return Format.bytes(keys.reduce(0) { $0 + (c.memory[$1.rawValue] ?? 0) })
         case .resident: return Format.bytes(c.residentBytes)
         case .sent(let keys): return Format.bytes(keys.reduce(0) { $0 + (c.bytesSent[$1.rawValue] ?? 0) })
-        case .stepTime, .tokensPerSecond: return ""  // not predicted
+        // Predicted with a topology only (`meshtop run --topology`); blank otherwise.
+        case .stepTime: return c.stepSeconds.map(Format.seconds) ?? ""
+        case .tokensPerSecond: return c.tokensPerSecond.map(Format.count) ?? ""
         }
     }
 

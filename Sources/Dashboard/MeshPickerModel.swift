@@ -18,12 +18,17 @@ public struct MeshCandidate: Equatable, Sendable {
     public var leastCommunication: Bool
     /// Why this mesh cannot take over the run (e.g. the global batch does not split); nil if it can.
     public var unavailable: String?
+    /// The predicted step time, seconds, and tokens per second of all ranks; nil when the run
+    /// has no topology to predict time from (`meshtop run --topology`).
+    public var stepSeconds: Double?
+    public var tokensPerSecond: Double?
 
     public init(replicate: Int, shard: Int, memory: [String: Int], residentBytes: Int, bytesSent: [String: Int],
-                bestMemory: Bool = false, leastCommunication: Bool = false, unavailable: String? = nil) {
+                bestMemory: Bool = false, leastCommunication: Bool = false, unavailable: String? = nil,
+                stepSeconds: Double? = nil, tokensPerSecond: Double? = nil) {
         self.replicate = replicate; self.shard = shard; self.memory = memory; self.residentBytes = residentBytes
         self.bytesSent = bytesSent; self.bestMemory = bestMemory; self.leastCommunication = leastCommunication
-        self.unavailable = unavailable
+        self.unavailable = unavailable; self.stepSeconds = stepSeconds; self.tokensPerSecond = tokensPerSecond
     }
 
     public var worldSize: Int { replicate * shard }

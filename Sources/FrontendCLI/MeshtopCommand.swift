@@ -10,7 +10,8 @@ public struct MeshtopCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "meshtop",
         abstract: "A terminal dashboard for data-parallel training on a [dp_replicate, dp_shard] mesh.",
-        subcommands: [RunCommand.self, ReplayCommand.self, MeshesCommand.self, PlanCommand.self, TokenizeCommand.self, ExportCommand.self],
+        subcommands: [RunCommand.self, ReplayCommand.self, MeshesCommand.self, PlanCommand.self, ProbeCommand.self, TokenizeCommand.self,
+                      ExportCommand.self],
         defaultSubcommand: RunCommand.self)
 
     public init() {}

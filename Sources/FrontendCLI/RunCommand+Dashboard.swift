@@ -13,8 +13,8 @@ import Terminal
 extension RunCommand {
     /// Runs `job` under the dashboard and returns its exit status; nil when there is no terminal
     /// to draw on (the caller then runs headless).
-    func runWithDashboard(_ job: Job, receiver: TelemetryReceiver,
-                          record: @escaping (TelemetryRecord) -> Void) throws -> Int32? {
+    func runWithDashboard(_ job: Job, receiver: TelemetryReceiver, record: @escaping (TelemetryRecord) -> Void,
+                          timing: PickerTiming? = nil) throws -> Int32? {
         // From here on SIGINT/SIGTERM are events (the launcher counts them), never a death that
         // would leave the terminal in curses mode.
         JobSignals.take()
@@ -37,7 +37,7 @@ extension RunCommand {
             if isStderr || echoes.admit(line, fromEvents: false) { feed.push(.output(line, isError: isStderr)) }
         }
         let retry = RetryGate()
-        app.planner = PickerPlanner.planner()
+        app.planner = PickerPlanner.planner(timing: timing)
         app.onCommand = { command in
             switch command {
             case .control(let control):

@@ -9,6 +9,7 @@ import RunOptions
 import RunSpec
 import Synchronization
 import Telemetry
+import Topology
 
 /// `meshtop run` (the default): launches the ranks under mpirun, follows rank 0's telemetry,
 /// and exits with the job's status.
@@ -61,6 +62,11 @@ public struct RunCommand: ParsableCommand {
         discussion: "Default mesh: one rank per slot, each replica's shards on one host when the hosts have equal slots. Inside a Slurm allocation (salloc, sbatch) without one, the allocation's nodes and tasks per node.",
         valueName: "file"))
     public var hostfile: String?
+
+    @Option(help: ArgumentHelp(
+        "A topology file (`meshtop probe`): the mesh picker (m) then predicts each mesh's step time and tokens/s.",
+        discussion: "Probe the hosts this run uses; see docs/planner.md.", valueName: "file"))
+    public var topology: String?
 
     @Option(name: .customLong("telemetry-bind"), help: ArgumentHelp(
         "The address rank 0's telemetry connects to (the listener binds it).",
@@ -142,6 +148,10 @@ public struct RunCommand: ParsableCommand {
         // Read once: in a Slurm allocation each read asks scontrol.
         let hosts = try InputError.refusing { try self.hosts() }
         let plan = try InputError.refusing { try self.plan(hosts: hosts) }
+        let timing = try topology.map { file in
+            PickerTiming(topology: try TopologyFile.read(file, option: "--topology \(file)"), slots: hosts?.hosts.map(\.slots) ?? [],
+                         policy: PickerTiming.policy(environment: ProcessInfo.processInfo.environment))
+        }
         if dryRun {
             print(plan.commandLine)
             return
@@ -185,7 +195,7 @@ public struct RunCommand: ParsableCommand {
             }
         }
         fflush(mt_stdout())
-        if dashboardWanted, let status = try runWithDashboard(job, receiver: receiver, record: record) {
+        if dashboardWanted, let status = try runWithDashboard(job, receiver: receiver, record: record, timing: timing) {
             if status != 0 { throw ExitCode(status) }
             return
         }

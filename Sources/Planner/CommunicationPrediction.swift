@@ -35,20 +35,45 @@ public struct CollectiveCall: Equatable, Sendable {
     public let over: Groups
     /// Blocking (Open MPI's tuned algorithms) or started and waited for (libnbc's).
     public let blocking: Bool
+
+    public init(kind: CollectiveKind, bufferBytes: Int, ranks: Int, over: Groups, blocking: Bool) {
+        self.kind = kind; self.bufferBytes = bufferBytes; self.ranks = ranks; self.over = over; self.blocking = blocking
+    }
 }
 
-/// The calls of one step, in order, as the strategies make them.
+/// One thing a rank does in a step, in the order the strategies' hooks do it: the compute of a
+/// unit's forward or backward, a collective started (and waited for later) or a blocking one.
+/// `calls` indexes `CallLog.calls`.
+public enum StepEvent: Equatable, Sendable {
+    case forward(unit: Int)
+    case backward(unit: Int)
+    case start(call: Int)
+    case wait(call: Int)
+    case blocking(call: Int)
+}
+
+/// The calls of one step, in order, as the strategies make them, and the step's events around
+/// them (what the time model replays).
 struct CallLog {
     var calls: [CollectiveCall] = []
+    var events: [StepEvent] = []
     let over: CollectiveCall.Groups
     let blocking: Bool
 
+    /// Records a call; a started one is waited for by `wait(_:)` with the index this returns.
+    @discardableResult
     mutating func record(_ kind: CollectiveKind, bufferBytes: Int, ranks: Int, over groups: CollectiveCall.Groups? = nil,
-                         blocking isBlocking: Bool? = nil) {
-        guard ranks > 1 else { return }
-        calls.append(CollectiveCall(kind: kind, bufferBytes: bufferBytes, ranks: ranks, over: groups ?? over,
-                                    blocking: isBlocking ?? blocking))
+                         blocking isBlocking: Bool? = nil) -> Int? {
+        guard ranks > 1 else { return nil }
+        let call = CollectiveCall(kind: kind, bufferBytes: bufferBytes, ranks: ranks, over: groups ?? over,
+                                  blocking: isBlocking ?? blocking)
+        calls.append(call)
+        events.append(call.blocking ? .blocking(call: calls.count - 1) : .start(call: calls.count - 1))
+        return calls.count - 1
     }
+
+    mutating func wait(_ call: Int?) { if let call { events.append(.wait(call: call)) } }
+    mutating func compute(_ event: StepEvent) { events.append(event) }
 }
 
 public enum CommunicationPrediction {
@@ -59,26 +84,36 @@ public enum CommunicationPrediction {
     }
 
     /// Every collective call of one optimizer step.
-    public static func calls(_ workload: Workload, mesh: MeshShape) -> [CollectiveCall] {
+    public static func calls(_ workload: Workload, mesh: MeshShape) -> [CollectiveCall] { log(workload, mesh: mesh).calls }
+
+    /// The calls of one step and the events around them.
+    static func log(_ workload: Workload, mesh: MeshShape) -> CallLog {
         let layout = ParameterLayout(config: workload.model)
         return mesh.shard > 1
-            ? fullyShard(UnitShards(layout: layout, shards: mesh.shard), workload: workload, replicas: mesh.replicate).calls
-            : replicate(layout, bucketBytes: workload.bucketBytes, ranks: mesh.replicate).calls
+            ? fullyShard(UnitShards(layout: layout, shards: mesh.shard), workload: workload, replicas: mesh.replicate)
+            : replicate(layout, workload: workload, ranks: mesh.replicate)
     }
 
     /// Replicate: one all-reduce per bucket, in the last micro-batch only (no_sync before it),
-    /// started as each bucket fills (libnbc). Buckets close, from the last unit down, once they
-    /// reach `bucketBytes`, and at unit 0.
-    static func replicate(_ layout: ParameterLayout, bucketBytes: Int, ranks: Int) -> CallLog {
+    /// started as each bucket fills (libnbc) and waited for after the backward. Buckets close,
+    /// from the last unit down, once they reach `bucketBytes`, and at unit 0.
+    static func replicate(_ layout: ParameterLayout, workload: Workload, ranks: Int) -> CallLog {
         var traffic = CallLog(over: .replicate, blocking: false)
-        var bucket = 0
-        for unit in layout.units.indices.reversed() {
-            bucket += layout.units[unit].range.count * MemoryPrediction.float
-            if bucket >= bucketBytes || unit == 0 {
-                traffic.record(.allReduce, bufferBytes: bucket, ranks: ranks)
-                bucket = 0
+        var started: [Int?] = []
+        for microBatch in 0..<workload.gradAccum {
+            for unit in layout.units.indices { traffic.compute(.forward(unit: unit)) }
+            var bucket = 0
+            for unit in layout.units.indices.reversed() {
+                traffic.compute(.backward(unit: unit))
+                guard microBatch == workload.gradAccum - 1 else { continue }
+                bucket += layout.units[unit].range.count * MemoryPrediction.float
+                if bucket >= workload.bucketBytes || unit == 0 {
+                    started.append(traffic.record(.allReduce, bufferBytes: bucket, ranks: ranks))
+                    bucket = 0
+                }
             }
         }
+        started.forEach { traffic.wait($0) }
         return traffic
     }
 
@@ -91,21 +126,28 @@ public enum CommunicationPrediction {
         let count = units.padded.count
         let reshard = workload.reshardAfterForward
         var slotHolds = [Int?](repeating: nil, count: reshard ? 2 : count)  // cleared at the start of a step
+        var pending: [Int: Int] = [:]  // unit -> its gather still in flight
         func gather(_ unit: Int) {
             let slot = reshard ? unit % 2 : unit
             guard slotHolds[slot] != unit else { return }
             slotHolds[slot] = unit
-            traffic.record(.allGather, bufferBytes: units.padded[unit] * MemoryPrediction.float, ranks: units.shards,
-                           blocking: false)
+            pending[unit] = traffic.record(.allGather, bufferBytes: units.padded[unit] * MemoryPrediction.float,
+                                           ranks: units.shards, blocking: false)
+        }
+        func ensureGathered(_ unit: Int) {
+            gather(unit)
+            traffic.wait(pending.removeValue(forKey: unit))
         }
         for _ in 0..<workload.gradAccum {
             for unit in 0..<count {            // forward, prefetching the next unit
-                gather(unit)
+                ensureGathered(unit)
                 if unit + 1 < count { gather(unit + 1) }
+                traffic.compute(.forward(unit: unit))
             }
             for unit in (0..<count).reversed() { // backward, prefetching the previous unit
-                gather(unit)
+                ensureGathered(unit)
                 if unit > 0 { gather(unit - 1) }
+                traffic.compute(.backward(unit: unit))
                 traffic.record(.reduceScatter, bufferBytes: units.padded[unit] * MemoryPrediction.float,
                                ranks: units.shards)
             }

@@ -16,6 +16,12 @@ public struct MeshPrediction: Equatable, Sendable {
     /// Bytes that cross between hosts per step, all ranks together, when the ranks are spread
     /// over hosts (`Plan.candidates(hosts:)`); nil on one host.
     public var interHostBytes: Int?
+    /// How the ranks sit on the hosts; nil on one host.
+    public var placement: Placement.Policy?
+    /// The predicted step time, with a time model (`Plan.candidates(placements:timing:)`).
+    public var time: StepTime?
+    /// Why the time is not predicted, with a time model that cannot (a link it lacks).
+    public var timeUnavailable: String?
 
     public var ledgerBytes: Int { memory.values.reduce(0, +) }
     public var communicationBytes: Int { traffic.totalBytes }
@@ -55,12 +61,26 @@ public enum Plan {
     /// `hosts`: the ranks spread over that many hosts in blocks (mpirun's placement by slot).
     public static func predict(mesh: MeshShape, workload: Workload, runtimeBytes: Int = defaultRuntimeBytes,
                                hosts: Int = 1) -> MeshPrediction {
+        predict(mesh: mesh, workload: workload, runtimeBytes: runtimeBytes,
+                placement: hosts > 1 ? .evenly(hosts: hosts, ranks: mesh.worldSize) : nil, timing: nil)
+    }
+
+    /// `placement`: the ranks' hosts (nil: one host); `timing`: predict the step time with it.
+    public static func predict(mesh: MeshShape, workload: Workload, runtimeBytes: Int = defaultRuntimeBytes,
+                               placement: Placement?, timing: TimeModel?) -> MeshPrediction {
         let memory = MemoryPrediction.ledger(workload, mesh: mesh)
         var prediction = MeshPrediction(mesh: mesh, memory: memory, traffic: CommunicationPrediction.perStep(workload, mesh: mesh),
                                         residentBytes: memory.values.reduce(0, +) + runtimeBytes)
-        if hosts > 1 {
-            let placement = InterHostPrediction.byBlocks(ranks: mesh.worldSize, perHost: mesh.worldSize / hosts)
-            prediction.interHostBytes = InterHostPrediction.perStep(workload, mesh: mesh, hostOfRank: placement)
+        let hostOfRank = placement?.hostOfRank(ranks: mesh.worldSize) ?? Array(repeating: 0, count: mesh.worldSize)
+        if let placement, placement.hosts > 1 {
+            prediction.placement = placement.policy
+            prediction.interHostBytes = InterHostPrediction.perStep(workload, mesh: mesh, hostOfRank: hostOfRank)
+        }
+        if let timing {
+            switch StepTimePrediction.predict(workload, mesh: mesh, hostOfRank: hostOfRank, model: timing) {
+            case .success(let time): prediction.time = time
+            case .failure(let why): prediction.timeUnavailable = why.description
+            }
         }
         return prediction
     }
@@ -70,6 +90,35 @@ public enum Plan {
                                   hosts: Int = 1) -> [MeshPrediction] {
         MeshShape.all(worldSize: worldSize).map { predict(mesh: $0, workload: workload, runtimeBytes: runtimeBytes, hosts: hosts) }
     }
+
+    /// One prediction per mesh and placement: each mesh under each of `placements` in turn (a
+    /// placement that puts every rank where an earlier one did is left out); every mesh once
+    /// when `placements` is empty (one host).
+    public static func candidates(worldSize: Int, workload: Workload, runtimeBytes: Int = defaultRuntimeBytes,
+                                  placements: [Placement], timing: TimeModel?) -> [MeshPrediction] {
+        MeshShape.all(worldSize: worldSize).flatMap { mesh -> [MeshPrediction] in
+            guard !placements.isEmpty else {
+                return [predict(mesh: mesh, workload: workload, runtimeBytes: runtimeBytes, placement: nil, timing: timing)]
+            }
+            var seen: [[Int]] = []
+            return placements.compactMap { placement in
+                let hosts = placement.hostOfRank(ranks: mesh.worldSize)
+                guard !seen.contains(hosts) else { return nil }
+                seen.append(hosts)
+                return predict(mesh: mesh, workload: workload, runtimeBytes: runtimeBytes, placement: placement, timing: timing)
+            }
+        }
+    }
+
+    /// The candidates with a predicted time, fastest first (equals keep their order).
+    public static func rankedByTime(_ candidates: [MeshPrediction]) -> [MeshPrediction] {
+        candidates.enumerated().filter { $0.element.time != nil }
+            .sorted { ($0.element.time!.stepSeconds, $0.offset) < ($1.element.time!.stepSeconds, $1.offset) }
+            .map(\.element)
+    }
+
+    /// The candidate with the shortest predicted step (the first of equals).
+    public static func fastest(_ candidates: [MeshPrediction]) -> MeshPrediction? { rankedByTime(candidates).first }
 
     /// The candidate with the smallest per-rank memory (the first of equals, in the list's order).
     public static func bestForMemory(_ candidates: [MeshPrediction]) -> MeshPrediction? {

@@ -5,6 +5,7 @@ import Planner
 import RunSpec
 import Telemetry
 import Terminal
+import Topology
 import XCTest
 
 /// FrontendCLI's adapter from the Planner to the picker: the figures the picker shows for a
@@ -65,6 +66,50 @@ final class MeshPickerPlannerTests: XCTestCase {
         var frame = Buffer(width: 160, height: 48)
         DashboardView.render(state, view, theme: .defaultDark, glyphs: .unicode, live: true, into: &frame)
         assertSnapshot(frame, named: "meshpicker-debugmodel-160x48")
+    }
+
+    /// With a topology (`meshtop run --topology`), each mesh's step time and tokens/s are Plan's
+    /// for the run's hosts and placement; they show beside the measured figures.
+    func testATopologyPredictsEachMeshsStepTime() throws {
+        let run = hello(replicate: 2, shard: 2, arguments: ["--mesh", "2x2"])
+        let topology = Topology(measuredAt: 0, hosts: [.init(name: "a", ranks: 2, cores: 2), .init(name: "b", ranks: 2, cores: 2)],
+                                compute: .init(shape: "512x768x256", coreFlopsAlone: 80e9, rankFlopsAllBusy: [40e9, 40e9, 40e9, 40e9]),
+                                intraHost: .init(ranks: [0, 1], latencySeconds: 2e-6, bandwidthBytesPerSecond: 2e9, samples: []),
+                                interHost: .init(ranks: [0, 2], latencySeconds: 60e-6, bandwidthBytesPerSecond: 25e6, samples: []))
+        let timing = PickerTiming(topology: topology, slots: [2, 2], policy: .node)
+        let candidates = PickerPlanner.candidates(for: run, worldSize: 4, timing: timing)
+        let workload = Workload(model: .debugmodel, localBatchSize: 8, seqLen: 256)
+        for c in candidates {
+            let mesh = try MeshShape(replicate: c.replicate, shard: c.shard)
+            let plan = Plan.predict(mesh: mesh, workload: workload, placement: Placement(slots: [2, 2], policy: .node),
+                                    timing: TimeModel(topology: topology, ranks: 4))
+            XCTAssertEqual(c.stepSeconds, plan.time?.stepSeconds, "\(mesh)")
+            XCTAssertEqual(c.tokensPerSecond, plan.time?.tokensPerSecond, "\(mesh)")
+        }
+        XCTAssertEqual(PickerTiming.policy(environment: ["OMPI_MCA_rmaps_base_mapping_policy": "node"]), .node)
+        XCTAssertEqual(PickerTiming.policy(environment: [:]), .slot)
+        XCTAssertNil(PickerPlanner.candidates(for: run, worldSize: 4).first?.stepSeconds, "no topology, no time")
+        // The picker draws the predicted step and tok/s in the columns the measured row fills.
+        var view = ViewState()
+        view.overlay = .meshPicker
+        view.picker = MeshPickerView(worldSize: 4, maxWorldSize: 4, selected: 1, candidates: candidates)
+        var state = DashboardState()
+        state.apply(.record(TelemetryRecord(time: 0, event: .hello(run))))
+        var frame = Buffer(width: 160, height: 48)
+        DashboardView.render(state, view, theme: .defaultDark, glyphs: .unicode, live: true, into: &frame)
+        assertSnapshot(frame, named: "meshpicker-debugmodel-timed-160x48")
+        // Against the same picker without a topology: each row gains its two last figures.
+        view.picker.candidates = PickerPlanner.candidates(for: run, worldSize: 4)
+        var untimed = Buffer(width: 160, height: 48)
+        DashboardView.render(state, view, theme: .defaultDark, glyphs: .unicode, live: true, into: &untimed)
+        func figures(_ buffer: Buffer, _ mesh: String) throws -> [Substring] {
+            // The picker's row of the mesh (139M: its activations), not the dashboard's header behind it.
+            let row = try XCTUnwrap(buffer.text.split(separator: "\n").first { $0.contains(mesh) && $0.contains("139M") })
+            return row.split(whereSeparator: { $0 == " " || $0 == "│" || $0 == "▶" })
+        }
+        for mesh in ["[4, 1]", "[2, 2]", "[1, 4]"] {
+            XCTAssertEqual(try figures(frame, mesh).count, try figures(untimed, mesh).count + 2, mesh)
+        }
     }
 
     func testOtherWorldSizesKeepTheGlobalBatch() {
