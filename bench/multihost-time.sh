@@ -9,17 +9,19 @@
 # run"), and also, as a user would, all from the first round's first probe ("one probe").
 # Prints every run, then per case the medians over the rounds, the errors and both rankings.
 # Figures for the notes, not a test (root; a quiet machine).
-# Usage: bench/multihost-time.sh [--link-mbit M] [--steps N] [--warmup W] [--rounds R]   (200, 8, 2, 2)
+# Usage: bench/multihost-time.sh [--link-mbit M] [--steps N] [--warmup W] [--rounds R] [--keep DIR]
+#        (defaults 200, 8, 2, 2; --keep copies every run's probe, plan and metrics into DIR)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mbit=200 steps=8 warmup=2 rounds=2
+mbit=200 steps=8 warmup=2 rounds=2 keep=""
 while [ $# -gt 0 ]; do
   case $1 in
     --link-mbit) mbit=$2; shift 2 ;;
     --steps) steps=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
-    *) echo "usage: bench/multihost-time.sh [--link-mbit M] [--steps N] [--warmup W] [--rounds R]" >&2; exit 2 ;;
+    --keep) keep=$2; shift 2 ;;
+    *) echo "usage: bench/multihost-time.sh [--link-mbit M] [--steps N] [--warmup W] [--rounds R] [--keep DIR]" >&2; exit 2 ;;
   esac
 done
 [ "$steps" -gt "$warmup" ] || { echo "--steps must exceed --warmup" >&2; exit 2; }
@@ -29,7 +31,7 @@ for exe in meshtop meshtop-rank meshtop-probe; do
 done
 dir=$(bash scripts/testhosts.sh up 2 --link-mbit "$mbit")
 work=$(mktemp -d)
-trap 'bash scripts/testhosts.sh down "$dir"; rm -rf "$work"' EXIT
+trap 'bash scripts/testhosts.sh down "$dir"; if [ -n "$keep" ]; then mkdir -p "$keep"; cp "$work"/*.json* "$work"/*.txt "$work"/*.log "$keep"/ 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 eval "$(bash scripts/testhosts.sh env "$dir")"
 cases=("4x1 slot" "2x2 slot" "2x2 node" "1x4 slot")
 
