@@ -124,6 +124,8 @@ public struct PlanCommand: ParsableCommand {
     }
 
     static func link(_ link: TimeModel.Link) -> String {
-        TimeTable.fixed(link.bandwidthBytesPerSecond / 1e6, decimals: 1) + " MB/s, " + TimeTable.fixed(link.latencySeconds * 1e6, decimals: 0) + " us"
+        TimeTable.fixed(link.bandwidthBytesPerSecond / 1e6, decimals: 1) + " MB/s ("
+            + TimeTable.fixed(link.bothWaysBandwidthBytesPerSecond / 1e6, decimals: 1) + " each way both ways), "
+            + TimeTable.fixed(link.latencySeconds * 1e6, decimals: 0) + " us"
     }
 }

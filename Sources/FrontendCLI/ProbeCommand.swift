@@ -38,7 +38,7 @@ public struct ProbeCommand: ParsableCommand {
 
     @Option(name: .customLong("sgemm-seconds"), parsing: .unconditional,
             help: "How long every rank runs sgemm at once (rank 0 alone runs half of it).")
-    public var sgemmSeconds = 1.0
+    public var sgemmSeconds = 2.0
 
     @Option(name: .customLong("max-message-bytes"), parsing: .unconditional,
             help: "The largest ping-pong message; sizes double from 64 KiB up to it.")

@@ -3,7 +3,8 @@
 /// network's if any of its messages crosses hosts, else shared memory's) plus the bytes of its
 /// busiest resource over that resource's bandwidth. Between hosts a host's link is one resource
 /// each way, shared by every rank of the host (test hosts: one veth each, shaped both ways);
-/// within a host each rank's sending and receiving are.
+/// within a host each rank's sending and receiving are. A resource whose other way carries
+/// bytes in the same round runs at the link's both-ways bandwidth (exchanges, all-gathers).
 public struct CallTime: Equatable, Sendable {
     public var seconds = 0.0
     /// Bytes that crossed between hosts, all groups together.
@@ -39,18 +40,23 @@ public enum CallTiming {
             var seconds = 0.0
             if !egress.isEmpty {
                 guard let link = model.interHost else { return nil }
-                let busiest = max(egress.values.max() ?? 0, ingress.values.max() ?? 0)
-                seconds = link.latencySeconds + Double(busiest) / link.bandwidthBytesPerSecond
+                seconds = link.latencySeconds + busiest(egress, ingress, link)
             }
             if !sent.isEmpty {
                 guard let link = model.intraHost else { return nil }
-                let busiest = max(sent.values.max() ?? 0, received.values.max() ?? 0)
                 // The round waits for its slowest message; a crossing one already paid the latency.
-                let local = (egress.isEmpty ? link.latencySeconds : 0) + Double(busiest) / link.bandwidthBytesPerSecond
-                seconds = max(seconds, local)
+                seconds = max(seconds, (egress.isEmpty ? link.latencySeconds : 0) + busiest(sent, received, link))
             }
             total.seconds += seconds
         }
         return total
+    }
+
+    /// The longest time of any resource of one kind: each one's bytes out (or in) at the speed
+    /// its link has with or without bytes the other way.
+    static func busiest(_ out: [Int: Int], _ into: [Int: Int], _ link: TimeModel.Link) -> Double {
+        let sending = out.map { link.seconds($0.value, busyBack: (into[$0.key] ?? 0) > 0) }
+        let receiving = into.map { link.seconds($0.value, busyBack: (out[$0.key] ?? 0) > 0) }
+        return (sending + receiving).max() ?? 0
     }
 }

@@ -42,12 +42,14 @@ public struct CollectiveCall: Equatable, Sendable {
 }
 
 /// One thing a rank does in a step, in the order the strategies' hooks do it: the compute of a
-/// unit's forward or backward, a collective started (and waited for later) or a blocking one.
-/// `calls` indexes `CallLog.calls`.
+/// unit's forward or backward, a collective started (and waited for later) or a blocking one,
+/// and the tests of started ones a hook makes (`progress`: Open MPI moves a started collective
+/// on only inside an MPI call). `call` indexes `CallLog.calls`.
 public enum StepEvent: Equatable, Sendable {
     case forward(unit: Int)
     case backward(unit: Int)
     case start(call: Int)
+    case progress
     case wait(call: Int)
     case blocking(call: Int)
 }
@@ -104,6 +106,7 @@ public enum CommunicationPrediction {
             for unit in layout.units.indices { traffic.compute(.forward(unit: unit)) }
             var bucket = 0
             for unit in layout.units.indices.reversed() {
+                traffic.compute(.progress)  // willBackward tests the buckets in flight
                 traffic.compute(.backward(unit: unit))
                 guard microBatch == workload.gradAccum - 1 else { continue }
                 bucket += layout.units[unit].range.count * MemoryPrediction.float
@@ -145,6 +148,7 @@ public enum CommunicationPrediction {
                 traffic.compute(.forward(unit: unit))
             }
             for unit in (0..<count).reversed() { // backward, prefetching the previous unit
+                traffic.compute(.progress)         // willBackward tests the gathers in flight
                 ensureGathered(unit)
                 if unit > 0 { gather(unit - 1) }
                 traffic.compute(.backward(unit: unit))

@@ -6,8 +6,8 @@ import RunSpec
 /// for it, counting what each rank sends to a rank on another host. Measured on test hosts
 /// (bench/multihost-bytes.sh, docs/multihost.md): started all-reduces (libnbc) go up and down a
 /// binomial tree, started all-gathers send every rank's block to every other rank, blocking
-/// reduce-scatters halve recursively (partner r xor 1 first), and blocking all-reduces exchange
-/// whole buffers recursively (measured for 2 ranks a group).
+/// reduce-scatters halve recursively (partner r xor 1 first), and blocking all-reduces halve
+/// and double back (Rabenseifner's; for the groups of 2 measured, the whole buffer each way).
 public enum InterHostPrediction {
     /// `hostOfRank[r]`: the host (any label) rank r runs on.
     public static func perStep(_ workload: Workload, mesh: MeshShape, hostOfRank: [Int]) -> Int {
@@ -35,35 +35,9 @@ public enum InterHostPrediction {
         }
     }
 
-    /// Bytes of one call over one group whose members sit on `hosts` (in group order).
+    /// Bytes of one call over one group whose members sit on `hosts` (in group order): its
+    /// messages (CallRounds, the patterns above) between members on different hosts.
     static func crossing(_ call: CollectiveCall, hosts: [Int]) -> Int {
-        let p = hosts.count, buffer = call.bufferBytes
-        func apart(_ a: Int, _ b: Int) -> Bool { hosts[a] != hosts[b] }
-        switch (call.kind, call.blocking) {
-        case (.allReduce, false):
-            // Reduce to group rank 0 and broadcast back over the binomial tree: each edge twice.
-            let edges = (1 ..< p).filter { apart($0, $0 - ($0 & -$0)) }.count
-            return 2 * buffer * edges
-        case (.allReduce, true):
-            return recursiveExchange(hosts) { _ in buffer }
-        case (.allGather, _):
-            let pairs = (0 ..< p).map { a in (0 ..< p).filter { $0 != a && apart(a, $0) }.count }.reduce(0, +)
-            return pairs * buffer / p
-        case (.reduceScatter, _):
-            return recursiveExchange(hosts) { round in buffer >> (round + 1) }
-        }
-    }
-
-    /// Partners r xor 1, then r xor 2, ...: what each rank sends in `round` (`bytes(round)`),
-    /// summed over the ranks whose partner that round is on another host.
-    static func recursiveExchange(_ hosts: [Int], bytes: (_ round: Int) -> Int) -> Int {
-        var total = 0, round = 0
-        while 1 << round < hosts.count {
-            let distance = 1 << round
-            total += (0 ..< hosts.count).filter { ($0 ^ distance) < hosts.count && hosts[$0] != hosts[$0 ^ distance] }.count
-                * bytes(round)
-            round += 1
-        }
-        return total
+        CallRounds.rounds(call).joined().filter { hosts[$0.from] != hosts[$0.to] }.map(\.bytes).reduce(0, +)
     }
 }

@@ -22,12 +22,16 @@ public struct StepTime: Equatable, Sendable {
     public var hiddenSeconds: Double { max(0, communicationSeconds - exposedSeconds) }
 }
 
-/// The step's timeline replayed (CommunicationPrediction's events): compute runs unit by unit;
-/// a started call begins when the network is free and runs while the rank goes on; a wait
-/// stalls the rank until its call has ended; a blocking call stalls it for the call's whole
-/// time. The network takes one call at a time (they share the links), in the order they come.
-/// So replicate's buckets hide behind the rest of the backward, FSDP's prefetched gathers behind
-/// the unit before, and reduce-scatters and HSDP's all-reduce of the shards hide behind nothing.
+/// The step's timeline replayed (CommunicationPrediction's events): compute runs unit by unit; a
+/// wait stalls the rank until its call has ended; a blocking call stalls it for the call's whole
+/// time. A started call does not move until the rank next enters MPI (a test, a wait, a blocking
+/// call): Open MPI has no progress thread here, and a message larger than the eager limit needs
+/// both sides inside MPI to be matched and pulled. From there it runs to its end while the rank
+/// goes on. The network takes one call at a time (they share the links), in the order they move.
+/// So replicate's buckets, tested at every unit of the backward, hide behind the rest of it;
+/// FSDP's forward prefetch is not tested before it is waited for and hides nothing; its backward
+/// prefetch moves with the next reduce-scatter; reduce-scatters and HSDP's all-reduce of the
+/// shards block.
 public enum StepTimePrediction {
     /// nil, with the reason, when the topology lacks a kind of link the placement needs.
     public static func predict(_ workload: Workload, mesh: MeshShape, hostOfRank: [Int],
@@ -49,17 +53,26 @@ public enum StepTimePrediction {
         let units = UnitCompute(model: workload.model, seqLen: workload.seqLen)
         let secondsPerFlop = Double(workload.tokensPerMicroBatch) / model.stepFlops
         var clock = 0.0, networkFree = 0.0
+        var posted: [Int] = []          // started, not moving until the rank enters MPI
         var ends: [Int: Double] = [:]
+        func enterMPI() {
+            for call in posted {
+                ends[call] = max(clock, networkFree) + durations[call]
+                networkFree = ends[call]!
+            }
+            posted.removeAll()
+        }
         for event in log.events {
             switch event {
             case .forward(let unit): clock += units.forward[unit] * secondsPerFlop
             case .backward(let unit): clock += units.backward[unit] * secondsPerFlop
-            case .start(let call):
-                let begin = max(clock, networkFree)
-                ends[call] = begin + durations[call]
-                networkFree = ends[call]!
-            case .wait(let call): clock = max(clock, ends[call] ?? clock)
+            case .start(let call): posted.append(call)
+            case .progress: enterMPI()
+            case .wait(let call):
+                enterMPI()
+                clock = max(clock, ends[call] ?? clock)
             case .blocking(let call):
+                enterMPI()
                 clock = max(clock, networkFree) + durations[call]
                 networkFree = clock
             }

@@ -47,6 +47,35 @@ struct PingPong {
         return samples
     }
 
+    /// Both ranks sending at once (MPI_Sendrecv), from the largest ping-pong size (the leader's
+    /// `largest`; the partner learns it) up to 4 times it, doubling: the seconds each exchange
+    /// took, leader only. A link can carry less each way when both ways are busy (a shaper's
+    /// queue holds one way's acknowledgements behind the other's data), and the collectives'
+    /// exchanges are both ways.
+    func bothWays(largest: Int, repetitions: Int) throws -> [Topology.Sample] {
+        var size = [Int64(largest)]
+        if leads { try send(&size, count: 8) } else { try receive(&size, count: 8) }
+        var samples: [Topology.Sample] = []
+        for bytes in [1, 2, 4].map({ Int(size[0]) * $0 }) where bytes > 0 {
+            var out = [UInt8](repeating: 1, count: bytes), back = [UInt8](repeating: 0, count: bytes)
+            var times: [Double] = []
+            for index in 0 ... repetitions {
+                let start = MPIRuntime.wallTime()
+                let code = out.withUnsafeBytes { o in
+                    back.withUnsafeMutableBytes { b in
+                        MPI_Sendrecv(o.baseAddress, Int32(bytes), mt_uint8(), Int32(peer), 8,
+                                     b.baseAddress, Int32(bytes), mt_uint8(), Int32(peer), 8, world.handle, mt_status_ignore())
+                    }
+                }
+                guard code == mt_success() else { throw ProbeError("MPI_Sendrecv of \(bytes) bytes with rank \(peer) failed (MPI error \(code))") }
+                if index > 0 { times.append(MPIRuntime.wallTime() - start) }
+            }
+            let sorted = times.sorted()
+            samples.append(Topology.Sample(bytes: bytes, bestSeconds: sorted[0], medianSeconds: sorted[sorted.count / 2]))
+        }
+        return leads ? samples : []
+    }
+
     /// One round trip to warm the path (connections are set up lazily), then `repetitions`
     /// timed ones; one-way seconds each.
     private func bounce(bytes: Int, repetitions: Int) throws -> [Double] {

@@ -11,7 +11,7 @@ import Topology
 public struct ProbeSession {
     public struct Settings: Sendable {
         /// The window of the all-busy sgemm measurement (rank 0 alone gets half of it).
-        public var sgemmSeconds = 1.0
+        public var sgemmSeconds = 2.0
         var pingPong = PingPong.Schedule()
         public var maxMessageBytes: Int {
             get { pingPong.maxBytes }
@@ -68,15 +68,20 @@ public struct ProbeSession {
     /// The ping-pong of one pair (nil: no such pair), the other ranks asleep meanwhile.
     private func measure(_ pair: (Int, Int)?, what: String) throws -> Topology.Link? {
         guard let (leader, partner) = pair else { return nil }
-        var samples: [Topology.Sample] = []
+        var samples: [Topology.Sample] = [], both: [Topology.Sample] = []
         if world.rank == leader || world.rank == partner {
             let pingPong = PingPong(world: world, peer: world.rank == leader ? partner : leader, leads: world.rank == leader)
             samples = try pingPong.run(settings.pingPong)
+            // 5, not 3: both ways a shaped link swings between two states, and the median of 3
+            // landed on the slow one for a whole probe now and then (9.9 MB/s instead of ~14.5).
+            both = try pingPong.bothWays(largest: samples.map(\.bytes).max() ?? 0, repetitions: 5)
         }
         try quietWait(root: leader)
-        guard world.rank == 0, let link = LinkFit.link(ranks: [leader, partner], samples: samples) else { return nil }
+        guard world.rank == 0, var link = LinkFit.link(ranks: [leader, partner], samples: samples) else { return nil }
+        link.bothWays = both
+        link.bothWaysBandwidthBytesPerSecond = LinkFit.bothWaysBandwidth(both) ?? link.bandwidthBytesPerSecond
         say("\(what) (ranks \(leader) and \(partner)): latency \(Self.seconds(link.latencySeconds)), "
-            + "bandwidth \(Self.rate(link.bandwidthBytesPerSecond))")
+            + "bandwidth \(Self.rate(link.bandwidthBytesPerSecond)), both ways at once \(Self.rate(link.bothWaysBandwidthBytesPerSecond)) each")
         return link
     }
 

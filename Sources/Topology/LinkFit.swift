@@ -29,4 +29,14 @@ public enum LinkFit {
         let sxy = zip(x, y).map { ($0 - mx) * ($1 - my) }.reduce(0, +)
         return sxx > 0 ? sxy / sxx : 0
     }
+
+    /// Each way's rate while both ranks send at once: the largest exchange's bytes over its
+    /// median time (latency is nothing beside it). The median, not the best: both ways, the test
+    /// hosts' shaped link swung between its rate and about half of it from one exchange of 4-12 MB
+    /// to the next (likely each host's queue holding one way's acknowledgements behind the other
+    /// way's data), and a step's exchanges meet the usual state, not the luckiest.
+    public static func bothWaysBandwidth(_ samples: [Topology.Sample]) -> Double? {
+        guard let largest = samples.max(by: { $0.bytes < $1.bytes }), largest.medianSeconds > 0 else { return nil }
+        return Double(largest.bytes) / largest.medianSeconds
+    }
 }

@@ -74,10 +74,18 @@ public struct Topology: Codable, Equatable, Sendable {
         public var bandwidthBytesPerSecond: Double
         /// Every size measured: one-way seconds, the best and the median of the repetitions.
         public var samples: [Sample]
+        /// Bytes per second each way while both ranks send at once: the median of the largest
+        /// exchange measured (`both_ways`).
+        public var bothWaysBandwidthBytesPerSecond: Double
+        /// Each exchange size: the seconds both ranks' MPI_Sendrecv of that many bytes took.
+        public var bothWays: [Sample]
 
-        public init(ranks: [Int], latencySeconds: Double, bandwidthBytesPerSecond: Double, samples: [Sample]) {
+        public init(ranks: [Int], latencySeconds: Double, bandwidthBytesPerSecond: Double, samples: [Sample],
+                    bothWaysBandwidthBytesPerSecond: Double? = nil, bothWays: [Sample] = []) {
             self.ranks = ranks; self.latencySeconds = latencySeconds
             self.bandwidthBytesPerSecond = bandwidthBytesPerSecond; self.samples = samples
+            self.bothWaysBandwidthBytesPerSecond = bothWaysBandwidthBytesPerSecond ?? bandwidthBytesPerSecond
+            self.bothWays = bothWays
         }
 
         /// One-way seconds of a message of `bytes`: latency plus bytes over bandwidth.

@@ -71,6 +71,7 @@ public enum TopologyFile {
                 throw InputError("\(name): \(field).latency_seconds \(link.latencySeconds): must not be negative")
             }
             try positive(link.bandwidthBytesPerSecond, "\(field).bandwidth_bytes_per_second")
+            try positive(link.bothWaysBandwidthBytesPerSecond, "\(field).both_ways_bandwidth_bytes_per_second")
         }
         guard !t.hosts.isEmpty else { throw InputError("\(name): hosts: is empty") }
     }

@@ -36,7 +36,7 @@ final class PlanTopologyCommandTests: XCTestCase {
         let lines = result.stdoutLines
         let start = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("Step time from ") })
         XCTAssertTrue(lines[start].contains("40.0 GF/s a rank"), lines[start])
-        XCTAssertTrue(lines[start].contains("between hosts 25.0 MB/s, 60 us"), lines[start])
+        XCTAssertTrue(lines[start].contains("between hosts 25.0 MB/s (25.0 each way both ways), 60 us"), lines[start])
         let header = lines[start + 1].split(separator: " ").map(String.init)
         XCTAssertEqual(Array(header.prefix(3)), ["mesh", "strategy", "place"])
         let rows = lines[(start + 2)...(start + 7)].map { $0.split(separator: " ").map(String.init) }

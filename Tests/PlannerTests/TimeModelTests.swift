@@ -26,8 +26,16 @@ final class TimeModelTests: XCTestCase {
         let halving = CallRounds.rounds(call(.reduceScatter, 400, blocking: true))
         XCTAssertEqual(halving.map { $0.map(\.bytes) }, [[200, 200, 200, 200], [100, 100, 100, 100]])
         XCTAssertEqual(halving[1].map(\.to), [2, 3, 0, 1])
-        let doubling = CallRounds.rounds(call(.allReduce, 400, ranks: 2, blocking: true))
-        XCTAssertEqual(doubling, [[Transfer(from: 0, to: 1, bytes: 400), Transfer(from: 1, to: 0, bytes: 400)]])
+        // Rabenseifner's: halving down, doubling back; 2 ranks: half each way, twice.
+        let two = CallRounds.rounds(call(.allReduce, 400, ranks: 2, blocking: true))
+        XCTAssertEqual(two, Array(repeating: [Transfer(from: 0, to: 1, bytes: 200), Transfer(from: 1, to: 0, bytes: 200)], count: 2))
+        let four = CallRounds.rounds(call(.allReduce, 400, ranks: 4, blocking: true))
+        XCTAssertEqual(four.map { $0.map(\.bytes) }, [[200, 200, 200, 200], [100, 100, 100, 100], [100, 100, 100, 100], [200, 200, 200, 200]])
+        XCTAssertEqual(four.joined().map(\.bytes).reduce(0, +) / 4, 600, "2 (p-1)/p of the buffer a rank")
+        // 3 ranks: 0 hands its buffer to 1, which stands in for it with 2, and hands the result back.
+        let three = CallRounds.rounds(call(.allReduce, 400, ranks: 3, blocking: true))
+        XCTAssertEqual(three.map { $0.map { "\($0.from)>\($0.to):\($0.bytes)" } },
+                       [["0>1:400"], ["1>2:200", "2>1:200"], ["1>2:200", "2>1:200"], ["1>0:400"]])
         let gather = CallRounds.rounds(call(.allGather, 400, blocking: false))
         XCTAssertEqual(gather.count, 1, "every block at once")
         XCTAssertEqual(gather[0].count, 12)
@@ -62,10 +70,27 @@ final class TimeModelTests: XCTestCase {
         let scatter = try XCTUnwrap(CallTiming.time(call(.reduceScatter, 4_000_000, blocking: true), groups: [[0, 1, 2, 3]],
                                                     hostOfRank: hosts, model: model))
         XCTAssertEqual(scatter.seconds, (10e-6 + 2e6 / 1e9) + (1e-3 + 2e6 / 25e6), accuracy: 1e-12)
-        // Two groups side by side ([0, 2] and [1, 3], each across): both share each host's link.
+        // Two groups side by side ([0, 2] and [1, 3], each across): both share each host's link,
+        // 2 x 500 kB out of each host in each of the two rounds.
         let pairs = try XCTUnwrap(CallTiming.time(call(.allReduce, 1_000_000, ranks: 2, blocking: true), groups: [[0, 2], [1, 3]],
                                                   hostOfRank: hosts, model: model))
-        XCTAssertEqual(pairs.seconds, 1e-3 + 2e6 / 25e6, accuracy: 1e-12)
+        XCTAssertEqual(pairs.seconds, 2 * (1e-3 + 1e6 / 25e6), accuracy: 1e-12)
+    }
+
+    /// A host link carrying bytes both ways in a round runs at the both-ways rate; one way, at its own.
+    func testALinkBusyBothWaysRunsAtItsBothWaysRate() throws {
+        var slow = model
+        slow.interHost?.bothWaysBandwidthBytesPerSecond = 12.5e6
+        let hosts = [0, 0, 1, 1]
+        let gather = try XCTUnwrap(CallTiming.time(call(.allGather, 4_000_000, blocking: false), groups: [[0, 1, 2, 3]],
+                                                   hostOfRank: hosts, model: slow))
+        XCTAssertEqual(gather.seconds, 1e-3 + 4e6 / 12.5e6, accuracy: 1e-12, "every pair both ways")
+        // The binomial tree's crossing rounds go one way (2 > 0 up, 0 > 2 down).
+        let tree = try XCTUnwrap(CallTiming.time(call(.allReduce, 1_000_000, blocking: false), groups: [[0, 1, 2, 3]],
+                                                 hostOfRank: hosts, model: slow))
+        let oneWay = try XCTUnwrap(CallTiming.time(call(.allReduce, 1_000_000, blocking: false), groups: [[0, 1, 2, 3]],
+                                                   hostOfRank: hosts, model: model))
+        XCTAssertEqual(tree.seconds, oneWay.seconds, accuracy: 1e-12)
     }
 
     func testAPatternNeedingALinkTheTopologyLacksIsNotPredicted() {
@@ -103,6 +128,23 @@ final class TimeModelTests: XCTestCase {
         // Only the last bucket (the embedding's, closed at unit 0, where the backward ends) is left to wait for.
         XCTAssertLessThan(many.exposedSeconds, many.communicationSeconds)
         XCTAssertGreaterThan(many.hiddenSeconds, 0)
+    }
+
+    /// A started call moves only once the rank enters MPI again. FSDP's forward does not between
+    /// starting a unit's gather and waiting for it, and its backward's prefetch moves with the
+    /// next (blocking) reduce-scatter: nothing of FSDP's communication is hidden. Replicate tests
+    /// its buckets at every unit of the backward.
+    func testStartedCallsMoveOnlyInsideMPI() throws {
+        let workload = Workload(model: .tiny, localBatchSize: 2, seqLen: 32)
+        let fsdp = try StepTimePrediction.predict(workload, mesh: try MeshShape(replicate: 1, shard: 4), hostOfRank: [0, 0, 1, 1],
+                                                  model: model).get()
+        XCTAssertEqual(fsdp.hiddenSeconds, 0, accuracy: 1e-12)
+        XCTAssertEqual(fsdp.stepSeconds, fsdp.computeSeconds + fsdp.communicationSeconds, accuracy: 1e-12)
+        let log = CommunicationPrediction.calls(workload, mesh: try MeshShape(replicate: 2, shard: 1))
+        XCTAssertTrue(log.allSatisfy { !$0.blocking }, "replicate's buckets are started")
+        let replicate = try StepTimePrediction.predict(Workload(model: .tiny, bucketMB: 0.01), mesh: try MeshShape(replicate: 2, shard: 1),
+                                                       hostOfRank: [0, 1], model: model).get()
+        XCTAssertGreaterThan(replicate.hiddenSeconds, 0, "tested during the backward: hidden behind its rest")
     }
 
     /// FSDP's reduce-scatters block: the step waits for each of them; HSDP's all-reduce of the
