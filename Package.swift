@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "Optim", dependencies: ["RunSpec"]),
         .target(name: "SafeTensors", dependencies: ["RunSpec"]),
         .target(name: "Parallel", dependencies: ["Collectives", "Memory", "Model", "RunSpec"]),
-        .target(name: "Metrics", dependencies: ["CBLAS", "RunSpec"]),
+        .target(name: "Metrics", dependencies: ["CBLAS", "CKernels", "RunSpec"]),
         // What `meshtop probe` measured (hosts, sgemm rate, links), as a versioned JSON file: no MPI.
         .target(name: "Topology", dependencies: ["RunSpec"]),
         // The what-if planner: per-rank memory and traffic of every mesh, predicted without a model,
@@ -93,8 +93,8 @@ let package = Package(
 
         // Executables: thin entry points.
         .executableTarget(name: "meshtop", dependencies: ["FrontendCLI"]),
-        .executableTarget(name: "meshtop-rank", dependencies: ["CLISupport", "Model", "RankCLI"]),
-        .executableTarget(name: "meshtop-probe", dependencies: ["CLISupport", "Probe"]),
+        .executableTarget(name: "meshtop-rank", dependencies: ["CLISupport", "Metrics", "RankCLI"]),
+        .executableTarget(name: "meshtop-probe", dependencies: ["CLISupport", "Metrics", "Probe"]),
 
         // Benchmarks (bench/): figures for the notes, not tests.
         .executableTarget(name: "bench-model", dependencies: ["Model", "Memory", "Metrics", "CBLAS"], path: "bench/model"),

@@ -13,6 +13,15 @@ int ck_avx2_available(void) {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
+int ck_cpu_level(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")
+        && __builtin_cpu_supports("avx512vl"))
+        return 3;
+    if (ck_avx2_available()) return 2;
+    return __builtin_cpu_supports("avx") ? 1 : 0;
+}
+
 int ck_attention_supports(int headDim) { return headDim == 8 || headDim == 16 || headDim == 32; }
 
 long ck_attention_scratch_floats(int seqLen, int headDim) {

@@ -72,7 +72,7 @@ public struct LaunchPlan: Equatable, Sendable {
         }
         a.append("-q")
         // OpenBLAS's idle threads sleep at once instead of spinning on the cores the ranks'
-        // own kernel workers need (Model.BLASThreadTimeout, which a rank sets itself otherwise).
+        // own kernel workers need (Metrics.BLASEnvironment, which a rank sets itself otherwise; the kernel each rank picks on its own host).
         a += ["-x", "OPENBLAS_NUM_THREADS=\(threads)", "-x", "OPENBLAS_THREAD_TIMEOUT=4"]
         for name in exportedVariables { a += ["-x", name] }
         return a + [rankExecutable] + rankArguments

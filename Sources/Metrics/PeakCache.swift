@@ -52,14 +52,19 @@ public struct PeakCache: Sendable {
     }
 }
 
-/// Identifies a machine's BLAS set-up: the CPU model, its online cores and the OpenBLAS build.
+/// Identifies a machine's BLAS set-up: the CPU model, its online cores and the OpenBLAS build
+/// with the kernel it runs (so a figure of one kernel never stands for another's).
 public enum MachineKey {
-    public static func current() -> String {
+    /// This process's key, or with `kernel` in place of the one it runs: the key of a process that
+    /// runs that kernel on this machine (a test predicting a rank's, `BLASEnvironment.chosen`).
+    public static func current(kernel: String = BLASEnvironment.kernel) -> String {
         let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("model name") }
             .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" } ?? "unknown cpu"
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let blas = openblas_get_config().map { String(cString: $0) } ?? "unknown blas"
+        let config = openblas_get_config().map { String(cString: $0) } ?? "unknown blas"
+        let own = BLASEnvironment.kernel
+        let blas = kernel == own ? config : config.replacingOccurrences(of: " \(own) ", with: " \(kernel) ")
         return "\(cpu) | \(cores) cores | \(blas)"
     }
 }

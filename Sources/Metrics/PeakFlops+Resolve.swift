@@ -10,7 +10,7 @@ extension PeakFlops {
                                         now: Double = Date().timeIntervalSince1970,
                                         measure: (SgemmProbe.Plan) -> Double = SgemmProbe.bestOneCore) -> PeakFlops {
         let n = max(1, threads)
-        let on = "sgemm \(SgemmProbe.shape) on one core x \(n) thread(s)"
+        let on = "sgemm \(SgemmProbe.shape) on one core x \(n) thread(s), OpenBLAS \(BLASEnvironment.kernel)"
         let saved = cache.map { " (cache \($0.file.path) updated)" } ?? ""
         guard let entry = cache?.entry() else {
             let core = measure(SgemmProbe.full)

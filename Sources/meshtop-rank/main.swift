@@ -1,7 +1,7 @@
 import CLISupport
-import Model
+import Metrics
 import RankCLI
 
-BLASThreadTimeout.applyByReexecuting()
+BLASEnvironment.applyByReexecuting()
 CommandMain.run(RankCommand.self, name: "meshtop-rank", arguments: Array(CommandLine.arguments.dropFirst()),
                 reportsErrors: LaunchEnvironment.current.rank == 0)

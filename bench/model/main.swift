@@ -13,6 +13,7 @@
 // for one dense GEMM shape, to judge how busy the machine was.
 import CBLAS
 import Memory
+import Metrics
 import Model
 import RunSpec
 #if canImport(Glibc)
@@ -26,7 +27,7 @@ func cpuSeconds() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
-BLASThreadTimeout.applyByReexecuting()  // as meshtop-rank does
+BLASEnvironment.applyByReexecuting()  // as meshtop-rank does
 let args = CommandLine.arguments
 if getenv("NO_AVX2") != nil { Kernels.useAVX2 = false }
 if args.count > 1 && args[1] == "kernels" {

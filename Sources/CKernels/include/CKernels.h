@@ -5,6 +5,8 @@
 
 /// 1 when this CPU runs AVX2 and FMA (the only instruction sets these kernels are compiled for).
 int ck_avx2_available(void);
+// 3: AVX-512 (F, BW, DQ, VL), 2: AVX2 and FMA, 1: AVX, 0: none of them (as the CPU and the OS allow).
+int ck_cpu_level(void);
 
 /// Whether the attention kernels handle this head dimension (8, 16 or 32).
 int ck_attention_supports(int headDim);
