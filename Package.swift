@@ -65,6 +65,9 @@ let package = Package(
         // The event stream rank 0 -> front end (and its control channel back): Foundation only.
         .target(name: "Telemetry", dependencies: ["RunSpec"]),
         .target(name: "Diagnosis", dependencies: ["RunSpec", "Telemetry"]),
+        // Runs read from elsewhere (recordings, TensorBoard event files, torchtitan's logs) as
+        // telemetry events: what `compare`, `watch` and `run --compare` show.
+        .target(name: "RunSources", dependencies: ["RunSpec", "Telemetry"]),
         // Cells, layout, themes and the ncurses backend: what any screen of meshtop draws with.
         .target(name: "Terminal", dependencies: ["CNcursesw"]),
         // The dashboard: state from telemetry, widgets into a cell buffer, keys, the app loop.
@@ -86,7 +89,7 @@ let package = Package(
         // `meshtop`'s commands. It links neither MPI nor OpenBLAS: the ranks train, the front end
         // reads their telemetry, and plans from the model's shapes.
         .target(name: "FrontendCLI", dependencies: [
-            "CStdio", "CLISupport", "RunOptions", "RunSpec", "CheckpointFiles", "Dashboard", "Diagnosis", "Launcher", "ModelShape",
+            "CStdio", "CLISupport", "RunOptions", "RunSpec", "CheckpointFiles", "Dashboard", "Diagnosis", "Launcher", "ModelShape", "RunSources",
             "Planner", "Telemetry", "Terminal", "Tokenizer", "Topology", "Dataset", "SafeTensors",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -132,6 +135,7 @@ let package = Package(
                     exclude: ["Snapshots"]),
         .testTarget(name: "TelemetryTests", dependencies: ["RunSpec", "Telemetry", "TestSupport"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "RunSpec", "Telemetry"]),
+        .testTarget(name: "RunSourcesTests", dependencies: ["RunSources", "RunSpec", "Telemetry", "TestSupport"]),
         .testTarget(name: "LauncherTests", dependencies: ["Launcher", "FrontendCLI", "RankCLI", "Telemetry", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Memory", "Mesh", "Model", "Parallel", "TestSupport", "Topology"]),
