@@ -97,6 +97,8 @@ public struct DashboardState: Equatable, Sendable {
             }
             hello = next
             placement = HostPlacement(next.ranks)
+            // A recording carries the prediction in its hello; live, the front end pushes it.
+            if let bytes = next.predictedInterHostBytesPerStep { interHostBytes = bytes }
             peak = next.peak
             if case .failed = meshSwitch { meshSwitch = nil }  // a retry started again
             if phase == .starting || phase == .relaunching || phase == .resharding { phase = .running }

@@ -17,6 +17,14 @@ enum InterHostTraffic {
         return InterHostPrediction.perStep(workload, mesh: mesh, hostOfRank: hosts.map { order[$0]! })
     }
 
+    /// The record as the front end records it: a hello of ranks on several hosts with the
+    /// prediction in it (`Hello.predictedInterHostBytesPerStep`), anything else as it came.
+    static func recorded(_ record: TelemetryRecord) -> TelemetryRecord {
+        guard case .hello(var hello) = record.event, let bytes = perStep(hello) else { return record }
+        hello.predictedInterHostBytesPerStep = bytes
+        return TelemetryRecord(time: record.time, event: .hello(hello))
+    }
+
     /// "~2.8 MB a step across hosts (predicted for this placement)"
     static func text(_ bytes: Int) -> String {
         "~\(String(format: "%.1f", Double(bytes) / 1e6)) MB a step across hosts (predicted for this placement)"

@@ -189,7 +189,7 @@ public struct RunCommand: ParsableCommand {
         job.heartbeats = heartbeats
         var writeFailed = false
         let record: (TelemetryRecord) -> Void = { record in
-            do { try file?.write(record) } catch {
+            do { try file?.write(InterHostTraffic.recorded(record)) } catch {
                 if !writeFailed { fputs("meshtop: --metrics-file: \(error)\n", mt_stderr()) }
                 writeFailed = true
             }

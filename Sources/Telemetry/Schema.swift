@@ -74,6 +74,10 @@ public struct Hello: Codable, Equatable, Sendable {
     /// The whole run as the ranks parsed it: what the front end plans and relaunches from (the
     /// fields above summarise it for display). nil in recordings from before it was sent.
     public var spec: RunSpecification?
+    /// The bytes a step sends between hosts as the planner predicts them for these ranks' hosts:
+    /// added by the front end to the hello it records (`--metrics-file`), absent from rank 0's
+    /// stream, on one host and in older recordings.
+    public var predictedInterHostBytesPerStep: Int?
 
     public init(schema: Int = TelemetrySchema.version, config: RunConfig, mesh: MeshLayout, model: ModelSummary,
                 flopsPerToken: Double, peak: PeakInfo, ranks: [RankIdentity], spec: RunSpecification? = nil) {

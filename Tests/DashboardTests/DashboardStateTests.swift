@@ -19,6 +19,17 @@ final class DashboardStateTests: XCTestCase {
         XCTAssertEqual(state.phase, .running, "a hello after relaunching means running again")
     }
 
+    func testARecordedHelloGivesTheBytesAcrossHosts() {
+        guard case .record(let record) = Fixtures.hello(replicate: 2, shard: 4, steps: 4, time: Fixtures.start),
+              case .hello(var hello) = record.event else { return XCTFail("the fixture is a hello") }
+        var state = DashboardState()
+        state.apply(.record(TelemetryRecord(time: record.time, event: .hello(hello))))
+        XCTAssertNil(state.interHostBytes, "rank 0's own hello says nothing of it")
+        hello.predictedInterHostBytesPerStep = 2_800_000
+        state.apply(.record(TelemetryRecord(time: record.time, event: .hello(hello))))
+        XCTAssertEqual(state.interHostBytes, 2_800_000)
+    }
+
     func testAStepThatRaisedThePeakIsShownWithIt() {
         var inputs = Fixtures.smallRun()
         let before = Fixtures.state(inputs)

@@ -35,9 +35,12 @@ final class MultiHostRunTests: XCTestCase {
         XCTAssertGreaterThan(predicted, 0)
         XCTAssertTrue(across.stderr.contains("across hosts; ~\(String(format: "%.1f", Double(predicted) / 1e6)) MB a step across hosts (predicted for this placement)"),
                       across.stderr)
+        // The front end's recording carries it too; one host's has none.
+        XCTAssertEqual(hello.predictedInterHostBytesPerStep, predicted)
 
         let local = try run(options + ["--np", "4"], environment: [:], in: folder, "local")
         XCTAssertEqual(local.losses.count, 6)
+        XCTAssertNil(try XCTUnwrap(local.hello).predictedInterHostBytesPerStep)
         XCTAssertEqual(across.losses.count, local.losses.count)
         for (a, b) in zip(across.losses, local.losses) { XCTAssertEqual(a, b, accuracy: 1e-5) }
     }
