@@ -40,6 +40,9 @@ public struct HangReport: Equatable, Sendable {
     public var ranks: [Rank]
     public var blockers: [Blocker]
 
+    /// The longest any group has waited in a call a peer of theirs has not entered, seconds (0: none).
+    public var divergedFor: Double { blockers.filter { !$0.notEntered.isEmpty }.map(\.waitingFor).max() ?? 0 }
+
     /// The one line that says it.
     public var headline: String {
         guard let first = blockers.first(where: { !$0.culprits.isEmpty }) ?? blockers.first else {

@@ -1,12 +1,14 @@
 import Foundation
 
 /// When the run counts as hung: no step completed for `limit` seconds (`--hang-after`, default the
-/// larger of 30 s and 5x the median step). A value the supervisor feeds: steps as they arrive,
-/// then `check` on its clock; the answer says when a hang begins and ends.
+/// larger of 30 s and 5x the median step), or, sooner, ranks of a group have waited in a call that
+/// a peer of theirs has not entered for `divergenceLimit` seconds (their sequence numbers diverged).
+/// A value the supervisor feeds: steps as they arrive, then `check` on its clock; the answer says
+/// when a hang begins and ends.
 public struct HangWatch: Equatable, Sendable {
     public enum Change: Equatable, Sendable {
-        /// No step for that long: the run is hung from now on.
-        case began(stalledFor: Double)
+        /// No step for that long (or ranks waiting for a peer that long): hung from now on.
+        case began(stalledFor: Double, divergedFor: Double? = nil)
         /// A step arrived during a hang.
         case ended(step: Int, after: Double)
     }
@@ -27,6 +29,11 @@ public struct HangWatch: Equatable, Sendable {
         if let fixedLimit { return fixedLimit }
         return max(30, 5 * median)
     }
+
+    /// A wait for a peer that has not entered the call (a group's sequence numbers apart) is a
+    /// hang after the larger of 10 s and 2x the median step: no call of a step lasts longer than
+    /// the step, so twice one is past any straggler. Never later than `limit`.
+    public var divergenceLimit: Double { min(limit, max(10, 2 * median)) }
 
     private var median: Double {
         guard !stepSeconds.isEmpty else { return 0 }
@@ -50,10 +57,17 @@ public struct HangWatch: Equatable, Sendable {
         lastProgress = max(lastProgress, now)
     }
 
-    public mutating func check(at now: Double) -> Change? {
-        guard !hung, now - lastProgress > limit else { return nil }
+    /// `divergedFor`: the longest a group has waited in a call a peer has not entered
+    /// (HangReport.divergedFor), 0 when none has.
+    public mutating func check(at now: Double, divergedFor: Double = 0) -> Change? {
+        guard !hung else { return nil }
+        if now - lastProgress > limit {
+            hung = true
+            return .began(stalledFor: now - lastProgress)
+        }
+        guard divergedFor > divergenceLimit else { return nil }
         hung = true
-        return .began(stalledFor: now - lastProgress)
+        return .began(stalledFor: now - lastProgress, divergedFor: divergedFor)
     }
 
     public func stalledFor(at now: Double) -> Double { max(0, now - lastProgress) }

@@ -37,12 +37,19 @@ extension Supervisor {
     /// Looks for a hang; true when the job must be torn down for it (`--on-hang stop`).
     func checkHang(now: Double) -> Bool {
         guard done == nil, var watch = hangWatch, heartbeats != nil, mesh != nil else { return false }
-        let change = watch.check(at: now)
+        // The board is read only once the run has stood still as long as a divergence must last.
+        var diverged = 0.0
+        if !watch.hung, watch.stalledFor(at: now) > watch.divergenceLimit {
+            diverged = hangReport(now: now, stalledFor: watch.stalledFor(at: now))?.divergedFor ?? 0
+        }
+        let change = watch.check(at: now, divergedFor: diverged)
         hangWatch = watch
         guard watch.hung else { return false }
         guard let report = hangReport(now: now, stalledFor: watch.stalledFor(at: now)) else { return false }
-        if case .began = change {
-            say("hung: \(report.headline) (no step for \(Int(watch.stalledFor(at: now))) s; --hang-after \(Self.limitText(watch)))")
+        if case .began(_, let divergedFor) = change {
+            let why = divergedFor.map { String(format: "; a group waited %.0f s for a peer, past %.0f s", $0, watch.divergenceLimit) }
+                ?? "; --hang-after \(Self.limitText(watch))"
+            say("hung: \(report.headline) (no step for \(Int(watch.stalledFor(at: now))) s\(why))")
             for rank in report.ranks { say("  " + rank.line) }
             if let folder = options.reportFolder {
                 do { say("hang report: " + (try report.write(to: folder, time: now, mesh: mesh!, step: lastStep))) } catch {

@@ -77,6 +77,22 @@ final class HangWatchTests: XCTestCase {
         XCTAssertNil(watch.check(at: 100), "a checkpoint counts as progress")
         XCTAssertEqual(HangWatch(limit: 3, startedAt: 0).limit, 3)
     }
+
+    func testAGroupWaitingForAPeerPastTheDivergenceLimitIsAHangBeforeTheStepLimit() {
+        var watch = HangWatch(limit: nil, startedAt: 0)
+        for n in 1 ... 5 { _ = watch.step(n, seconds: 1, at: Double(n)) }
+        XCTAssertEqual(watch.divergenceLimit, 10, "the 10 s floor over 2 x a 1 s median")
+        XCTAssertNil(watch.check(at: 14, divergedFor: 9.5), "waits shorter than the limit are a straggler's")
+        XCTAssertEqual(watch.check(at: 16, divergedFor: 10.5), .began(stalledFor: 11, divergedFor: 10.5))
+        XCTAssertNil(watch.check(at: 17, divergedFor: 12), "said once")
+        XCTAssertEqual(watch.step(6, seconds: 1, at: 18), .ended(step: 6, after: 13))
+
+        var slow = HangWatch(limit: nil, startedAt: 0)
+        for n in 1 ... 5 { _ = slow.step(n, seconds: 8, at: 8 * Double(n)) }
+        XCTAssertEqual(slow.divergenceLimit, 16, "2 x the median step of 8 s")
+        XCTAssertNil(slow.check(at: 40 + 15, divergedFor: 15))
+        XCTAssertEqual(HangWatch(limit: 3, startedAt: 0).divergenceLimit, 3, "never later than --hang-after")
+    }
 }
 
 extension HangReportTests {

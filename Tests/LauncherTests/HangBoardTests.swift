@@ -10,10 +10,10 @@ final class HangBoardTests: XCTestCase {
     private let call = try! NSRegularExpression(
         pattern: "(all-reduce|all-gather|reduce-scatter|broadcast|gather|barrier) #[0-9]+ on (replicate group [0-9]+|shard group [0-9]+|the world); ranks? [0-9, ]+ waits? for it since [0-9.]+ s")
 
-    private func start(_ extra: [String], folder: URL) throws -> (BackgroundJob, String) {
+    private func start(_ extra: [String], folder: URL, hangAfter: [String] = ["--hang-after", "3"]) throws -> (BackgroundJob, String) {
         let metrics = folder.appendingPathComponent("m.jsonl").path
         let job = try BackgroundJob([try Products.executable("meshtop"), "run", "--no-tui", "--mesh", "2x2", "--flavor", "tiny",
-                                     "--seq-len", "32", "--peak-tflops", "0.1", "--hang-after", "3", "--metrics-file", metrics,
+                                     "--seq-len", "32", "--peak-tflops", "0.1"] + hangAfter + ["--metrics-file", metrics,
                                      "--dump-folder", folder.appendingPathComponent("out").path] + extra, folder: folder)
         return (job, metrics)
     }
@@ -68,6 +68,26 @@ final class HangBoardTests: XCTestCase {
         XCTAssertNotNil(waitForLine("meshtop: the run moves again: step ", job, timeout: 30), job.stderr)
         XCTAssertTrue(job.wait(timeout: 120))
         XCTAssertEqual(job.status, 0, job.stderr)
+    }
+
+    /// With the default --hang-after (30 s at least), a group waiting for a stalled peer is a hang
+    /// after the divergence limit (10 s for steps this short), named with the peer.
+    func testRanksWaitingForAPeerThatNeverEntersAreAHangBeforeTheStepLimit() throws {
+        let folder = try makeTemporaryFolder(for: self, "hang-diverged")
+        let (job, metrics) = try start(["--steps", "5000", "--debug-stall-rank", "3:8", "--on-hang", "stop"], folder: folder,
+                                       hangAfter: [])
+        defer { job.kill() }
+        let pid = try rank3(after: 7, metrics, job)
+        defer { kill(pid, SIGCONT) }
+        let (line, at) = try XCTUnwrap(waitForLine("meshtop: hung: ", job, timeout: 40), job.stderr)
+        XCTAssertTrue(line.hasPrefix("meshtop: hung: rank 3 "), line)
+        XCTAssertNotNil(call.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)), line)
+        XCTAssertNotNil(line.range(of: #"; a group waited 1[0-9] s for a peer, past 10 s\)$"#, options: .regularExpression), line)
+        let stalled = try XCTUnwrap(Double(line.split(separator: "(no step for ").last?.split(separator: " ").first ?? ""), line)
+        XCTAssertLessThan(stalled, 30, "before the step limit: \(line)")
+        XCTAssertTrue(job.wait(timeout: 30), "--on-hang stop tears it down")
+        XCTAssertNotEqual(job.status, 0)
+        _ = at
     }
 
     func testOnHangStopTearsTheJobDownAndLeavesNoRank() throws {
