@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "Planner", dependencies: ["Memory", "ModelShape", "RunSpec", "Topology"]),
         // The probe's ranks: ping-pong within and between hosts, the sgemm rate alone and all busy.
         .target(name: "Probe", dependencies: [
-            "CBLAS", "CMPI", "CStdio", "Collectives", "Metrics", "RunSpec", "Topology",
+            "CBLAS", "CMPI", "CStdio", "Collectives", "Metrics", "RunOptions", "RunSpec", "Topology",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // A checkpoint's files (manifest, folders, reading) and weight files: no MPI.

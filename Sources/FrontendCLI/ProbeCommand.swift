@@ -2,6 +2,7 @@ import ArgumentParser
 import CStdio
 import Foundation
 import Launcher
+import RunOptions
 import RunSpec
 import Synchronization
 import Topology
@@ -36,17 +37,7 @@ public struct ProbeCommand: ParsableCommand {
     @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Where to write the topology.", valueName: "file"))
     public var output = "topology.json"
 
-    @Option(name: .customLong("sgemm-seconds"), parsing: .unconditional,
-            help: "How long every rank runs sgemm at once (rank 0 alone runs half of it).")
-    public var sgemmSeconds = 2.0
-
-    @Option(name: .customLong("max-message-bytes"), parsing: .unconditional,
-            help: "The largest ping-pong message; sizes double from 64 KiB up to it.")
-    public var maxMessageBytes = 16 << 20
-
-    @Option(name: .customLong("target-seconds"), parsing: .unconditional,
-            help: "Message sizes stop doubling once one takes this long one way.")
-    public var targetSeconds = 0.04
+    @OptionGroup(title: "Measurements") public var measurements: ProbeMeasurements
 
     @Flag(name: .customLong("dry-run"), help: "Print the mpirun command and exit.")
     public var dryRun = false
@@ -55,21 +46,14 @@ public struct ProbeCommand: ParsableCommand {
 
     public func validate() throws {
         if let np, np < 2 { throw ValidationError("--np \(np): must be at least 2 (a pair of ranks to time)") }
-        guard sgemmSeconds > 0, sgemmSeconds <= 60 else { throw ValidationError("--sgemm-seconds \(sgemmSeconds): must be in (0, 60]") }
-        guard maxMessageBytes >= 128 << 10, maxMessageBytes <= 1 << 30 else {
-            throw ValidationError("--max-message-bytes \(maxMessageBytes): must be from 131072 (128 KiB) to 1073741824 (1 GiB)")
-        }
-        guard targetSeconds > 0, targetSeconds <= 10 else { throw ValidationError("--target-seconds \(targetSeconds): must be in (0, 10]") }
     }
 
     /// The probe's mpirun command (the hostfile read, the output's folder checked).
     func plan() throws -> LaunchPlan {
         let hosts = try hostfile.map(Hostfile.init(path:)) ?? SlurmAllocation.hosts()
         try InputFile.requireWritable(output, "--output \(output)")
-        let arguments = ["--sgemm-seconds", String(sgemmSeconds), "--max-message-bytes", String(maxMessageBytes),
-                         "--target-seconds", String(targetSeconds)]
         return try LaunchPlan.probe(ranks: np ?? LaunchPlan.probeRanks(hosts: hosts), executable: Self.probeExecutable,
-                                    arguments: arguments, hostfile: hostfile)
+                                    arguments: measurements.arguments, hostfile: hostfile)
     }
 
     public func run() throws {

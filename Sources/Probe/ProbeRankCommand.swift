@@ -2,6 +2,7 @@ import ArgumentParser
 import CStdio
 import Collectives
 import Foundation
+import RunOptions
 import RunSpec
 import Topology
 
@@ -18,35 +19,17 @@ public struct ProbeRankCommand: ParsableCommand {
             with a rank on its host and with a rank on another host, the other ranks asleep.
             """)
 
-    @Option(name: .customLong("sgemm-seconds"), parsing: .unconditional,
-            help: "How long every rank runs sgemm at once (rank 0 alone runs half of it).")
-    public var sgemmSeconds = 2.0
-
-    @Option(name: .customLong("max-message-bytes"), parsing: .unconditional,
-            help: "The largest ping-pong message; sizes double from 64 KiB up to it.")
-    public var maxMessageBytes = 16 << 20
-
-    @Option(name: .customLong("target-seconds"), parsing: .unconditional,
-            help: "Sizes stop doubling once a message takes this long one way.")
-    public var targetSeconds = 0.04
+    @OptionGroup public var measurements: ProbeMeasurements
 
     public init() {}
-
-    public func validate() throws {
-        guard sgemmSeconds > 0, sgemmSeconds <= 60 else { throw ValidationError("--sgemm-seconds \(sgemmSeconds): must be in (0, 60]") }
-        guard maxMessageBytes >= 128 << 10, maxMessageBytes <= 1 << 30 else {
-            throw ValidationError("--max-message-bytes \(maxMessageBytes): must be from 131072 (128 KiB) to 1073741824 (1 GiB)")
-        }
-        guard targetSeconds > 0, targetSeconds <= 10 else { throw ValidationError("--target-seconds \(targetSeconds): must be in (0, 10]") }
-    }
 
     public func run() throws {
         let world = try MPIRuntime.world()
         defer { MPIRuntime.finalize() }
         var settings = ProbeSession.Settings()
-        settings.sgemmSeconds = sgemmSeconds
-        settings.maxMessageBytes = maxMessageBytes
-        settings.targetSeconds = targetSeconds
+        settings.sgemmSeconds = measurements.sgemmSeconds
+        settings.maxMessageBytes = measurements.maxMessageBytes
+        settings.targetSeconds = measurements.targetSeconds
         let session = ProbeSession(world: world, settings: settings) { Self.printLine("probe: " + $0) }
         if let topology = try session.run() { Self.printLine(ProbeResult.linePrefix + (try TopologyFile.line(topology))) }
     }
