@@ -6,8 +6,9 @@ import TestSupport
 import XCTest
 
 /// Event files from independent writers read as runs: tensorboardX's SummaryWriter (torchtitan's
-/// tags, rank folders as save_for_all_ranks makes them), tensorboard's own torch-free writer (a
-/// scalar in every tensor form, the newer `lr/AdamW`), and a file with one flipped byte.
+/// tags, which it writes cleaned, `throughput_tps_`; rank folders as save_for_all_ranks makes
+/// them, with a top level and without), tensorboard's own torch-free writer (a scalar in every
+/// tensor form, the newer `lr/AdamW`), and a file with one flipped byte.
 final class TensorBoardReadingTests: XCTestCase {
     /// What the writers wrote, as float32 (which is what a summary keeps): run -> tag -> step -> value.
     typealias Written = [String: [String: [String: Double]]]
@@ -46,6 +47,38 @@ final class TensorBoardReadingTests: XCTestCase {
         XCTAssertEqual(run.source, .tensorboard)
         XCTAssertEqual(run.skipped, [])
         XCTAssertNil(run.hello, "nothing says the mesh")
+        try check(run, against: written, runs: [0: "rank_0", 1: "rank_1"])
+    }
+
+    /// torchtitan's `save_for_all_ranks` alone: every rank's folder holds every tag, no top level.
+    /// The run's figures come from the first rank folder, each rank's from its own.
+    func testRankFoldersWithoutATopLevelRead() throws {
+        let python = try PythonReference.interpreter(importing: ["tensorboardX"])
+        let folder = try makeTemporaryFolder(for: self, "tbx-ranks").appendingPathComponent("tb")
+        let script = """
+        import sys, json
+        import numpy as np
+        from tensorboardX import SummaryWriter
+        written = {}
+        for r in (0, 1):
+            w = SummaryWriter(sys.argv[1] + "/rank_%d" % r)
+            run = written.setdefault("rank_%d" % r, {})
+            for step in range(1, 4):
+                # rank 1's loss differs (torchtitan's would not) to show whose is taken
+                values = {"loss_metrics/global_avg_loss": 6.0 - step / 7 if r == 0 else 99.0, "grad_norm": 0.5 + r,
+                          "lr": 1e-3, "throughput(tps)": 2048 / (0.5 + r), "time_metrics/end_to_end(s)": 0.5 + r, "mfu(%)": 10.0 + r}
+                for tag, v in values.items():
+                    w.add_scalar(tag, v, step)
+                    run.setdefault(tag, {})[str(step)] = float(np.float32(v))
+            w.close()
+        written["."] = written["rank_0"]
+        print(json.dumps(written))
+        """
+        let written = try decode(PythonReference.run(python, script, [folder.path]))
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: folder.path).contains { TensorBoardRun.isEventFile($0) },
+                       "no top-level file")
+        let run = try RunLoader.load(folder.path)
+        XCTAssertEqual(run.skipped, [])
         try check(run, against: written, runs: [0: "rank_0", 1: "rank_1"])
     }
 
