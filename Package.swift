@@ -67,7 +67,9 @@ let package = Package(
         .target(name: "Diagnosis", dependencies: ["RunSpec", "Telemetry"]),
         // Runs read from elsewhere (recordings, TensorBoard event files, torchtitan's logs) as
         // telemetry events: what `compare`, `watch` and `run --compare` show.
-        .target(name: "RunSources", dependencies: ["RunSpec", "Telemetry"]),
+        .target(name: "RunSources", dependencies: ["RunSpec", "Telemetry", "TensorBoard"]),
+        // TensorBoard's event files: TFRecord framing (masked CRC-32C) and the event protobufs, by hand.
+        .target(name: "TensorBoard"),
         // Cells, layout, themes and the ncurses backend: what any screen of meshtop draws with.
         .target(name: "Terminal", dependencies: ["CNcursesw"]),
         // The dashboard: state from telemetry, widgets into a cell buffer, keys, the app loop.
@@ -135,7 +137,8 @@ let package = Package(
                     exclude: ["Snapshots"]),
         .testTarget(name: "TelemetryTests", dependencies: ["RunSpec", "Telemetry", "TestSupport"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "RunSpec", "Telemetry"]),
-        .testTarget(name: "RunSourcesTests", dependencies: ["RunSources", "RunSpec", "Telemetry", "TestSupport"]),
+        .testTarget(name: "RunSourcesTests", dependencies: ["RunSources", "RunSpec", "Telemetry", "TensorBoard", "TestSupport"]),
+        .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", "TestSupport"]),
         .testTarget(name: "LauncherTests", dependencies: ["Launcher", "FrontendCLI", "RankCLI", "Telemetry", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Memory", "Mesh", "Model", "Parallel", "TestSupport", "Topology"]),

@@ -23,14 +23,14 @@ if ! command -v swift >/dev/null 2>&1; then
   exit 1
 fi
 
-# The cross-check tests compare against Hugging Face `tokenizers` and `safetensors` in a venv of
-# the project's own; without network they skip, saying so.
+# The cross-check tests compare against Hugging Face `tokenizers` and `safetensors`, and TensorBoard's
+# `tensorboard` and `tensorboardX`, in a venv of the project's own; without network they skip, saying so.
 if [[ "${1:-}" == "--python" ]]; then
   if [[ ! -x .venv/bin/python ]]; then
     python3 -m venv .venv || { echo "install-deps: could not create .venv; Python cross-checks will skip" >&2; exit 0; }
   fi
-  if ! .venv/bin/python -c "import tokenizers, safetensors, numpy" 2>/dev/null; then
-    .venv/bin/pip install -q --disable-pip-version-check tokenizers safetensors numpy </dev/null \
+  if ! .venv/bin/python -c "import tokenizers, safetensors, numpy, tensorboard, tensorboardX" 2>/dev/null; then
+    .venv/bin/pip install -q --disable-pip-version-check tokenizers safetensors numpy tensorboard tensorboardX </dev/null \
       || echo "install-deps: pip install failed; Python cross-checks will skip" >&2
   fi
 fi

@@ -6,6 +6,7 @@ import Diagnosis
 import Foundation
 import Launcher
 import RunOptions
+import RunSources
 import RunSpec
 import Synchronization
 import Telemetry
@@ -90,6 +91,12 @@ public struct RunCommand: ParsableCommand {
         valueName: "file"))
     public var metricsFile: String?
 
+    @Option(help: ArgumentHelp(
+        "Write TensorBoard event files here as torchtitan does: the run's figures and rank 0's at the top, each rank's in rank_N/.",
+        discussion: "Every step, under torchtitan's tags (loss_metrics/global_avg_loss, grad_norm, lr, throughput(tps), mfu(%), memory/..., ...); the folder is made if need be. Open it with `tensorboard --logdir DIR`; see docs/tensorboard.md.",
+        valueName: "dir"))
+    public var tensorboard: String?
+
     @OptionGroup(title: "Dashboard") public var dashboard: DashboardOptions
     @OptionGroup(title: "Hangs") public var diagnosis: DiagnosisOptions
     @OptionGroup(title: "Model") public var model: ModelOptions
@@ -136,6 +143,7 @@ public struct RunCommand: ParsableCommand {
         let spec = try specification(cores: cores, hosts: hosts)
         try RunOptions.checkFiles(spec)
         if let metricsFile { try InputFile.requireWritable(metricsFile, "--metrics-file \(metricsFile)") }
+        if let tensorboard { try TensorBoardRecorder.check(tensorboard, "--tensorboard \(tensorboard)") }
         try RunInputs.check(spec)
         return LaunchPlan(spec: spec, rankExecutable: Self.rankExecutable, hostfile: hostfile, cores: cores,
                           exportedVariables: exportedVariables)
@@ -187,9 +195,13 @@ public struct RunCommand: ParsableCommand {
         let job = Job(plan: plan, mesh: plan.spec.mesh, receiver: receiver,
                       options: options, planner: relaunchPlanner(plan))
         job.heartbeats = heartbeats
+        let board = tensorboard.map { TensorBoardRecorder(folder: $0) { fputs("meshtop: --tensorboard: \($0)\n", mt_stderr()) } }
+        defer { board?.close() }
         var writeFailed = false
         let record: (TelemetryRecord) -> Void = { record in
-            do { try file?.write(InterHostTraffic.recorded(record)) } catch {
+            let recorded = InterHostTraffic.recorded(record)
+            board?.record(recorded)
+            do { try file?.write(recorded) } catch {
                 if !writeFailed { fputs("meshtop: --metrics-file: \(error)\n", mt_stderr()) }
                 writeFailed = true
             }

@@ -10,6 +10,7 @@ public enum RunLoader {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
             throw InputError("\(path): no such file or folder")
         }
+        if isFolder.boolValue ? TensorBoardRun.isLogFolder(path) : TensorBoardRun.isEventFile(path) { return try TensorBoardRun.load(path) }
         guard !isFolder.boolValue else {
             throw InputError("\(path): a folder, and not one meshtop reads runs from")
         }
