@@ -11,8 +11,10 @@ public enum RunLoader {
             throw InputError("\(path): no such file or folder")
         }
         guard !isFolder.boolValue else {
+            if let run = try TorchtitanLog.folder(path) { return run }
             throw InputError("\(path): a folder, and not one meshtop reads runs from")
         }
+        if let run = try TorchtitanLog.file(path) { return run }
         return try recording(path)
     }
 
