@@ -1,0 +1,92 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `meshtop watch` headless (stdout a pipe, or --no-tui) on a whole torchtitan log: the run's
+/// shape, then one line per step with the figures the log's lines carried.
+final class WatchCommandTests: XCTestCase {
+    typealias Lines = TorchtitanLogLines
+
+    static let startup = Products.packageRoot.appendingPathComponent("Tests/RunSourcesTests/Fixtures/torchtitan-replicate-startup.log")
+
+    /// The replicate run's start-up lines (from every rank), then 10 steps of its 8 ranks in 0.3's format (step 4
+    /// with `mfu: N/A`), ranks out of step by one line, every rank's "Training completed".
+    static func log(losses: [Double]) throws -> String {
+        var lines: [String] = []
+        for (index, loss) in losses.enumerated() {
+            for rank in 0 ..< 8 {
+                let f = Lines.StepFigures(step: index + 1, loss: loss, gradNorm: 1.5 - Double(index) / 10, memoryGiB: 10 + Double(rank),
+                                          memoryPercent: (10 + Double(rank)) / 94.99 * 100, tps: 50_000 + 100 * rank, tflops: 300.25,
+                                          mfu: index == 3 ? nil : 30.5)
+                lines.append(Lines.line(Lines.stepMessage(f, format: .v03), rank: rank, time: 1_757_958_000 + Double(index) * 2))
+            }
+        }
+        lines.swapAt(7, 8)  // rank 0's step 2 before rank 7's step 1
+        lines += (0 ..< 8).map { Lines.line("Training completed", rank: $0, time: 1_757_958_030) }
+        let rank0 = try String(contentsOf: startup, encoding: .utf8).split(separator: "\n").map(String.init)
+        return (Lines.everyRank(rank0, ranks: 8) + lines).joined(separator: "\n") + "\n"
+    }
+
+    func testWatchingAWholeFileHeadlessPrintsEachStep() throws {
+        let meshtop = try Products.executable("meshtop")
+        let folder = try makeTemporaryFolder(for: self, "watch-headless")
+        let file = folder.appendingPathComponent("train.log")
+        let losses = (0 ..< 10).map { 10.5 - Double($0) * 0.37 }
+        try Self.log(losses: losses).write(to: file, atomically: true, encoding: .utf8)
+        for arguments in [["watch", "--no-tui", file.path], ["watch", file.path]] {
+            let result = try ProcessRunner.run([meshtop] + arguments, timeout: 60)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let out = result.stdoutLines
+            XCTAssertEqual(out.first, "mesh [8, 1] replicate, 8 ranks; debugmodel, 6,139,136 parameters; local batch 8, "
+                           + "global batch 64, seq_len 2048, 10 steps (warmup 2); peak 989.0 TFLOP/s a device")
+            let steps = out.filter { $0.hasPrefix("step ") }
+            XCTAssertEqual(steps.count, 10, out.joined(separator: "\n"))
+            for (index, line) in steps.enumerated() {
+                XCTAssertTrue(line.hasPrefix("step \(index + 1)/10 ["), line)
+                XCTAssertTrue(line.contains(String(format: "loss %.4f", losses[index])), line)
+                XCTAssertTrue(line.contains("ranks 8/8"), line)
+                XCTAssertTrue(line.contains("memory 17.00 GiB max"), line)
+                XCTAssertTrue(line.contains(index == 3 ? "mfu 0.00%" : "mfu 30.50%"), line)
+                XCTAssertTrue(line.contains(String(format: "grad_norm %.4f", 1.5 - Double(index) / 10)), line)
+                XCTAssertTrue(line.contains("\(Self.grouped(8 * 50_000 + 100 * 28)) tok/s"), line)
+            }
+            // The log's own clock: the first start-up line at 17:38:26.676, step 10's lines 111.3 s later.
+            XCTAssertTrue(steps[9].contains("elapsed 1:51  ETA ?"), steps[9])
+            XCTAssertEqual(out.last.map { $0.hasPrefix("done: training completed after 10 step(s), final loss 7.17000") }, true,
+                           out.last ?? "")
+            XCTAssertTrue(result.stderr.contains("meshtop: warning: rank 0 step 4: mfu: N/A"), result.stderr)
+            if arguments.count == 2 { XCTAssertFalse(result.stderr.contains("no \"Training completed\"")) }
+        }
+    }
+
+    func testAFileWithNoTorchtitanLineIsRefusedAndACutOneSaysSo() throws {
+        let meshtop = try Products.executable("meshtop")
+        let folder = try makeTemporaryFolder(for: self, "watch-bad")
+        let notes = folder.appendingPathComponent("notes.txt")
+        try "just text\n".write(to: notes, atomically: true, encoding: .utf8)
+        let refused = try ProcessRunner.run([meshtop, "watch", "--no-tui", notes.path], timeout: 30)
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertEqual(refused.stderrLines, ["meshtop: \(notes.path): no torchtitan log line in it (none starts `[titan] <date> <time>,<ms> - `)"])
+        let missing = try ProcessRunner.run([meshtop, "watch", folder.appendingPathComponent("nothing").path], timeout: 30)
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertEqual(missing.stderrLines.count, 1, missing.stderr)
+
+        let cut = folder.appendingPathComponent("cut.log")
+        try String(contentsOf: Self.startup, encoding: .utf8).write(to: cut, atomically: true, encoding: .utf8)
+        let started = try ProcessRunner.run([meshtop, "watch", cut.path], timeout: 30)
+        XCTAssertEqual(started.status, 0)
+        XCTAssertEqual(started.stdoutLines.count, 1, "the run's shape, no step")
+        XCTAssertTrue(started.stderr.contains("no \"Training completed\" line: the run goes on, or was cut off"), started.stderr)
+    }
+
+    func testHelpExplainsIt() throws {
+        let help = try ProcessRunner.run([try Products.executable("meshtop"), "watch", "--help"], timeout: 30).stdout
+            .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for text in ["--no-tui", "--follow", "--poll-interval", "--log-dir", "[rankN]:", "q quits at once", "do nothing here",
+                     "(exit status 2)", "stdout.log and stderr.log"] {
+            XCTAssertTrue(help.contains(text), "\(text) is not in:\n\(help)")
+        }
+    }
+
+    static func grouped(_ n: Int) -> String { Lines.grouped(n) }
+}
