@@ -46,7 +46,7 @@ public struct WatchCommand: ParsableCommand {
     public var follow = false
 
     @Option(name: .customLong("poll-interval"), help: ArgumentHelp(
-        "Seconds between two looks at the log for new lines.", discussion: "From 0.01 to 5; default 0.1."))
+        "Seconds between two looks at the log for new lines (from 0.01 to 5).", valueName: "seconds"))
     public var pollInterval: Double = 0.1
 
     @OptionGroup(title: "Dashboard") public var dashboard: DashboardOptions

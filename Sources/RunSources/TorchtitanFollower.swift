@@ -51,8 +51,9 @@ public final class TorchtitanFollower {
                 records += startOver()
                 entry.lastTime = -.infinity
             }
+            // One file needs no merging, nor the timestamps it goes by.
             batches.append(lines.map { line in
-                if let time = TorchtitanLine(line).time { entry.lastTime = time }
+                if tails.count > 1, let time = TorchtitanLine(line).time { entry.lastTime = time }
                 return (line, entry.rank, entry.lastTime)
             })
             tails[name] = entry

@@ -94,21 +94,29 @@ public struct TorchtitanLine: Equatable, Sendable {
     private static func digits(_ scanner: inout TorchtitanScanner) -> Int? {
         let digits = scanner.rest.prefix { $0.isASCII && $0.isNumber }
         guard !digits.isEmpty, let value = Int(digits) else { return nil }
-        _ = scanner.expect(String(digits))
+        scanner.advance(by: digits.count)
         return value
     }
 
-    /// The text without ANSI escape sequences (CSI: ESC [ parameters final byte; and lone ESCs).
+    /// The text without ANSI escape sequences (CSI: ESC [ parameters final byte; and lone ESCs),
+    /// cut out of the UTF-8 bytes (escape sequences are ASCII).
     static func withoutColours(_ text: String) -> String {
-        guard text.contains("\u{1B}") else { return text }
-        var out = String.UnicodeScalarView()
-        var scalars = text.unicodeScalars.makeIterator()
-        while let scalar = scalars.next() {
-            guard scalar == "\u{1B}" else { out.append(scalar); continue }
-            guard let next = scalars.next() else { break }
-            guard next == "[" else { continue }
-            while let c = scalars.next(), !(0x40 ... 0x7E).contains(c.value) {}
+        var utf8 = Array(text.utf8)
+        guard let first = utf8.firstIndex(of: 0x1B) else { return text }
+        var kept = first, i = first
+        while i < utf8.count {
+            guard utf8[i] == 0x1B else {
+                utf8[kept] = utf8[i]
+                kept += 1
+                i += 1
+                continue
+            }
+            i += 1
+            guard i < utf8.count, utf8[i] == UInt8(ascii: "[") else { continue }
+            i += 1
+            while i < utf8.count, !(0x40 ... 0x7E).contains(utf8[i]) { i += 1 }
+            i += 1
         }
-        return String(out)
+        return String(decoding: utf8[..<kept], as: UTF8.self)
     }
 }

@@ -29,10 +29,17 @@ struct TorchtitanScanner {
 
     /// The text up to (not including) the next `literal`, skipping both; nil if it never comes.
     mutating func until(_ literal: String) -> Substring? {
-        guard let range = rest.range(of: literal) else { return nil }
-        let taken = text[position ..< range.lowerBound]
-        position = range.upperBound
-        return taken
+        guard let first = literal.first else { return text[position ..< position] }
+        var start = position
+        while let candidate = text[start...].firstIndex(of: first) {
+            if text[candidate...].hasPrefix(literal) {
+                let taken = text[position ..< candidate]
+                position = text.index(candidate, offsetBy: literal.count)
+                return taken
+            }
+            start = text.index(after: candidate)
+        }
+        return nil
     }
 
     /// A run of characters that may make up a number (digits, sign, point, exponent, `,` between
@@ -44,7 +51,7 @@ struct TorchtitanScanner {
             let next = text.index(after: position), c = text[position]
             // A comma groups digits only between digits: `8, global` ends the number before it;
             // a sign leads the number or its exponent only: `2-D` is 2.
-            if c == ",", next == text.endIndex || !text[next].isNumber { break }
+            if c == ",", next == text.endIndex || !("0" ... "9").contains(text[next]) { break }
             if c == "-" || c == "+", position != start, !"eE".contains(text[text.index(before: position)]) { break }
             position = next
         }
@@ -53,10 +60,20 @@ struct TorchtitanScanner {
 
     private static let numberCharacters = Set("0123456789+-.,eEnaifNAIF")
 
+    /// The digits without `{:,}`'s separators.
+    private static func ungrouped(_ digits: Substring) -> Substring {
+        digits.contains(",") ? Substring(digits.filter { $0 != "," }) : digits
+    }
+
+    /// Moves past the next `count` characters (which the caller has looked at).
+    mutating func advance(by count: Int) {
+        position = text.index(position, offsetBy: count)
+    }
+
     /// An integer, with `{:,}`'s thousands separators allowed.
     mutating func int() -> Int? {
         let saved = position
-        guard let digits = numberText(), let value = Int(digits.replacing(",", with: "")) else {
+        guard let digits = numberText(), let value = Int(Self.ungrouped(digits)) else {
             position = saved
             return nil
         }
@@ -66,7 +83,7 @@ struct TorchtitanScanner {
     /// A float as `{:f}`, `{:,.2f}` or `{:.3e}` print it (also nan and inf).
     mutating func double() -> Double? {
         let saved = position
-        guard let digits = numberText(), let value = Double(digits.replacing(",", with: "")) else {
+        guard let digits = numberText(), let value = Double(Self.ungrouped(digits)) else {
             position = saved
             return nil
         }
