@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import CStdio
 import Dashboard
 import Foundation
@@ -55,9 +56,14 @@ public struct WatchCommand: ParsableCommand {
 
     public func validate() throws {
         guard (0.01 ... 5).contains(pollInterval) else {
-            throw ValidationError("--poll-interval \(pollInterval): must be from 0.01 to 5 seconds")
+            throw ValidationError("--poll-interval \(String(format: "%g", pollInterval)): must be from 0.01 to 5 seconds")
         }
-        guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("\(path): no such file or folder") }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw ValidationError("\(path): no such file or folder")
+        }
+        // A log may be empty yet (the run has not started writing), not unreadable.
+        if !isFolder.boolValue { try CommandMain.validating { try InputFile.requireReadable(path, path, allowEmpty: true) } }
     }
 
     public func run() throws {
