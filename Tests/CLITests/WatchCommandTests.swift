@@ -79,6 +79,32 @@ final class WatchCommandTests: XCTestCase {
         XCTAssertTrue(started.stderr.contains("no \"Training completed\" line: the run goes on, or was cut off"), started.stderr)
     }
 
+    func testFollowGoesOnReadingPastTheEnd() throws {
+        let meshtop = try Products.executable("meshtop")
+        let folder = try makeTemporaryFolder(for: self, "watch-follow")
+        let file = folder.appendingPathComponent("train.log")
+        let text = try Self.log(losses: [9, 8.5, 8])
+        let startup = text.split(separator: "\n").prefix { !$0.contains("step:") }
+        try (startup.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        let jobFolder = folder.appendingPathComponent("job")
+        try FileManager.default.createDirectory(at: jobFolder, withIntermediateDirectories: true)
+        let job = try BackgroundJob([meshtop, "watch", "--no-tui", "--follow", "--poll-interval", "0.05", file.path], folder: jobFolder)
+        defer { job.kill() }
+        func output(contains text: String) -> Bool {
+            let end = Date().addingTimeInterval(20)
+            while Date() < end {
+                if ((try? String(contentsOf: job.out, encoding: .utf8)) ?? "").contains(text) { return true }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            return false
+        }
+        XCTAssertTrue(output(contains: "mesh [8, 1] replicate"), job.stderr)
+        try text.write(to: file, atomically: false, encoding: .utf8)  // the rest of the run, appended in place
+        XCTAssertTrue(output(contains: "step 3/10"), job.stderr)
+        XCTAssertTrue(output(contains: "done: training completed after 3 step(s)"), job.stderr)
+        XCTAssertTrue(job.isRunning, "--follow goes on past the end of the file")
+    }
+
     func testHelpExplainsIt() throws {
         let help = try ProcessRunner.run([try Products.executable("meshtop"), "watch", "--help"], timeout: 30).stdout
             .split(whereSeparator: \.isWhitespace).joined(separator: " ")
