@@ -22,8 +22,10 @@ struct WatchPrinter {
         if start == nil { start = record.time }
         switch record.event {
         case .hello(let h):
-            hello = h
-            return [Line(text: Self.helloLine(h), isStderr: false)]
+            // A hello refreshed with what the shape line does not show (capacities) is not repeated.
+            defer { hello = h }
+            let line = Self.helloLine(h)
+            return hello.map(Self.helloLine) == line ? [] : [Line(text: line, isStderr: false)]
         case .step(let step):
             stepSeconds = Array((stepSeconds + [step.ranks.map(\.seconds.total).max() ?? 0]).suffix(10))
             return [Line(text: stepLine(step, time: record.time), isStderr: false)]
