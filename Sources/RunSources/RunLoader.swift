@@ -12,8 +12,10 @@ public enum RunLoader {
         }
         if isFolder.boolValue ? TensorBoardRun.isLogFolder(path) : TensorBoardRun.isEventFile(path) { return try TensorBoardRun.load(path) }
         guard !isFolder.boolValue else {
+            if let run = try TorchtitanLog.folder(path) { return run }
             throw InputError("\(path): a folder, and not one meshtop reads runs from")
         }
+        if let run = try TorchtitanLog.file(path) { return run }
         return try recording(path)
     }
 
