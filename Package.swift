@@ -68,10 +68,12 @@ let package = Package(
         // Runs read from elsewhere (recordings, TensorBoard event files, torchtitan's logs) as
         // telemetry events: what `compare`, `watch` and `run --compare` show.
         .target(name: "RunSources", dependencies: ["RunSpec", "Telemetry"]),
+        // Runs side by side: curves by step or tokens, differences against the first, verdicts.
+        .target(name: "Compare", dependencies: ["RunSpec", "Telemetry"]),
         // Cells, layout, themes and the ncurses backend: what any screen of meshtop draws with.
         .target(name: "Terminal", dependencies: ["CNcursesw"]),
         // The dashboard: state from telemetry, widgets into a cell buffer, keys, the app loop.
-        .target(name: "Dashboard", dependencies: ["Diagnosis", "RunSpec", "Terminal", "Telemetry"]),
+        .target(name: "Dashboard", dependencies: ["Compare", "Diagnosis", "RunSpec", "Terminal", "Telemetry"]),
         .target(name: "Trainer", dependencies: [
             "CBLAS", "Checkpoint", "Collectives", "Dataset", "Memory", "Mesh", "Metrics", "Model", "Optim", "Parallel", "SafeTensors",
             "RunSpec", "Tokenizer",
@@ -89,7 +91,7 @@ let package = Package(
         // `meshtop`'s commands. It links neither MPI nor OpenBLAS: the ranks train, the front end
         // reads their telemetry, and plans from the model's shapes.
         .target(name: "FrontendCLI", dependencies: [
-            "CStdio", "CLISupport", "RunOptions", "RunSpec", "CheckpointFiles", "Dashboard", "Diagnosis", "Launcher", "ModelShape", "RunSources",
+            "CStdio", "CLISupport", "RunOptions", "RunSpec", "CheckpointFiles", "Compare", "Dashboard", "Diagnosis", "Launcher", "ModelShape", "RunSources",
             "Planner", "Telemetry", "Terminal", "Tokenizer", "Topology", "Dataset", "SafeTensors",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -135,6 +137,7 @@ let package = Package(
                     exclude: ["Snapshots"]),
         .testTarget(name: "TelemetryTests", dependencies: ["RunSpec", "Telemetry", "TestSupport"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "RunSpec", "Telemetry"]),
+        .testTarget(name: "CompareTests", dependencies: ["Compare", "Telemetry", "TestSupport"]),
         .testTarget(name: "RunSourcesTests", dependencies: ["RunSources", "RunSpec", "Telemetry", "TestSupport"]),
         .testTarget(name: "LauncherTests", dependencies: ["Launcher", "FrontendCLI", "RankCLI", "Telemetry", "TestSupport"],
                     exclude: ["Fixtures"]),
