@@ -133,7 +133,7 @@ let package = Package(
         ]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Metrics", "RankCLI", "FrontendCLI", "RunSpec"]),
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw", "Terminal", "TestSupport"]),
-        .testTarget(name: "DashboardTests", dependencies: ["CNcursesw", "Dashboard", "Diagnosis", "Telemetry", "Terminal", "FrontendCLI", "Planner", "Model", "TestSupport", "Topology"],
+        .testTarget(name: "DashboardTests", dependencies: ["CNcursesw", "Compare", "Dashboard", "Diagnosis", "Telemetry", "Terminal", "FrontendCLI", "Planner", "Model", "TestSupport", "Topology"],
                     exclude: ["Snapshots"]),
         .testTarget(name: "TelemetryTests", dependencies: ["RunSpec", "Telemetry", "TestSupport"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "RunSpec", "Telemetry"]),
