@@ -1,20 +1,27 @@
+import Synchronization
 import Terminal
 
 /// One look per run of an overlay (compare, `run --compare`): colours picked from the theme as
 /// far apart as it allows, an attribute each when the theme has no colour, a mark each in ASCII.
 ///
-/// The colours are a greedy farthest-point pick among the theme's chart colours (the keys of
-/// `candidates`): each next run gets the candidate farthest (RGB distance) from the background
-/// and from every colour already taken, so the first runs' colours do not change when more are
-/// added, and a theme whose colours sit close together still gives its most distinct ones.
-/// A terminal default background counts as black (the themes that leave it empty are dark).
+/// The colours come from the theme's chart colours (the keys of `candidates`): the `best` (5)
+/// whose least RGB distance, to each other and to the background, is the largest of any such
+/// set, ordered farthest first (each next the one farthest from the background and the colours
+/// before it), then the theme's other colours in the same way, then round again. So the first
+/// runs' colours do not change when more are added, and a theme whose colours sit close
+/// together still gives its most distinct ones. A terminal default background counts as black
+/// (the themes that leave it empty are dark).
 public enum RunPalette {
-    /// Theme keys whose colours runs may get, in order of preference on a tie.
+    /// Theme keys whose colours runs may get, in order of preference on a tie: the charts' and
+    /// gradients' colours, not the text's greys (titles, labels).
     static let candidates: [ThemeKey] = [
         .misc, .cachedMid, .availableMid, .usedEnd, .downloadEnd, .tempStart, .processStart, .cpuEnd, .uploadEnd,
-        .freeEnd, .highlight, .title, .cpuStart, .processMid, .usedMid, .tempEnd, .availableEnd, .cachedEnd, .cpuMid,
-        .downloadMid, .uploadMid, .processEnd, .mainForeground,
+        .freeEnd, .highlight, .cpuStart, .processMid, .usedMid, .tempEnd, .availableEnd, .cachedEnd, .cpuMid,
+        .downloadMid, .uploadMid, .processEnd,
     ]
+
+    /// How many runs get the most distinct set of colours.
+    static let best = 5
 
     /// Attributes of the runs in a theme without colour.
     static let monochromeAttributes: [Attributes] = [[.bold], [], [.underline], [.dim], [.bold, .underline], [.reverse]]
@@ -26,27 +33,67 @@ public enum RunPalette {
     public static func colors(_ theme: Theme, count: Int) -> [Color] {
         guard count > 0 else { return [] }
         if theme.monochrome { return Array(repeating: .default, count: count) }
-        let background = theme[.mainBackground].rgbTriple
-        var pool: [(key: ThemeKey, rgb: (UInt8, UInt8, UInt8), color: Color)] = []
-        for key in candidates {
-            let color = theme[key]
-            guard case .rgb = color, !pool.contains(where: { $0.color == color }) else { continue }
-            pool.append((key, color.rgbTriple, color))
+        var pool: [Color] = []
+        for key in candidates where !pool.contains(theme[key]) {
+            if case .rgb = theme[key] { pool.append(theme[key]) }
         }
         guard !pool.isEmpty else { return Array(repeating: theme[.mainForeground], count: count) }
-        var chosen: [(UInt8, UInt8, UInt8)] = [], out: [Color] = []
-        while out.count < count {
-            if pool.isEmpty { out.append(out[out.count % max(1, chosen.count)]); continue }
-            let best = pool.indices.max { a, b in
-                // max returns the last of equals: compare so that the earlier candidate wins a tie.
-                let da = distance(pool[a].rgb, to: chosen, background), db = distance(pool[b].rgb, to: chosen, background)
-                return da == db ? a > b : da < db
-            }!
-            chosen.append(pool[best].rgb)
-            out.append(pool[best].color)
-            pool.remove(at: best)
+        let order = ordered(pool, background: theme[.mainBackground])
+        return (0 ..< count).map { order[$0 % order.count] }
+    }
+
+    /// The runs' colours in order, computed once per theme's colours.
+    private static let orders = Mutex<[[Color]: [Color]]>([:])
+
+    /// `pool` in the runs' order: the `best` most distinct first, then the rest farthest first.
+    static func ordered(_ pool: [Color], background: Color) -> [Color] {
+        if let known = orders.withLock({ $0[pool + [background]] }) { return known }
+        let rgb = pool.map(\.rgbTriple), back = background.rgbTriple
+        var chosen = bestSubset(rgb, background: back, size: min(best, rgb.count))
+        var order: [Int] = []
+        // Farthest first, within the best subset and then among the others.
+        for group in [chosen, Array(Set(rgb.indices).subtracting(chosen)).sorted()] {
+            var left = group
+            while !left.isEmpty {
+                let next = left.indices.max { a, b in
+                    let da = distance(rgb[left[a]], to: order.map { rgb[$0] }, back), db = distance(rgb[left[b]], to: order.map { rgb[$0] }, back)
+                    return da == db ? a > b : da < db  // the earlier candidate wins a tie
+                }!
+                order.append(left.remove(at: next))
+            }
+            chosen = []
         }
-        return out
+        let colors = order.map { pool[$0] }
+        orders.withLock { $0[pool + [background]] = colors }
+        return colors
+    }
+
+    /// The indices of the `size` colours whose least distance (to each other and the
+    /// background) is the largest; the earliest such set on a tie.
+    static func bestSubset(_ rgb: [(UInt8, UInt8, UInt8)], background: (UInt8, UInt8, UInt8), size: Int) -> [Int] {
+        guard size > 0 else { return [] }
+        let n = rgb.count
+        let apart = rgb.map { a in rgb.map { XtermPalette.distance(a, $0) } }
+        let fromBackground = rgb.map { XtermPalette.distance($0, background) }
+        var bestSet: [Int] = [], bestScore = -1
+        var current: [Int] = []
+        func visit(_ start: Int, _ score: Int) {
+            if current.count == size {
+                if score > bestScore { bestScore = score; bestSet = current }
+                return
+            }
+            guard n - start >= size - current.count else { return }
+            for i in start ..< n {
+                var s = min(score, fromBackground[i])
+                for j in current { s = min(s, apart[i][j]) }
+                guard s > bestScore else { continue }  // cannot beat the best so far
+                current.append(i)
+                visit(i + 1, s)
+                current.removeLast()
+            }
+        }
+        visit(0, .max)
+        return bestSet
     }
 
     /// The style of each of `count` runs' curves and legend entries.
