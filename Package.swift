@@ -70,10 +70,12 @@ let package = Package(
         .target(name: "RunSources", dependencies: ["RunSpec", "Telemetry", "TensorBoard"]),
         // TensorBoard's event files: TFRecord framing (masked CRC-32C) and the event protobufs, by hand.
         .target(name: "TensorBoard"),
+        // Runs side by side: curves by step or tokens, differences against the first, verdicts.
+        .target(name: "Compare", dependencies: ["Telemetry"]),
         // Cells, layout, themes and the ncurses backend: what any screen of meshtop draws with.
         .target(name: "Terminal", dependencies: ["CNcursesw"]),
         // The dashboard: state from telemetry, widgets into a cell buffer, keys, the app loop.
-        .target(name: "Dashboard", dependencies: ["Diagnosis", "RunSpec", "Terminal", "Telemetry"]),
+        .target(name: "Dashboard", dependencies: ["Compare", "Diagnosis", "RunSpec", "Terminal", "Telemetry"]),
         .target(name: "Trainer", dependencies: [
             "CBLAS", "Checkpoint", "Collectives", "Dataset", "Memory", "Mesh", "Metrics", "Model", "Optim", "Parallel", "SafeTensors",
             "RunSpec", "Tokenizer",
@@ -91,7 +93,7 @@ let package = Package(
         // `meshtop`'s commands. It links neither MPI nor OpenBLAS: the ranks train, the front end
         // reads their telemetry, and plans from the model's shapes.
         .target(name: "FrontendCLI", dependencies: [
-            "CStdio", "CLISupport", "RunOptions", "RunSpec", "CheckpointFiles", "Dashboard", "Diagnosis", "Launcher", "ModelShape", "RunSources",
+            "CStdio", "CLISupport", "RunOptions", "RunSpec", "CheckpointFiles", "Compare", "Dashboard", "Diagnosis", "Launcher", "ModelShape", "RunSources",
             "Planner", "Telemetry", "Terminal", "Tokenizer", "Topology", "Dataset", "SafeTensors",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -133,13 +135,14 @@ let package = Package(
         ]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Metrics", "RankCLI", "FrontendCLI", "RunSpec"]),
         .testTarget(name: "TerminalTests", dependencies: ["CNcursesw", "Terminal", "TestSupport"]),
-        .testTarget(name: "DashboardTests", dependencies: ["CNcursesw", "Dashboard", "Diagnosis", "Telemetry", "Terminal", "FrontendCLI", "Planner", "Model", "TestSupport", "Topology"],
+        .testTarget(name: "DashboardTests", dependencies: ["CNcursesw", "Compare", "Dashboard", "Diagnosis", "Telemetry", "Terminal", "FrontendCLI", "Planner", "Model", "TestSupport", "Topology"],
                     exclude: ["Snapshots"]),
         .testTarget(name: "TelemetryTests", dependencies: ["RunSpec", "Telemetry", "TestSupport"]),
         .testTarget(name: "DiagnosisTests", dependencies: ["Diagnosis", "RunSpec", "Telemetry"]),
         .testTarget(name: "RunSourcesTests", dependencies: ["RunSources", "RunSpec", "Telemetry", "TensorBoard", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", "TestSupport"]),
+        .testTarget(name: "CompareTests", dependencies: ["Compare", "Telemetry", "TestSupport"]),
         .testTarget(name: "LauncherTests", dependencies: ["Launcher", "FrontendCLI", "RankCLI", "Telemetry", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Memory", "Mesh", "Model", "Parallel", "TestSupport", "Topology"]),

@@ -36,6 +36,8 @@ public enum DashboardInput: Equatable, Sendable {
     /// The run is hung: who waits for whom, from every rank's heartbeat (refreshed while it
     /// lasts); nil when it moves again.
     case hang(HangReport?)
+    /// `run --compare REF`: the reference run to overlay and judge the live run against.
+    case reference(LiveReference)
 }
 
 /// What a key asks of the world outside the dashboard.

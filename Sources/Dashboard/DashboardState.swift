@@ -42,6 +42,8 @@ public struct DashboardState: Equatable, Sendable {
     public private(set) var interHostBytes: Int?
     /// Who is slow and why, and the mesh's row and column aggregates, over the last steps.
     public private(set) var stragglers: StragglerReport?
+    /// `run --compare REF`: the reference and the live run's verdict against it.
+    public private(set) var reference: LiveReference?
     /// The last steps of the current mesh, what `stragglers` is read from.
     private var recentSteps: [Step] = []
 
@@ -78,6 +80,8 @@ public struct DashboardState: Equatable, Sendable {
             hang = report
         case .interHostBytes(let bytes):
             interHostBytes = bytes
+        case .reference(let reference):
+            self.reference = reference
         case .ended(let status):
             hang = nil
             endedStatus = status
@@ -86,6 +90,7 @@ public struct DashboardState: Equatable, Sendable {
     }
 
     private mutating func apply(_ event: Event) {
+        reference?.record(event)
         switch event {
         case .hello(let next):
             if let previous = hello?.mesh, previous != next.mesh {

@@ -16,7 +16,7 @@ struct LossPanel {
         let smoothed = Smoothing.debiasedEMA(state.loss.values, weight: view.smoothing)
         legend(&buffer, inside.rows(0, 1), smoothedLast: smoothed.last)
         let plot = Rect(x: inside.x + Self.axisWidth, y: inside.y + 1,
-                        width: inside.width - Self.axisWidth, height: inside.height - 3)
+                        width: inside.width - Self.axisWidth, height: inside.height - 3 - referenceRows)
         guard let window = visibleWindow() else {
             buffer.put("waiting for the first step", x: plot.x + 1, y: plot.y, style: draw.theme.style(.inactive))
             return
@@ -31,19 +31,23 @@ struct LossPanel {
         let xs = XScale(first: first, last: last, pixels: canvas.pixelWidth)
         let raw = PixelColumns(steps: steps, values: state.loss.values, range: window, xs: xs)
         let smooth = PixelColumns(steps: steps, values: smoothed, range: window, xs: xs)
-        let scale = YScale([raw.low, raw.high, smooth.low, smooth.high], log: view.logScale)
+        let reference = referenceColumns(xs: xs, first: first, last: last)
+        let scale = YScale([raw.low, raw.high, smooth.low, smooth.high] + (reference.map { [$0.low, $0.high] } ?? []), log: view.logScale)
 
         let pixelHeight = canvas.pixelHeight
         let ys = { (value: Double) in scale.pixel(value, height: pixelHeight) }
         if view.showLR { plotOwnScale(&canvas, state.lr, as: 3, xs: xs, from: first) }
         if view.showGradNorm { plotOwnScale(&canvas, state.gradNorm, as: 2, xs: xs, from: first) }
+        if let reference { canvas.plot(series: Self.referenceSeries, columns: reference, ys: ys) }
         if view.smoothing > 0 {
             canvas.plot(series: 0, columns: raw, ys: ys)
         }
         canvas.plot(series: 1, columns: smooth, ys: ys)
         marks(&buffer, plot, xs: xs, first: first, last: last)
         canvas.draw(into: &buffer, x: plot.x, y: plot.y, styles: seriesStyles, braille: draw.glyphs.braille)
+        markReference(canvas, &buffer, plot)
         axes(&buffer, inside, plot, scale: scale, first: first, last: last)
+        referenceLine(&buffer, inside.rows(inside.height - 1, referenceRows))
     }
 
     /// The smallest 1, 2 or 5 x 10^k at or above `step`, but not above `limit`.
@@ -70,10 +74,10 @@ struct LossPanel {
         return start ..< state.loss.count
     }
 
-    /// Raw (dim), smoothed (bright), grad norm, lr.
+    /// Raw (dim), smoothed (bright), grad norm, lr, the reference (`run --compare`).
     private var seriesStyles: [Style] {
         let t = draw.theme
-        return [t.style(.inactive), t.style(.misc, [.bold]), t.style(.highlight), t.style(.graphText)]
+        return [t.style(.inactive), t.style(.misc, [.bold]), t.style(.highlight), t.style(.graphText), referenceStyle]
     }
 
     private func legend(_ buffer: inout Buffer, _ row: Rect, smoothedLast: Double?) {
@@ -88,6 +92,7 @@ struct LossPanel {
         // Grad norm and lr have their own scales: the legend gives their last value.
         if view.showGradNorm, let g = state.gradNorm.lastValue { item("grad norm \(Format.number(g)) (own scale)", seriesStyles[2]) }
         if view.showLR, let lr = state.lr.lastValue { item("lr \(Format.number(lr)) (own scale)", seriesStyles[3]) }
+        if let text = referenceLegend { item(text, referenceStyle) }
         if !state.checkpoints.isEmpty { item("\(markGlyph) checkpoint", draw.theme.style(.misc)) }
         if !state.meshChanges.isEmpty { item("M mesh change", draw.theme.style(.title)) }
     }

@@ -11,7 +11,7 @@ public struct MeshtopCommand: ParsableCommand {
         commandName: "meshtop",
         abstract: "A terminal dashboard for data-parallel training on a [dp_replicate, dp_shard] mesh.",
         subcommands: [RunCommand.self, ReplayCommand.self, MeshesCommand.self, PlanCommand.self, ProbeCommand.self, TokenizeCommand.self,
-                      ExportCommand.self, WatchCommand.self],
+                      ExportCommand.self, WatchCommand.self, CompareCommand.self],
         defaultSubcommand: RunCommand.self)
 
     public init() {}

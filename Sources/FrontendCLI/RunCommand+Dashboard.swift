@@ -14,7 +14,7 @@ extension RunCommand {
     /// Runs `job` under the dashboard and returns its exit status; nil when there is no terminal
     /// to draw on (the caller then runs headless).
     func runWithDashboard(_ job: Job, receiver: TelemetryReceiver, record: @escaping (TelemetryRecord) -> Void,
-                          timing: PickerTiming? = nil) throws -> Int32? {
+                          timing: PickerTiming? = nil, reference: LiveReference? = nil) throws -> Int32? {
         // From here on SIGINT/SIGTERM are events (the launcher counts them), never a death that
         // would leave the terminal in curses mode.
         JobSignals.take()
@@ -22,6 +22,7 @@ extension RunCommand {
         guard let (app, warnings) = dashboard.makeApp(live: true, runName: runName, maxWorldSize: maxNP) else { return nil }
         let feed = app.feed
         for warning in warnings { feed.push(.launcher(warning)) }
+        if let reference { feed.push(.reference(reference)) }
         job.say = { feed.push(.launcher($0)) }
         // Rank 0's log lines arrive twice (on mpirun's stdout and as events): show each once.
         let echoes = EchoFilter()
@@ -110,6 +111,7 @@ extension RunCommand {
         }
         if let loss = state.loss.lastValue { parts.append(String(format: "loss %.5f", loss)) }
         if let mesh = state.mesh { parts.append("mesh [\(mesh.replicate), \(mesh.shard)]") }
+        if let reference = state.reference { parts.append(reference.line) }
         return parts.joined(separator: ", ")
     }
 }

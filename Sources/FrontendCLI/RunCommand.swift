@@ -99,6 +99,7 @@ public struct RunCommand: ParsableCommand {
 
     @OptionGroup(title: "Dashboard") public var dashboard: DashboardOptions
     @OptionGroup(title: "Hangs") public var diagnosis: DiagnosisOptions
+    @OptionGroup(title: "Compare") public var comparing: ReferenceOptions
     @OptionGroup(title: "Model") public var model: ModelOptions
     @OptionGroup(title: "Training") public var training: TrainingOptions
     @OptionGroup(title: "Checkpoints") public var checkpoints: CheckpointOptions
@@ -156,6 +157,7 @@ public struct RunCommand: ParsableCommand {
         // Read once: in a Slurm allocation each read asks scontrol.
         let hosts = try InputError.refusing { try self.hosts() }
         let plan = try InputError.refusing { try self.plan(hosts: hosts) }
+        let reference = try comparing.reference()
         let timing = try topology.map { file in
             PickerTiming(topology: try TopologyFile.read(file, option: "--topology \(file)"), slots: hosts?.hosts.map(\.slots) ?? [],
                          policy: PickerTiming.policy(environment: ProcessInfo.processInfo.environment))
@@ -207,12 +209,14 @@ public struct RunCommand: ParsableCommand {
             }
         }
         fflush(mt_stdout())
-        if dashboardWanted, let status = try runWithDashboard(job, receiver: receiver, record: record, timing: timing) {
+        if dashboardWanted, let status = try runWithDashboard(job, receiver: receiver, record: record, timing: timing,
+                                                                          reference: reference) {
             if status != 0 { throw ExitCode(status) }
             return
         }
         job.say = printer.say
         let stragglers = Mutex(StragglerWatch())
+        let watch = reference.map(ReferenceWatch.init)
         job.onEvent = { event in
             record(event)
             printer.event(event)
@@ -227,6 +231,7 @@ public struct RunCommand: ParsableCommand {
                 }
             }
             if case .step(let step) = event.event, let line = stragglers.withLock({ $0.step(step) }) { printer.say(line) }
+            if let line = watch?.line(after: event) { printer.say(line) }
         }
         let status = try job.run()
         if status != 0 { throw ExitCode(status) }

@@ -22,6 +22,10 @@ final class BadInputTests: XCTestCase {
         try check(BadInput.otherCommands)
     }
 
+    func testCompareAndRunCompareRefuseEveryBadInput() throws {
+        try check(BadInput.compare)
+    }
+
     func testMeshtopRankRefusesEveryBadInputBeforeStarting() throws {
         try check(BadInput.rankCommand)
     }

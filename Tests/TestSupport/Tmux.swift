@@ -42,9 +42,10 @@ public final class TmuxSession {
         try tmux(["resize-window", "-t", name, "-x", String(width), "-y", String(height)])
     }
 
-    /// The visible screen, one string per row.
-    public func capture() throws -> [String] {
-        try tmux(["capture-pane", "-p", "-t", name]).components(separatedBy: "\n")
+    /// The visible screen, one string per row; with `escapes`, with the SGR sequences of the
+    /// cells' colours and attributes (`capture-pane -e`).
+    public func capture(escapes: Bool = false) throws -> [String] {
+        try tmux(["capture-pane", "-p"] + (escapes ? ["-e"] : []) + ["-t", name]).components(separatedBy: "\n")
     }
 
     /// The pane's size as tmux sees it.
