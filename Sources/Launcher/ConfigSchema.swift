@@ -83,6 +83,8 @@ enum ConfigSchema {
                      ConfigKey("peak_tflops", .double, .option("--peak-tflops")),
                      ConfigKey("init_weights", .string, .option("--init-weights")),
                      ConfigKey("save_weights", .string, .option("--save-weights")),
+                     ConfigKey("on_failure", .string, .option("--on-failure")),
+                     ConfigKey("max_restarts", .int, .option("--max-restarts")),
                      // fault injection for tests and demos: "R:FACTOR" and "R:STEP"
                      ConfigKey("debug_slow_rank", .string, .option("--debug-slow-rank")),
                      ConfigKey("debug_stall_rank", .string, .option("--debug-stall-rank"))]),

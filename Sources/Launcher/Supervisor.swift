@@ -65,6 +65,9 @@ public final class Supervisor {
     private var teardown = Teardown(Options())
     /// SIGINT or SIGTERM arrived while the job ran (the user wants it to end, not to go on elsewhere).
     public var stopRequested: Bool { teardown.stopRequested }
+    /// The ranks that went before the run's done, and when that was found.
+    public var lost: Loss? { teardown.lost }
+    public var lostAt: Double? { teardown.lostAt }
 
     /// mpirun's last stderr lines (with `output: .lines` only; empty otherwise), oldest first.
     public var lastErrorLines: [String] { capture?.lastErrorLines ?? [] }
