@@ -18,9 +18,20 @@ public enum ShrinkRule {
     public static func choose(old: MeshShape, batch: GlobalBatch, loss: Loss?, hosts: Hostfile?) throws -> Choice {
         var remaining = hosts
         var survivors = old.worldSize - (loss?.ranks.count ?? 0)
-        if let hosts, let lostHost = loss?.host {
-            let kept = hosts.hosts.filter { $0.name != lostHost }
-            guard !kept.isEmpty else { throw LaunchError("cannot shrink: host \(lostHost) was the only host, no rank survives") }
+        if let hosts, let loss, let lostHost = loss.host {
+            // The hostfile may name a host by address where its ranks say its name: mpirun fills
+            // each host's slots in turn, so the lost ranks say which entries they ran on.
+            let lost = Set(loss.ranks.map(\.rank))
+            var first = 0
+            let kept = hosts.hosts.filter { host in
+                defer { first += host.slots }
+                let placed = Set(first ..< max(first, min(first + host.slots, old.worldSize)))
+                return placed.isEmpty || !placed.isSubset(of: lost)
+            }
+            guard !kept.isEmpty, kept.count < hosts.hosts.count else {
+                throw LaunchError(kept.isEmpty ? "cannot shrink: host \(lostHost) was the only host, no rank survives"
+                                               : "cannot shrink: host \(lostHost) is not in the hostfile's ranks")
+            }
             remaining = Hostfile(hosts: kept)
             survivors = min(old.worldSize, kept.map(\.slots).reduce(0, +))
         }

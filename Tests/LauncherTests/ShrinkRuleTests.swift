@@ -26,15 +26,19 @@ final class ShrinkRuleTests: XCTestCase {
     }
 
     func testALostHostLeavesTheOtherHostsSlotsAndItsHostfile() throws {
-        let hosts = Hostfile(hosts: [.init(name: "h1", slots: 2), .init(name: "h2", slots: 2)])
+        // The hostfile names the hosts by address, the ranks by name.
+        let hosts = Hostfile(hosts: [.init(name: "10.0.0.1", slots: 2), .init(name: "10.0.0.2", slots: 2)])
         let batch = GlobalBatch(localBatchSize: 8, gradAccum: 1, ranks: 4)
         let loss = Loss(ranks: [rank(2, host: "h2"), rank(3, host: "h2")], cause: .connectionsClosed, host: "h2")
         let choice = try ShrinkRule.choose(old: meshShape(2, 2), batch: batch, loss: loss, hosts: hosts)
         XCTAssertEqual(choice.mesh, meshShape(1, 2))
-        XCTAssertEqual(choice.hosts, Hostfile(hosts: [.init(name: "h1", slots: 2)]))
-        let alone = Hostfile(hosts: [.init(name: "h2", slots: 2)])
-        XCTAssertThrowsError(try ShrinkRule.choose(old: meshShape(1, 2), batch: batch, loss: loss, hosts: alone)) { error in
-            XCTAssertEqual("\(error)", "cannot shrink: host h2 was the only host, no rank survives")
+        XCTAssertEqual(choice.hosts, Hostfile(hosts: [.init(name: "10.0.0.1", slots: 2)]))
+        let first = Loss(ranks: [rank(0, host: "h1"), rank(1, host: "h1")], cause: .connectionsClosed, host: "h1")
+        XCTAssertEqual(try ShrinkRule.choose(old: meshShape(2, 2), batch: batch, loss: first, hosts: hosts).hosts,
+                       Hostfile(hosts: [.init(name: "10.0.0.2", slots: 2)]), "the first host lost: the second goes on")
+        let alone = Hostfile(hosts: [.init(name: "10.0.0.2", slots: 2)])
+        XCTAssertThrowsError(try ShrinkRule.choose(old: meshShape(1, 2), batch: batch, loss: first, hosts: alone)) { error in
+            XCTAssertEqual("\(error)", "cannot shrink: host h1 was the only host, no rank survives")
         }
     }
 

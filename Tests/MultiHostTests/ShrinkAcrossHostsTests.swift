@@ -25,6 +25,8 @@ final class ShrinkAcrossHostsTests: XCTestCase {
         XCTAssertTrue(job.wait(timeout: 240), "meshtop did not return: \(job.stderr)")
         XCTAssertEqual(try hosts.processes(), [], "no process of the job on any host once meshtop returned")
         XCTAssertEqual(job.status, 0, job.stderr)
+        print("meshtop said:\n" + job.stderr.split(separator: "\n").filter { $0.hasPrefix("meshtop:") && !$0.contains("straggler") }
+            .joined(separator: "\n"))
 
         let records = try TelemetryFileReader.readAll(path: metrics).records
         let hellos = records.compactMap { r -> Hello? in if case .hello(let h) = r.event { return h }; return nil }
