@@ -90,6 +90,7 @@ struct LossPanel {
         if view.showLR, let lr = state.lr.lastValue { item("lr \(Format.number(lr)) (own scale)", seriesStyles[3]) }
         if !state.checkpoints.isEmpty { item("\(markGlyph) checkpoint", draw.theme.style(.misc)) }
         if !state.meshChanges.isEmpty { item("M mesh change", draw.theme.style(.title)) }
+        if !state.recoveries.isEmpty { item("X failure R resumed", draw.theme.style(.usedEnd, [.bold])) }
     }
 
     private var markGlyph: Unicode.Scalar { draw.glyphs.braille ? "┊" : ":" }
@@ -115,6 +116,7 @@ struct LossPanel {
             for y in plot.y ..< plot.maxY { buffer.set(column, y, markGlyph, draw.theme.style(.title)) }
             buffer.set(column, plot.y, "M", draw.theme.style(.title, [.bold]))
         }
+        recoveryMarks(&buffer, plot, xs: xs, first: first, last: last)
     }
 
     private func axes(_ buffer: inout Buffer, _ inside: Rect, _ plot: Rect, scale: YScale, first: Int, last: Int) {

@@ -46,7 +46,7 @@ extension Job {
         }
         guard let finished else { return }
         say(finished.text)
-        onRecovery?(finished)
+        emit(.resumed, finished.failure, count: finished.attempt, to: finished.mesh, finished.text, attempt: finished)
     }
 
     /// After a generation ended with `status`: a relaunch, a line to give up with, or nil when
@@ -67,8 +67,8 @@ extension Job {
         }
         guard let (failure, count) = found else { return nil }
         guard count <= recovery.maxRestarts else {
-            return .giveUp("giving up after \(count) failure\(count == 1 ? "" : "s") (--max-restarts \(recovery.maxRestarts)): "
-                           + failures.map(\.text).joined(separator: "; ") + "; " + newestCheckpointNote())
+            return giveUp(failure, count, "giving up after \(count) failure\(count == 1 ? "" : "s") (--max-restarts \(recovery.maxRestarts)): "
+                          + failures.map(\.text).joined(separator: "; ") + "; " + newestCheckpointNote())
         }
         let next: LaunchPlan
         let chosen: ShrinkRule.Choice
@@ -76,21 +76,37 @@ extension Job {
             chosen = try choice(after: lost, plan: plan)
             next = try relaunchPlan(chosen, from: plan)
         } catch {
-            return .giveUp("\(failure.text); \(error); " + newestCheckpointNote())
+            return giveUp(failure, count, "\(failure.text); \(error); " + newestCheckpointNote())
         }
         let delay = recovery.delay(attempt: count)
         let from = newestCheckpoint.map { "the checkpoint of step \($0.step)" } ?? "step 0 (no checkpoint yet)"
-        say("\(failure.text); relaunching on \(chosen.mesh.bracketed) from \(from) in \(String(format: "%.1f", delay)) s "
-            + "(--on-failure \(recovery.policy.rawValue), failure \(count) of at most \(recovery.maxRestarts))")
-        guard backOff(delay) else { return .giveUp("stopped while waiting to relaunch; " + newestCheckpointNote()) }
+        let line = "\(failure.text); relaunching on \(chosen.mesh.bracketed) from \(from) in \(String(format: "%.1f", delay)) s "
+            + "(--on-failure \(recovery.policy.rawValue), failure \(count) of at most \(recovery.maxRestarts))"
+        say(line)
+        emit(.relaunching, failure, count: count, to: chosen.mesh, line)
+        guard backOff(delay) else { return giveUp(failure, count, "stopped while waiting to relaunch; " + newestCheckpointNote()) }
         let attempt = RecoveryAttempt(failure: failure, attempt: count, mesh: chosen.mesh, relaunched: Date().timeIntervalSince1970)
         lock.withLock {
             recoveryLog.pending = attempt
             mesh = chosen.mesh
             currentState = .running(.relaunching)
         }
-        onRecovery?(attempt)
         return .relaunch(next)
+    }
+
+    private func giveUp(_ failure: Failure, _ count: Int, _ line: String) -> RecoveryDecision {
+        emit(.gaveUp, failure, count: count, to: nil, line)
+        return .giveUp(line)
+    }
+
+    /// A recovery event for the recording and the dashboard, through `onEvent`.
+    private func emit(_ phase: RecoveryNotice.Phase, _ failure: Failure, count: Int, to: MeshShape?, _ line: String,
+                      attempt: RecoveryAttempt? = nil) {
+        let notice = RecoveryNotice(phase: phase, failure: count, lostRanks: failure.ranks, lostHost: failure.host,
+                                    failedAfterStep: failure.step, from: [failure.mesh.replicate, failure.mesh.shard],
+                                    to: to.map { [$0.replicate, $0.shard] }, resumedAtStep: attempt?.resumedAt,
+                                    seconds: attempt?.seconds, stepsRedone: attempt?.stepsRedone, message: line)
+        onEvent?(TelemetryRecord(time: Date().timeIntervalSince1970, event: .recovery(notice)))
     }
 
     /// The mesh and hosts of the relaunch: the same for restart, the survivors' best for shrink.

@@ -30,7 +30,8 @@ public final class Job: @unchecked Sendable {
     public var heartbeats: HeartbeatReceiver? {
         didSet { heartbeats.map { environment.merge($0.environment) { $1 } } }
     }
-    /// Every received event, in order, across generations (called on the thread of `run()`).
+    /// Every received event, in order, across generations, and the job's own `recovery` events
+    /// between them (called on the thread of `run()`).
     public var onEvent: ((TelemetryRecord) -> Void)?
     /// A switch entered a phase (called on the thread of `run()`, or of `reconfigure`).
     public var onPhase: ((Switch) -> Void)?
@@ -40,8 +41,6 @@ public final class Job: @unchecked Sendable {
     public var say: (String) -> Void = { fputs("meshtop: \($0)\n", mt_stderr()) }
     /// `--on-failure` and `--max-restarts` (Job+Recovery.swift).
     public var recovery = Recovery()
-    /// A relaunch after a failure began (no first step yet) or came to its first step.
-    public var onRecovery: ((RecoveryAttempt) -> Void)?
     var recoveryLog = RecoveryLog()
 
     let lock = NSLock()

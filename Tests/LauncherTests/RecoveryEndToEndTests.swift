@@ -38,6 +38,18 @@ final class RecoveryEndToEndTests: XCTestCase {
         XCTAssertTrue(job.stderr.contains("rank \(victim.rank) lost at step"), job.stderr)
         XCTAssertTrue(job.stderr.range(of: #"resumed at step \d+ on \[1, 2\] in [0-9.]+ s; \d+ steps? redone"#,
                                        options: .regularExpression) != nil, job.stderr)
+        // The recording has the failure and the resume, between the generations' events.
+        let notices = try recoveries()
+        XCTAssertEqual(notices.map(\.phase), [.relaunching, .resumed])
+        let resumed = try XCTUnwrap(notices.last)
+        XCTAssertEqual(resumed.lostRanks, [victim.rank])
+        XCTAssertEqual(resumed.from, [2, 2])
+        XCTAssertEqual(resumed.to, [1, 2])
+        let (failedAfter, resumedAt) = (try XCTUnwrap(resumed.failedAfterStep), try XCTUnwrap(resumed.resumedAtStep))
+        XCTAssertEqual(resumedAt % 5, 0, "resumed from a checkpoint")
+        XCTAssertEqual(resumed.stepsRedone, failedAfter - resumedAt)
+        XCTAssertGreaterThan(resumed.seconds ?? 0, 0)
+        XCTAssertTrue(job.stderr.contains("meshtop: " + resumed.message), "headless prints it: \(resumed.message)")
     }
 
     func testRestartGoesOnOnTheSameMeshWithTheUninterruptedLosses() throws {
@@ -76,6 +88,8 @@ final class RecoveryEndToEndTests: XCTestCase {
         XCTAssertTrue(line.contains("rank 3 lost at step") && line.contains("rank 1 lost"), line)
         XCTAssertTrue(line.contains("is intact"), line)
         XCTAssertEqual(try hellos().count, 2, "no third launch")
+        XCTAssertEqual(try recoveries().map(\.phase), [.relaunching, .gaveUp])
+        XCTAssertEqual(try recoveries().last?.message, line.replacingOccurrences(of: "meshtop: ", with: ""))
     }
 
     // MARK: helpers
@@ -127,6 +141,10 @@ final class RecoveryEndToEndTests: XCTestCase {
     struct Seen {
         var hellos: [Hello] = []
         var lastStep: Int?
+    }
+
+    func recoveries() throws -> [RecoveryNotice] {
+        try records().compactMap { if case .recovery(let n) = $0.event { return n }; return nil }
     }
 
     func records() throws -> [TelemetryRecord] { try TelemetryFileReader.readAll(path: metricsPath).records }
