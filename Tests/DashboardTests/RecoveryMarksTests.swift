@@ -35,11 +35,25 @@ final class RecoveryMarksTests: XCTestCase {
         XCTAssertTrue(buffer.lines[1].contains("rank 3 lost at step 18 on [2, 2]; resumed at step 15 on [1, 2] in 2.1 s; 3 steps redone"),
                       buffer.lines[1])
         XCTAssertTrue(text.contains("X failure R resumed"), text)
-        let chartRows = buffer.lines.filter { $0.hasPrefix("│       │") && $0.contains("X") && $0.contains("R") }
-        XCTAssertFalse(chartRows.isEmpty, "the X and R marks on one row of the chart:\n\(text)")
+        let xRow = buffer.lines.firstIndex { $0.hasPrefix("│       │") && $0.contains("X") }
+        XCTAssertNotNil(xRow, "the X mark on the chart:\n\(text)")
+        XCTAssertTrue(xRow.map { buffer.lines[$0 + 1].contains("R") } ?? false, "the R mark a row below:\n\(text)")
         XCTAssertTrue(buffer.lines.contains { $0.contains("│8.16   │") && $0.contains("M") }, "the mesh change's M stays above the R")
         XCTAssertTrue(text.contains("lost rank 3 at step 18 on [2, 2]"), text)
         XCTAssertTrue(text.contains("Mesh [1, 2] FSDP"), "the new mesh:\n\(text)")
+    }
+
+    func testAFailureRightAfterACheckpointShowsBothMarksInOneColumn() {
+        var inputs = Array(Self.shrunkRun().prefix(19))
+        inputs.append(Fixtures.record(1_020, .recovery(RecoveryNotice(
+            phase: .resumed, failure: 1, lostRanks: [3], lostHost: nil, failedAfterStep: 15, from: [2, 2], to: [1, 2],
+            resumedAtStep: 15, seconds: 1, stepsRedone: 0, message: "resumed"))))
+        let lines = render(Fixtures.state(inputs), width: 200, height: 50).lines
+        guard let row = lines.firstIndex(where: { $0.hasPrefix("│       │") && $0.contains("X") }),
+              let column = lines[row].firstIndex(of: "X") else { return XCTFail("no X mark:\n" + lines.joined(separator: "\n")) }
+        let offset = lines[row].distance(from: lines[row].startIndex, to: column)
+        let below = lines[row + 1]
+        XCTAssertEqual(below[below.index(below.startIndex, offsetBy: offset)], "R", "R under X:\n" + lines[row ... row + 1].joined(separator: "\n"))
     }
 
     func testWhileRelaunchingTheHeaderSaysSoAndThePhaseIsRelaunching() {
