@@ -128,6 +128,9 @@ public final class Supervisor {
         Self.killJob(pid: pid, ranks: localRanks(hostName), signal: SIGKILL)
         let gone = Date().addingTimeInterval(2)
         while localRanks(hostName).contains(where: Self.alive) && Date() < gone { Thread.sleep(forTimeInterval: 0.01) }
+        for rank in ranks where rank.host == hostName && Self.alive(rank.pid) {
+            say("rank \(rank.rank) (pid \(rank.pid)) still ran 2 s after it was killed (stuck in the kernel?): it may outlive meshtop")
+        }
         waitForRemoteRanks(hostName)
         // Every line is out before the result (a rank on another host may hold the pipe: 2 s at most).
         capture?.wait(timeout: 2)
