@@ -69,9 +69,10 @@ final class RecoveryEndToEndTests: XCTestCase {
         XCTAssertFalse(job.stderr.contains("relaunching"), job.stderr)
     }
 
-    /// The relaunch loses a rank too, before its first step: that is the second failure, past
-    /// --max-restarts 1, so the job ends naming both, and the newest checkpoint is left whole.
-    func testASecondFailureDuringTheRelaunchPastMaxRestartsEndsTheJobNamingBoth() throws {
+    /// The relaunch loses a rank too, as soon as its ranks said hello (before or just after its
+    /// first step: the tiny steps race the kill): that is the second failure, past --max-restarts
+    /// 1, so the job ends naming both, and the newest checkpoint is left whole.
+    func testASecondFailureInARowPastMaxRestartsEndsTheJobNamingBoth() throws {
         let job = try BackgroundJob(try arguments(["--on-failure", "restart", "--max-restarts", "1"]), folder: folder)
         defer { job.kill() }
         let first = try waitFor(job) { $0.hellos.first }
@@ -88,7 +89,8 @@ final class RecoveryEndToEndTests: XCTestCase {
         XCTAssertTrue(line.contains("rank 3 lost at step") && line.contains("rank 1 lost"), line)
         XCTAssertTrue(line.contains("is intact"), line)
         XCTAssertEqual(try hellos().count, 2, "no third launch")
-        XCTAssertEqual(try recoveries().map(\.phase), [.relaunching, .gaveUp])
+        let phases = try recoveries().map(\.phase)
+        XCTAssertTrue(phases == [.relaunching, .gaveUp] || phases == [.relaunching, .resumed, .gaveUp], "\(phases)")
         XCTAssertEqual(try recoveries().last?.message, line.replacingOccurrences(of: "meshtop: ", with: ""))
     }
 
