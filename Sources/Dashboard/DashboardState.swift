@@ -10,7 +10,7 @@ public struct DashboardState: Equatable, Sendable {
     public private(set) var hello: Hello?
     /// Where the hello's ranks run (folded once per hello, not per frame).
     public private(set) var placement = HostPlacement([])
-    public private(set) var phase: RunPhase = .starting
+    public internal(set) var phase: RunPhase = .starting
     /// The latest step's per-rank figures, in rank order (empty until a step of the current mesh).
     public private(set) var ranks: [RankStep] = []
     public private(set) var loss = StepSeries()
@@ -26,6 +26,8 @@ public struct DashboardState: Equatable, Sendable {
     public internal(set) var log = LogHistory()
     /// The latest step figures of every mesh the run has used, in order of first use (the picker).
     public internal(set) var usedMeshes: [MeshMeasurement] = []
+    /// Each failure of the job, as its latest recovery event tells it (DashboardState+Recovery.swift).
+    public internal(set) var recoveries: [RecoveryNotice] = []
     /// The latest mesh switch asked for in the picker, and how it went.
     public internal(set) var meshSwitch: MeshSwitchStatus?
     /// Unix time of the first hello and of the latest event.
@@ -137,6 +139,8 @@ public struct DashboardState: Equatable, Sendable {
         case .done(let done):
             self.done = done
             phase = done.reason == .failed ? .failed : .finished
+        case .recovery(let notice):
+            applyRecovery(notice)
         }
     }
 }

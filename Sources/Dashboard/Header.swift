@@ -62,12 +62,14 @@ struct Header {
         let fraction = total > 0 ? Double(step) / Double(total) : 0
         let times = timesText
         // A mesh switch's line comes first: the phases show on the row above, its outcome here.
-        let note = state.meshSwitch.map { $0.text(sep: draw.sep) + "  " } ?? ""
+        let note = state.meshSwitch.map { $0.text(sep: draw.sep) + "  " } ?? state.recoveryLine.map { $0 + "  " } ?? ""
         let barWidth = max(0, min(40, row.maxX - x - times.count - note.count - 8))
         draw.bar(&buffer, x: x, y: row.y, width: barWidth, fraction: fraction, style: theme.style(.processStart))
         x += barWidth + 1
         x += buffer.put("\(Int((fraction * 100).rounded()))%", x: x, y: row.y, style: theme.text) + 2
         if case .failed = state.meshSwitch {
+            x += buffer.put(note, x: x, y: row.y, style: theme.style(.usedEnd, [.bold]), maxWidth: row.maxX - x)
+        } else if state.meshSwitch == nil, let last = state.recoveries.last, last.phase != .resumed {
             x += buffer.put(note, x: x, y: row.y, style: theme.style(.usedEnd, [.bold]), maxWidth: row.maxX - x)
         } else {
             x += buffer.put(note, x: x, y: row.y, style: theme.style(.highlight, [.bold]), maxWidth: row.maxX - x)

@@ -95,6 +95,7 @@ struct LossPanel {
         if let text = referenceLegend { item(text, referenceStyle) }
         if !state.checkpoints.isEmpty { item("\(markGlyph) checkpoint", draw.theme.style(.misc)) }
         if !state.meshChanges.isEmpty { item("M mesh change", draw.theme.style(.title)) }
+        if !state.recoveries.isEmpty { item("X failure R resumed", draw.theme.style(.usedEnd, [.bold])) }
     }
 
     private var markGlyph: Unicode.Scalar { draw.glyphs.braille ? "┊" : ":" }
@@ -120,6 +121,7 @@ struct LossPanel {
             for y in plot.y ..< plot.maxY { buffer.set(column, y, markGlyph, draw.theme.style(.title)) }
             buffer.set(column, plot.y, "M", draw.theme.style(.title, [.bold]))
         }
+        recoveryMarks(&buffer, plot, xs: xs, first: first, last: last)
     }
 
     private func axes(_ buffer: inout Buffer, _ inside: Rect, _ plot: Rect, scale: YScale, first: Int, last: Int) {

@@ -44,8 +44,9 @@ struct MeshPanel {
     /// Lines under the grid: who is slow and why, then compute and wait per shard group (row)
     /// and per replicate group (column), seconds per step; the long labels where they fit.
     private func notes(width: Int) -> [(text: String, style: Style)] {
-        guard let report = state.stragglers, state.hang == nil else { return [] }
-        var lines: [(String, Style)] = []
+        let lost = state.lostLine.map { [($0, draw.theme.style(.usedEnd, [.bold]))] } ?? []
+        guard let report = state.stragglers, state.hang == nil else { return lost }
+        var lines: [(String, Style)] = lost
         if let line = report.line.map({ "straggler " + $0 }).flatMap({ $0.count <= width ? $0 : report.shortLine }) {
             lines.append((line, draw.theme.style(.usedEnd, [.bold])))
         }

@@ -34,7 +34,8 @@ public struct RunCommand: ParsableCommand {
 
             Ctrl-C (SIGINT) or SIGTERM asks rank 0 to stop at the end of the step (checkpointing \
             first when --checkpoint-dir is set) and kills the job after 10 s; a second one kills \
-            at once. A rank that dies is reported and the job torn down. Exit status: the job's \
+            at once. A rank that dies is reported and the job torn down, then relaunched with \
+            --on-failure restart or shrink (docs/recovery.md). Exit status: the job's \
             (0 when it completed or was stopped; 2 for options refused before launching; 3 when \
             the run stopped to be restarted on another mesh).
             """)
@@ -103,6 +104,7 @@ public struct RunCommand: ParsableCommand {
     @OptionGroup(title: "Model") public var model: ModelOptions
     @OptionGroup(title: "Training") public var training: TrainingOptions
     @OptionGroup(title: "Checkpoints") public var checkpoints: CheckpointOptions
+    @OptionGroup(title: "Failures") public var failures: RecoveryOptions
 
     public init() {}
 
@@ -110,6 +112,7 @@ public struct RunCommand: ParsableCommand {
     /// one resume option at most): refused before anything is read or started.
     public func validate() throws {
         guard maxNP >= 1 else { throw ValidationError("--max-np \(maxNP): must be at least 1") }
+        try failures.check(checkpointDir: checkpoints.checkpointDir)
         _ = try CommandMain.validating { try specification() }
     }
 
@@ -197,6 +200,7 @@ public struct RunCommand: ParsableCommand {
         let job = Job(plan: plan, mesh: plan.spec.mesh, receiver: receiver,
                       options: options, planner: relaunchPlanner(plan))
         job.heartbeats = heartbeats
+        job.recovery = failures.recovery
         let board = tensorboard.map { TensorBoardRecorder(folder: $0) { fputs("meshtop: --tensorboard: \($0)\n", mt_stderr()) } }
         defer { board?.close() }
         var writeFailed = false

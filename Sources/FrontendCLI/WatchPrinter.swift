@@ -36,7 +36,7 @@ struct WatchPrinter {
             let mfu = done.summary.meanMFU.map { String(format: ", mean mfu %.2f%%", $0) } ?? ""
             return [Line(text: "done: training completed after \(done.summary.steps) step(s)\(loss)\(mfu), "
                          + "in \(HeadlessPrinter.clock(done.summary.seconds))", isStderr: false)]
-        case .log, .checkpoint: return []
+        case .log, .checkpoint, .recovery: return []
         }
     }
 

@@ -84,6 +84,8 @@ enum ConfigSchema {
                      ConfigKey("init_weights", .string, .option("--init-weights")),
                      ConfigKey("save_weights", .string, .option("--save-weights")),
                      ConfigKey("tensorboard", .string, .option("--tensorboard")),  // the front end's: event files
+                     ConfigKey("on_failure", .string, .option("--on-failure")),
+                     ConfigKey("max_restarts", .int, .option("--max-restarts")),
                      // fault injection for tests and demos: "R:FACTOR" and "R:STEP"
                      ConfigKey("debug_slow_rank", .string, .option("--debug-slow-rank")),
                      ConfigKey("debug_stall_rank", .string, .option("--debug-stall-rank"))]),

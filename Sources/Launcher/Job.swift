@@ -22,7 +22,7 @@ public final class Job: @unchecked Sendable {
 
     private let receiver: TelemetryReceiver
     private let firstPlan: LaunchPlan
-    private let planner: Planner
+    let planner: Planner
     public var options: Supervisor.Options
     /// mpirun's environment additions (the telemetry variables).
     public var environment: [String: String]
@@ -30,7 +30,8 @@ public final class Job: @unchecked Sendable {
     public var heartbeats: HeartbeatReceiver? {
         didSet { heartbeats.map { environment.merge($0.environment) { $1 } } }
     }
-    /// Every received event, in order, across generations (called on the thread of `run()`).
+    /// Every received event, in order, across generations, and the job's own `recovery` events
+    /// between them (called on the thread of `run()`).
     public var onEvent: ((TelemetryRecord) -> Void)?
     /// A switch entered a phase (called on the thread of `run()`, or of `reconfigure`).
     public var onPhase: ((Switch) -> Void)?
@@ -38,10 +39,13 @@ public final class Job: @unchecked Sendable {
     public var onHang: ((HangReport?) -> Void)?
     /// The job's own lines (stderr by default).
     public var say: (String) -> Void = { fputs("meshtop: \($0)\n", mt_stderr()) }
+    /// `--on-failure` and `--max-restarts` (Job+Recovery.swift).
+    public var recovery = Recovery()
+    var recoveryLog = RecoveryLog()
 
     let lock = NSLock()
     var currentState = State.notStarted
-    private var mesh: MeshShape
+    var mesh: MeshShape
     var pending: (record: Switch, plan: LaunchPlan)?
     /// The pending switch's next generation, started when it was asked for (`startStandby`).
     var standby: Supervisor?
@@ -168,6 +172,7 @@ public final class Job: @unchecked Sendable {
                 if case .error(let notice) = record.event { lastError = notice.message }
                 observe(record)
                 onEvent?(record)
+                observeRecovery(record)
             }
             let status: Int32
             do { status = try supervisor.run(environment: environment) } catch {
@@ -178,6 +183,14 @@ public final class Job: @unchecked Sendable {
                 return 1
             }
             let after = next(status: status, ending: ending, stopped: supervisor.stopRequested)
+            if case .finish(let status, _) = after, let decision = recover(status: status, supervisor: supervisor, plan: plan) {
+                guard case .relaunch(let nextPlan) = decision else {
+                    if case .giveUp(let line) = decision { say(line) }
+                    return status
+                }
+                plan = nextPlan
+                continue
+            }
             if case .relaunch = after {} else { abandonStandby() }
             switch after {
             case .relaunch(let nextPlan, let record, let ahead):

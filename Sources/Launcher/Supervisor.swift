@@ -65,6 +65,9 @@ public final class Supervisor {
     private var teardown = Teardown(Options())
     /// SIGINT or SIGTERM arrived while the job ran (the user wants it to end, not to go on elsewhere).
     public var stopRequested: Bool { teardown.stopRequested }
+    /// The ranks that went before the run's done, and when that was found.
+    public var lost: Loss? { teardown.lost }
+    public var lostAt: Double? { teardown.lostAt }
 
     /// mpirun's last stderr lines (with `output: .lines` only; empty otherwise), oldest first.
     public var lastErrorLines: [String] { capture?.lastErrorLines ?? [] }
@@ -125,6 +128,9 @@ public final class Supervisor {
         Self.killJob(pid: pid, ranks: localRanks(hostName), signal: SIGKILL)
         let gone = Date().addingTimeInterval(2)
         while localRanks(hostName).contains(where: Self.alive) && Date() < gone { Thread.sleep(forTimeInterval: 0.01) }
+        for rank in ranks where rank.host == hostName && Self.alive(rank.pid) {
+            say("rank \(rank.rank) (pid \(rank.pid)) still ran 2 s after it was killed (stuck in the kernel?): it may outlive meshtop")
+        }
         waitForRemoteRanks(hostName)
         // Every line is out before the result (a rank on another host may hold the pipe: 2 s at most).
         capture?.wait(timeout: 2)

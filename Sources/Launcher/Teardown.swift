@@ -21,6 +21,8 @@ public struct Teardown: Equatable, Sendable {
     public private(set) var stopRequested = false
     /// The ranks that went before the run's `done`.
     public private(set) var lost: Loss?
+    /// When it was found (the clock of `step`).
+    public private(set) var lostAt: Double?
     /// The job was ended for hanging (`--on-hang stop`).
     public private(set) var stoppedHung = false
     /// Since when every rank had ended, rank 0's `done` having said a non-zero status.
@@ -104,6 +106,7 @@ public struct Teardown: Equatable, Sendable {
         // 2 s to end the job itself (its status then says how the first rank ended), else tear
         // it down. No line when that time is up: the report at the end says it.
         lost = gone
+        lostAt = now
         if !killing {
             phase = .stopping(deadline: now + 2, asked: false)
             stopBegun = true

@@ -117,6 +117,7 @@ public enum LineCoding {
         case .warning(let v): body = try encoder.encode(v)
         case .error(let v): body = try encoder.encode(v)
         case .done(let v): body = try encoder.encode(v)
+        case .recovery(let v): body = try encoder.encode(v)
         }
         var line = [UInt8](try encoder.encode(Header(event: record.event.kind.rawValue, time: record.time, token: token)))
         line.removeLast()  // "}"
@@ -241,6 +242,7 @@ struct EventEnvelope: Decodable {
             case .warning: event = .warning(try Notice(from: decoder))
             case .error: event = .error(try Notice(from: decoder))
             case .done: event = .done(try Done(from: decoder))
+            case .recovery: event = .recovery(try RecoveryNotice(from: decoder))
             }
         } catch {
             throw RejectReason.invalidFields(kind: name, detail: LineCoding.detail(error))

@@ -26,6 +26,8 @@ public enum Event: Equatable, Sendable {
     case warning(Notice)
     case error(Notice)
     case done(Done)
+    /// The front end's, never rank 0's: a failure recovered from (RecoveryNotice.swift).
+    case recovery(RecoveryNotice)
 
     /// The kind as it appears in the `"event"` field.
     public var kind: EventKind {
@@ -37,12 +39,13 @@ public enum Event: Equatable, Sendable {
         case .warning: return .warning
         case .error: return .error
         case .done: return .done
+        case .recovery: return .recovery
         }
     }
 }
 
 public enum EventKind: String, CaseIterable, Sendable {
-    case hello, step, checkpoint, log, warning, error, done
+    case hello, step, checkpoint, log, warning, error, done, recovery
 }
 
 /// An event with the time rank 0 emitted it.

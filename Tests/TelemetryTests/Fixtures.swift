@@ -61,6 +61,10 @@ enum Samples {
         .done(Done(status: 0, reason: "completed",
                    summary: RunSummary(steps: 1, tokens: 8192, seconds: 1.5, finalLoss: 7.96577, meanMFU: 67.25))),
         .done(Done(status: 1, reason: "failed", summary: RunSummary(steps: 0, tokens: 0, seconds: 0.1))),
+        // The front end's own, in its recording.
+        .recovery(RecoveryNotice(phase: .resumed, failure: 1, lostRanks: [3], lostHost: nil, failedAfterStep: 41, from: [2, 2],
+                                 to: [2, 1], resumedAtStep: 40, seconds: 2.1, stepsRedone: 1,
+                                 message: "rank 3 lost at step 41 on [2, 2]; resumed at step 40 on [2, 1] in 2.1 s; 1 step redone")),
     ]
 
     static var records: [TelemetryRecord] {
