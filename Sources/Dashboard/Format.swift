@@ -44,6 +44,12 @@ enum Format {
         return magnitude >= 100 ? "\(Int(value.rounded()))" : number(value, significant: 3)
     }
 
+    /// FLOP/s in the unit its size reads best in: "154 GF/s" for a CPU core, "989 TF/s" for an
+    /// H100 (a torchtitan log's peak), not "989k GF/s".
+    static func flops(_ value: Double) -> String {
+        value >= 1e13 ? "\(count(value / 1e12)) TF/s" : "\(count(value / 1e9)) GF/s"
+    }
+
     /// `value` with about `significant` digits, without an exponent for ordinary magnitudes.
     static func number(_ value: Double, significant: Int = 3) -> String {
         guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }

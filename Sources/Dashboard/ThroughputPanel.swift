@@ -31,7 +31,7 @@ struct ThroughputPanel {
             body(y)
             y += 1
         }
-        let peak = state.peak.map { "of \(Format.count($0.flops / 1e9)) GF/s" } ?? ""
+        let peak = state.peak.map { "of \(Format.flops($0.flops))" } ?? ""
         line { _ in
             let x = label("MFU")
             var text = " \(Format.number(mfu))% \(peak)"
@@ -59,7 +59,9 @@ struct ThroughputPanel {
         let (total, compute, wait) = (history.stepSeconds.last ?? 0, history.computeSeconds.last ?? 0, history.waitSeconds.last ?? 0)
         line { _ in
             let x = label("step")
-            let text = "\(Format.seconds(total)) compute \(Format.seconds(compute)) wait \(Format.seconds(wait))"
+            // A source without step times (a torchtitan log) gives none: say so, not "0us".
+            let text = total > 0 ? "\(Format.seconds(total)) compute \(Format.seconds(compute)) wait \(Format.seconds(wait))"
+                : "not in the source"
             buffer.put(text, x: x, y: y, style: theme.text, maxWidth: inside.maxX - x)
         }
         line { _ in

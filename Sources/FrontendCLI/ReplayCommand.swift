@@ -86,7 +86,11 @@ public struct ReplaySummary {
         } else {
             out.append("mesh: unknown (no hello event)")
         }
-        out.append("steps: \(steps.count)" + (hello.map { " of \($0.config.steps)" } ?? ""))
+        // A step that came again (resumed after a failure or a mesh switch) is one step, redone.
+        let distinct = Set(steps.map(\.step)).count
+        let redone = steps.count - distinct
+        out.append("steps: \(distinct)" + (hello.map { " of \($0.config.steps)" } ?? "")
+                   + (redone > 0 ? " (\(redone) redone after a resume)" : ""))
         if let last = steps.last { out.append(String(format: "final loss: %.5f (step %d)", last.loss, last.step)) }
         if let tps = meanTPS { out.append(String(format: "mean tps: %.0f per rank", tps)) }
         if let mfu = meanMFU {

@@ -31,4 +31,15 @@ final class ReplaySummaryTests: XCTestCase {
                                    TelemetryRecord(time: 8202, event: step(2, mfu: 100, peak: raised))])
         XCTAssertTrue(after.lines(file: "r").contains("mean mfu: 90.00% of 95.0 GF/s (raised at step 2)"), "\(after.lines(file: "r"))")
     }
+
+    /// A run that resumed after a failure or a switch recorded some steps twice: they count once.
+    func testStepsRedoneAfterAResumeCountOnce() {
+        let peak = PeakInfo(flops: 8.96e10, source: "given", detail: "")
+        let records = [hello(peak), step(1, mfu: 80), step(2, mfu: 80), step(2, mfu: 80)]
+            .enumerated().map { TelemetryRecord(time: Double($0.offset), event: $0.element) }
+        let lines = ReplaySummary(records).lines(file: "r")
+        XCTAssertTrue(lines.contains("steps: 2 of 2 (1 redone after a resume)"), "\(lines)")
+        let plain = ReplaySummary(Array(records.prefix(3))).lines(file: "r")
+        XCTAssertTrue(plain.contains("steps: 2 of 2"), "\(plain)")
+    }
 }
