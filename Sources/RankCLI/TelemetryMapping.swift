@@ -23,7 +23,8 @@ extension RankStep {
                   communication: communication,
                   memory: Dictionary(uniqueKeysWithValues: f.memory.map { ($0.key.rawValue, $0.value) }),
                   residentBytes: f.residentBytes, peakResidentBytes: f.peakResidentBytes,
-                  gemmFlops: f.gemmFlops, mfuSplit: f.throughput.split.map(MFUSplitFigures.init), waits: f.waits)
+                  gemmFlops: f.gemmFlops, mfuSplit: f.throughput.split.map(MFUSplitFigures.init), waits: f.waits,
+                  loss: f.loss)
     }
 }
 

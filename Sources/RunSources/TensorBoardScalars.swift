@@ -15,6 +15,9 @@ struct TensorBoardScalars {
     ///   - tokensSeen: every rank's tokens up to this step, when known.
     init(_ step: Telemetry.Step, hostMemory: [Int: Int], tokensSeen: Int?) {
         run = [(TensorBoardTags.loss, step.loss), (TensorBoardTags.gradNorm, step.gradNorm), (TensorBoardTags.lr, step.lr)]
+        // The largest rank's own loss, when every rank sent one (older recordings did not).
+        let losses = step.ranks.compactMap(\.loss)
+        if !losses.isEmpty, losses.count == step.ranks.count, let max = losses.max() { run.insert((TensorBoardTags.maxLoss, max), at: 1) }
         if let tokensSeen { run.append((TensorBoardTags.tokensSeen, Double(tokensSeen))) }
         ranks = step.ranks.map { ($0.rank, Self.values(of: $0, hostMemory: hostMemory[$0.rank] ?? 0)) }
     }

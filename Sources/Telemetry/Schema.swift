@@ -241,15 +241,18 @@ public struct RankStep: Codable, Equatable, Sendable {
     public var gemmFlops: Double?
     /// `mfu` as four factors (MFUSplitFigures); nil in older recordings and when no GEMM was timed.
     public var mfuSplit: MFUSplitFigures?
+    /// This rank's own mean loss over its tokens (the step's `loss` is the ranks' mean): what
+    /// torchtitan's `global_max_loss` is the largest of. nil in older recordings.
+    public var loss: Double?
 
     public init(rank: Int, tokens: Int, seconds: StepSeconds, tokensPerSecond: Double, tflops: Double, mfu: Double,
                 communication: [String: CollectiveFigures], memory: [String: Int], residentBytes: Int,
                 peakResidentBytes: Int, gemmFlops: Double? = nil, mfuSplit: MFUSplitFigures? = nil,
-                waits: [String: [String: Double]]? = nil) {
+                waits: [String: [String: Double]]? = nil, loss: Double? = nil) {
         self.rank = rank; self.tokens = tokens; self.seconds = seconds; self.tokensPerSecond = tokensPerSecond
         self.tflops = tflops; self.mfu = mfu; self.communication = communication; self.memory = memory
         self.residentBytes = residentBytes; self.peakResidentBytes = peakResidentBytes
-        self.gemmFlops = gemmFlops; self.mfuSplit = mfuSplit; self.waits = waits
+        self.gemmFlops = gemmFlops; self.mfuSplit = mfuSplit; self.waits = waits; self.loss = loss
     }
 }
 

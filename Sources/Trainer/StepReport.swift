@@ -43,6 +43,8 @@ public struct RankFigures: Codable, Equatable, Sendable {
     /// Seconds blocked per mesh axis and collective ("shard" → "all_gather" → s), from the
     /// traced communicators: what the straggler report attributes waits by.
     public var waits: [String: [String: Double]] = [:]
+    /// This rank's mean loss over its own tokens, before the all-reduce.
+    public var loss: Double? = nil
 
     /// torchtitan's throughput and MFU of these figures against `peakFlops`, with MFU's split when
     /// the GEMMs were timed.

@@ -221,7 +221,7 @@ public final class Trainer {
                                    gemm: (gemm.meanSeconds, gemm.flops, times.communication)),
             communication: parallel.communication, memory: ledger.byCategory,
             residentBytes: resident?.currentBytes ?? 0, peakResidentBytes: resident?.peakBytes ?? 0, gemmFlops: gemm.flops,
-            waits: mesh.activity.takeWaits())
+            waits: mesh.activity.takeWaits(), loss: lossSum / Double(accum))
         completedSteps = n + 1
         var report = StepReport(step: n + 1, loss: loss, gradNorm: gradNorm, lr: Double(lr), local: local,
                                 ranks: try gatherFigures(local))

@@ -52,6 +52,10 @@ final class TensorBoardEndToEndTests: XCTestCase {
                                  ("n_tokens_seen", Double(tokens))] {
                 expected[".", default: [:]][tag, default: []].append([s, bits(value)])
             }
+            let losses = step.ranks.compactMap(\.loss)
+            XCTAssertEqual(losses.count, step.ranks.count, "every rank sends its own loss")
+            expected[".", default: [:]]["loss_metrics/global_max_loss", default: []].append([s, bits(try XCTUnwrap(losses.max()))])
+            XCTAssertEqual(losses.reduce(0, +) / Double(losses.count), step.loss, accuracy: 1e-6 * step.loss, "the step's loss is their mean")
             for rank in step.ranks {
                 let active = Double(rank.memory.values.reduce(0, +)), reserved = Double(rank.peakResidentBytes), gib = Double(1 << 30)
                 let figures = [("throughput(tps)", rank.tokensPerSecond), ("tflops", rank.tflops), ("mfu(%)", rank.mfu),
