@@ -1,4 +1,5 @@
 import Foundation
+import RunSpec
 import TestSupport
 import XCTest
 
@@ -119,5 +120,5 @@ final class WatchCommandTests: XCTestCase {
         }
     }
 
-    static func grouped(_ n: Int) -> String { Lines.grouped(n) }
+    static func grouped(_ n: Int) -> String { PythonFormat.grouped(n) }
 }

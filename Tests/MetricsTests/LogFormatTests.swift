@@ -1,4 +1,5 @@
 import Metrics
+import RunSpec
 import TestSupport
 import XCTest
 
@@ -23,12 +24,12 @@ final class LogFormatTests: XCTestCase {
     }
 
     func testGrouping() {
-        XCTAssertEqual(LogFormat.grouped(0), "0")
-        XCTAssertEqual(LogFormat.grouped(999), "999")
-        XCTAssertEqual(LogFormat.grouped(1000), "1,000")
-        XCTAssertEqual(LogFormat.grouped(-1234567), "-1,234,567")
-        XCTAssertEqual(LogFormat.groupedFixed(0.004, 2), "0.00")
-        XCTAssertEqual(LogFormat.groupedFixed(12345.678, 2), "12,345.68")
+        XCTAssertEqual(PythonFormat.grouped(0), "0")
+        XCTAssertEqual(PythonFormat.grouped(999), "999")
+        XCTAssertEqual(PythonFormat.grouped(1000), "1,000")
+        XCTAssertEqual(PythonFormat.grouped(-1234567), "-1,234,567")
+        XCTAssertEqual(PythonFormat.groupedFixed(0.004, 2), "0.00")
+        XCTAssertEqual(PythonFormat.groupedFixed(12345.678, 2), "12,345.68")
     }
 }
 

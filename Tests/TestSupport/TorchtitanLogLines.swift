@@ -1,4 +1,5 @@
 import Foundation
+import RunSpec
 
 /// torchtitan console lines written from torchtitan's own format strings, for tests: a real
 /// run's start-up lines are in Tests/RunSourcesTests/Fixtures, but its step lines were not
@@ -31,11 +32,12 @@ public enum TorchtitanLogLines {
     /// The step line's message, coloured as torchtitan colours it unless `colour` is false (NoColor).
     public static func stepMessage(_ f: StepFigures, format: Format, colour: Bool = true) -> String {
         func c(_ code: String) -> String { colour ? code : "" }
-        let loss = format == .september2025 ? fixed(f.loss, 4, width: 7) : fixed(f.loss, 5, width: 8)
-        let mfu = f.mfu.map { fixed($0, 2) + "%" } ?? "N/A"
-        return "\(c(red))step: \(pad(String(f.step), 2))  \(c(green))loss: \(loss)  \(c(orange))grad_norm: \(fixed(f.gradNorm, 4, width: 7))  "
-            + "\(c(turquoise))memory: \(fixed(f.memoryGiB, 2, width: 5))GiB(\(fixed(f.memoryPercent, 2))%)  "
-            + "\(c(blue))tps: \(grouped(f.tps))  \(c(cyan))tflops: \(groupedFixed(f.tflops, 2))  \(c(magenta))mfu: \(mfu)\(c(reset))"
+        let p = PythonFormat.self
+        let loss = format == .september2025 ? p.fixed(f.loss, 4, width: 7) : p.fixed(f.loss, 5, width: 8)
+        let mfu = f.mfu.map { p.fixed($0, 2) + "%" } ?? "N/A"
+        return "\(c(red))step: \(p.pad(String(f.step), 2))  \(c(green))loss: \(loss)  \(c(orange))grad_norm: \(p.fixed(f.gradNorm, 4, width: 7))  "
+            + "\(c(turquoise))memory: \(p.fixed(f.memoryGiB, 2, width: 5))GiB(\(p.fixed(f.memoryPercent, 2))%)  "
+            + "\(c(blue))tps: \(p.grouped(f.tps))  \(c(cyan))tflops: \(p.groupedFixed(f.tflops, 2))  \(c(magenta))mfu: \(mfu)\(c(reset))"
     }
 
     /// A whole console line: torchrun's `[rankN]:` (when `rank` is given), then torchtitan's
@@ -79,33 +81,5 @@ public enum TorchtitanLogLines {
                 line.hasPrefix("[rank0]:") ? "[rank\(rank)]:" + line.dropFirst("[rank0]:".count) : line
             }
         }
-    }
-
-    // MARK: Python's format specs
-
-    /// `{x:W.Pf}`
-    public static func fixed(_ value: Double, _ precision: Int, width: Int = 0) -> String {
-        pad(String(format: "%.\(precision)f", value), width)
-    }
-
-    /// `{n:,}`
-    public static func grouped(_ value: Int) -> String {
-        let digits = String(value.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return value < 0 ? "-" + out : out
-    }
-
-    /// `{x:,.Pf}` for x >= 0
-    public static func groupedFixed(_ value: Double, _ precision: Int) -> String {
-        let parts = String(format: "%.\(precision)f", value).split(separator: ".", maxSplits: 1)
-        return grouped(Int(parts[0]) ?? 0) + (parts.count > 1 ? "." + parts[1] : "")
-    }
-
-    static func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
     }
 }
