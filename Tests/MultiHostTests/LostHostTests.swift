@@ -19,7 +19,10 @@ final class LostHostTests: XCTestCase {
         let metrics = folder.appendingPathComponent("killed.jsonl").path
         let job = try BackgroundJob([try Products.executable("meshtop"), "run", "--no-tui", "--hostfile", hosts.hostfile,
                                      "--mesh", "2x2", "--metrics-file", metrics, "--checkpoint-dir", checkpoints,
-                                     "--checkpoint-every", "5"] + common,
+                                     "--checkpoint-every", "5",
+                                     // Rank 0 spins 8x its compute (numbers unchanged), so the kill
+                                     // lands mid-run: tiny's 60 steps otherwise take ~2 s here.
+                                     "--debug-slow-rank", "0:8"] + common,
                                     folder: folder, environment: hosts.environment)
         defer { job.kill() }
         try waitForStep(12, metrics, job)
