@@ -125,7 +125,7 @@ final class RecoveryEndToEndTests: XCTestCase {
         XCTAssertEqual(Set(steps.map(\.step)), Set(1...Self.steps), "every step, some twice (redone)")
         for step in steps {
             let want = try XCTUnwrap(baseline[step.step])
-            XCTAssertLessThanOrEqual(abs(step.loss - want) / abs(want), 1e-5, "step \(step.step): \(step.loss) vs \(want)")
+            XCTAssertEqual(step.loss, want, accuracy: 1e-5, "step \(step.step)")
         }
     }
 

@@ -39,7 +39,7 @@ final class ShrinkAcrossHostsTests: XCTestCase {
         let steps = records.compactMap { r -> Telemetry.Step? in if case .step(let s) = r.event { return s }; return nil }
         XCTAssertEqual(Set(steps.map(\.step)), Set(1...40))
         for step in steps {
-            XCTAssertEqual(step.loss, straight[step.step] ?? .nan, accuracy: 1e-5 * abs(step.loss), "step \(step.step)")
+            XCTAssertEqual(step.loss, straight[step.step] ?? .nan, accuracy: 1e-5, "step \(step.step)")
         }
     }
 
