@@ -64,16 +64,6 @@ final class LostHostTests: XCTestCase {
             XCTAssertEqual(resumed[step] ?? .nan, straight[step] ?? -1, accuracy: 1e-5, "step \(step)")
         }
     }
-
-    private func waitForStep(_ step: Int, _ metrics: String, _ job: BackgroundJob) throws {
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline && job.isRunning {
-            let records = (try? TelemetryFileReader.readAll(path: metrics).records) ?? []
-            if records.contains(where: { if case .step(let s) = $0.event { return s.step >= step }; return false }) { return }
-            usleep(50_000)
-        }
-        throw TestSupportError("no step \(step) within 120 s: \(job.stderr)")
-    }
 }
 
 /// A host whose link goes down mid-run: named within 10 s from its ranks' silence, the job torn

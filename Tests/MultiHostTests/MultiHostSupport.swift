@@ -16,3 +16,14 @@ func meshtopLosses(_ options: [String], _ environment: [String: String], _ folde
     }
     return losses
 }
+
+/// Returns once the metrics file holds step `step` or later; throws if the job ends or 120 s pass first.
+func waitForStep(_ step: Int, _ metrics: String, _ job: BackgroundJob) throws {
+    let deadline = Date().addingTimeInterval(120)
+    while Date() < deadline && job.isRunning {
+        let records = (try? TelemetryFileReader.readAll(path: metrics).records) ?? []
+        if records.contains(where: { if case .step(let s) = $0.event { return s.step >= step }; return false }) { return }
+        usleep(20_000)
+    }
+    throw TestSupportError("no step \(step) within 120 s: \(job.stderr)")
+}

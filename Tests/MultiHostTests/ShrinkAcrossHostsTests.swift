@@ -42,14 +42,4 @@ final class ShrinkAcrossHostsTests: XCTestCase {
             XCTAssertEqual(step.loss, straight[step.step] ?? .nan, accuracy: 1e-5, "step \(step.step)")
         }
     }
-
-    private func waitForStep(_ step: Int, _ metrics: String, _ job: BackgroundJob) throws {
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline && job.isRunning {
-            let records = (try? TelemetryFileReader.readAll(path: metrics).records) ?? []
-            if records.contains(where: { if case .step(let s) = $0.event { return s.step >= step }; return false }) { return }
-            usleep(20_000)
-        }
-        throw TestSupportError("no step \(step) within 120 s: \(job.stderr)")
-    }
 }
