@@ -71,19 +71,16 @@ struct TorchtitanScanner {
     }
 
     /// An integer, with `{:,}`'s thousands separators allowed.
-    mutating func int() -> Int? {
-        let saved = position
-        guard let digits = numberText(), let value = Int(Self.ungrouped(digits)) else {
-            position = saved
-            return nil
-        }
-        return value
-    }
+    mutating func int() -> Int? { number { Int($0) } }
 
     /// A float as `{:f}`, `{:,.2f}` or `{:.3e}` print it (also nan and inf).
-    mutating func double() -> Double? {
+    mutating func double() -> Double? { number { Double($0) } }
+
+    /// The number at the position as `parse` reads it (separators removed); the position stays
+    /// where it was when there is none.
+    private mutating func number<T>(_ parse: (Substring) -> T?) -> T? {
         let saved = position
-        guard let digits = numberText(), let value = Double(Self.ungrouped(digits)) else {
+        guard let digits = numberText(), let value = parse(Self.ungrouped(digits)) else {
             position = saved
             return nil
         }
