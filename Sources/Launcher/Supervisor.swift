@@ -109,7 +109,7 @@ public final class Supervisor {
         while process.isRunning {
             drain()
             let now = Date().timeIntervalSince1970
-            perform(teardown.step(.tick(signals: signals.take()), now: now), pid: pid, now: now)
+            perform(teardown.step(.tick(signals: signals.take(), doneStatus: done?.status), now: now), pid: pid, now: now)
             let looks = teardown.looks(now: now, doneStatus: done?.status)
             let seen = Teardown.Seen(doneStatus: done?.status, lost: looks.lost ? lost(hostName, now: now) : nil,
                                      ranksEnded: looks.ranksEnded && allRanksEnded(hostName))

@@ -19,8 +19,9 @@ extension Teardown {
     }
 
     public enum Input: Equatable, Sendable {
-        /// A turn of the loop began, with the SIGINT/SIGTERM received since the last (often 0).
-        case tick(signals: Int)
+        /// A turn of the loop began, with the SIGINT/SIGTERM received since the last (often 0) and
+        /// the status rank 0's `done` said (nil until it came).
+        case tick(signals: Int, doneStatus: Int32? = nil)
         /// The answer to `.sendStop`: whether rank 0 was reached.
         case stopSent(Bool)
         /// What the loop saw of the job this turn (what `looks` asked for).

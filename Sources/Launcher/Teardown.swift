@@ -50,7 +50,7 @@ public struct Teardown: Equatable, Sendable {
     /// The transition: the new state, and what the supervisor must do, in order.
     public mutating func step(_ input: Input, now: Double) -> [Action] {
         switch input {
-        case .tick(let signals): return take(signals: signals) + stopDeadline(now)
+        case .tick(let signals, let doneStatus): return take(signals: signals, doneStatus: doneStatus) + stopDeadline(now)
         case .stopSent(let sent): return stopSent(sent, now) + stopDeadline(now)
         case .looked(let seen): return liveness(seen, now) + linger(seen, now) + killDeadline(now)
         case .hung: return stopHung(now) + stopDeadline(now)
@@ -65,9 +65,15 @@ public struct Teardown: Equatable, Sendable {
         }
     }
 
-    private mutating func take(signals: Int) -> [Action] {
+    private mutating func take(signals: Int, doneStatus: Int32?) -> [Action] {
         guard signals > 0 else { return [] }
         stopRequested = true
+        // The run has completed (a quit after the end, before mpirun's own exit): there is nothing
+        // to stop, and stopping it would turn a finished run's status 0 into a failure.
+        if doneStatus == 0 && !stopBegun && signals == 1 {
+            stopBegun = true
+            return [.say("the run has finished; waiting for mpirun to exit (again to kill now)")]
+        }
         // Two at once (a user pressing twice) or one after a stop began: kill now.
         guard stopBegun || signals > 1 else { return [.sendStop] }
         if phase != .cutShort { phase = .killed }

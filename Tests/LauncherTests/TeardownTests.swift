@@ -142,6 +142,25 @@ final class TeardownTests: XCTestCase {
         XCTAssertEqual(teardown.outcome(mpirun: 137, doneStatus: 3, heardHello: true, stderr: []).status, 137, "not cut short")
     }
 
+    /// A quit after rank 0's done said 0 (the dashboard's q on a finished run, before mpirun's exit):
+    /// nothing is stopped or killed, so the finished run keeps its status 0; a second signal kills.
+    func testASignalAfterACompletedRunWaitsForMpirunAndKeepsStatusZero() {
+        var teardown = Teardown(stopGrace: 10, livenessInterval: 0.5)
+        let completed = Teardown.Seen(doneStatus: 0)
+        XCTAssertEqual(turn(&teardown, at: 100, signals: 1, world: completed),
+                       [.say("the run has finished; waiting for mpirun to exit (again to kill now)")])
+        XCTAssertEqual(teardown.phase, .running)
+        XCTAssertEqual(turn(&teardown, at: 130, world: completed), [], "no deadline: mpirun ends a finished run itself")
+        XCTAssertEqual(teardown.outcome(mpirun: 0, doneStatus: 0, heardHello: true, stderr: []).status, 0)
+        XCTAssertEqual(turn(&teardown, at: 131, signals: 1, world: completed), [.say("killing the job"), .signalJob(SIGKILL)])
+    }
+
+    /// A done that said failure is still a run to end as before: the signal asks rank 0 to stop.
+    func testASignalAfterAFailedDoneStillStops() {
+        var teardown = Teardown(stopGrace: 10, livenessInterval: 0.5)
+        XCTAssertEqual(teardown.step(.tick(signals: 1, doneStatus: 1), now: 100), [.sendStop])
+    }
+
     /// As it is today: a signal after a kill that no stop preceded asks rank 0 again; the kill stands.
     func testASignalAfterAKillWithoutAStopAsksAgainAndTheKillStands() {
         var teardown = Teardown(stopGrace: 10, livenessInterval: 0.5)
@@ -156,7 +175,7 @@ final class TeardownTests: XCTestCase {
     /// `looks` asks for out of `world` (the rest unseen, as the loop leaves it unread).
     private func turn(_ teardown: inout Teardown, at now: Double, signals: Int = 0, stopReaches: Bool? = nil,
                       world: Teardown.Seen = .init(), file: StaticString = #filePath, line: UInt = #line) -> [Action] {
-        var actions = teardown.step(.tick(signals: signals), now: now)
+        var actions = teardown.step(.tick(signals: signals, doneStatus: world.doneStatus), now: now)
         if actions.contains(.sendStop) {
             guard let stopReaches else { XCTFail("stop sent unexpectedly", file: file, line: line); return actions }
             actions += teardown.step(.stopSent(stopReaches), now: now)
