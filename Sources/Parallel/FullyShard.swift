@@ -10,9 +10,10 @@ import ModelShape
 /// unless `reshardAfterForward` is off, and gathered again for its backward. Its gradient is
 /// reduce-scattered as soon as its backward is done (blocking: Open MPI's non-blocking
 /// reduce-scatter is a linear reduce that makes ranks other than 0 send the whole buffer, while
-/// the blocking butterfly sends the (n-1)/n of theory; it takes ~1 ms a unit here); with R > 1
-/// the gradient shards are then
-/// all-reduced across the replicate group.
+/// the blocking butterfly sends the (n-1)/n of theory; it takes ~1 ms a unit here). With R > 1
+/// each unit's gradient shard is then all-reduced across the replicate group, started (non-blocking)
+/// as soon as its reduce-scatter is done in the last micro-batch, so it travels while the rest of
+/// the backward runs (the next units' MPI calls move it on), and waited for after the backward.
 public final class FullyShard: DataParallel {
     /// Where one unit lives: in the full layout, padded, and in this rank's shard buffer.
     struct UnitShard {
@@ -37,6 +38,13 @@ public final class FullyShard: DataParallel {
     /// A unit's full gradient while its backward runs, and its reduce-scattered shard.
     private let gradientStaging: UnsafeMutableBufferPointer<Float>
     private let scatterStaging: UnsafeMutableBufferPointer<Float>
+    /// Where the replicate group's sums of the gradient shards arrive (empty without replicas):
+    /// out of place, as Replicate's, so Open MPI can run its ring.
+    private let replicaSums: UnsafeMutableBufferPointer<Float>
+    /// The units' all-reduces across the replicas still in flight, in the order they started.
+    private var replicaReductions: [(unit: Int, pending: Pending)] = []
+    private var microBatches = 1
+    private var isLastMicroBatch = true
     private var failure: Error?
     public private(set) var communication = CommunicationStats()
 
@@ -66,6 +74,8 @@ public final class FullyShard: DataParallel {
                                           label: "fsdp.unit_gradient")
         scatterStaging = ledger.allocate(Float.self, count: largestShard, category: .communication,
                                          label: "fsdp.scattered")
+        replicaSums = ledger.allocate(Float.self, count: replicateGroup.size > 1 ? offset : 0, category: .communication,
+                                      label: "hsdp.replica_sums")
     }
 
     // MARK: set-up
@@ -117,13 +127,16 @@ public final class FullyShard: DataParallel {
     // MARK: the step
 
     public func startStep(microBatches: Int) {
+        self.microBatches = microBatches
         communication = CommunicationStats()
         for i in gradients.indices { gradients[i] = 0 }
         // The optimizer changed the shards: every gathered copy is stale.
         slotHolds = slotHolds.map { _ in nil }
     }
 
-    public func startMicroBatch(_ index: Int) {}
+    public func startMicroBatch(_ index: Int) {
+        isLastMicroBatch = index == microBatches - 1
+    }
 
     public func willForward(unit: Int) {
         attempt {
@@ -154,19 +167,32 @@ public final class FullyShard: DataParallel {
                                          op: .sum)
             communication.waitSeconds[.reduceScatter, default: 0] += monotonicSeconds() - start
             communication.record(.reduceScatter, bufferBytes: u.padded * 4, ranks: shardGroup.size)
-            let target = UnsafeMutableBufferPointer(rebasing: gradients[u.shardOffset ..< u.shardOffset + u.shardCount])
+            let range = u.shardOffset ..< u.shardOffset + u.shardCount
+            let target = UnsafeMutableBufferPointer(rebasing: gradients[range])
             for i in 0..<u.shardCount { target[i] += scatterStaging[i] }
+            // The shard is final once the last micro-batch added to it (gradients accumulate
+            // locally before, as PyTorch's no_sync).
+            guard isLastMicroBatch, replicateGroup.size > 1 else { return }
+            let request = try replicateGroup.startAllReduce(send: UnsafeBufferPointer(target),
+                                                            receive: UnsafeMutableBufferPointer(rebasing: replicaSums[range]),
+                                                            op: .sum)
+            replicaReductions.append((unit, Pending(kind: .allReduce, request: request)))
+            communication.record(.allReduce, bufferBytes: u.shardCount * 4, ranks: replicateGroup.size)
         }
     }
 
     public func finishGradients() throws {
-        if let failure { self.failure = nil; throw failure }
-        if replicateGroup.size > 1 {
-            let start = monotonicSeconds()
-            try replicateGroup.allReduce(gradients, op: .sum)
-            communication.waitSeconds[.allReduce, default: 0] += monotonicSeconds() - start
-            communication.record(.allReduce, bufferBytes: gradients.count * 4, ranks: replicateGroup.size)
+        let reductions = replicaReductions
+        replicaReductions.removeAll()
+        // Every started call is waited for, even after a failure: its buffers must not be reused under it.
+        for (unit, pending) in reductions {
+            do { try communication.wait(pending) } catch { if failure == nil { failure = error } }
+            let u = units[unit]
+            let range = u.shardOffset ..< u.shardOffset + u.shardCount
+            gradients.baseAddress!.advanced(by: range.lowerBound).update(from: replicaSums.baseAddress!.advanced(by: range.lowerBound),
+                                                                        count: range.count)
         }
+        if let failure { self.failure = nil; throw failure }
         scale(gradients, by: 1 / Float(shardGroup.size * replicateGroup.size))
     }
 
@@ -203,8 +229,10 @@ public final class FullyShard: DataParallel {
                    gradients: gradientStaging.baseAddress!)
     }
 
+    /// Open MPI moves non-blocking collectives on only inside MPI calls: give it the chance.
     private func progress() {
         for p in gathers.values { _ = try? p.request.test() }
+        for r in replicaReductions { _ = try? r.pending.request.test() }
     }
 
     /// Hooks cannot throw: the first failure is kept and thrown by `finishGradients`.

@@ -121,10 +121,11 @@ public enum CommunicationPrediction {
     }
 
     /// FullyShard: all-gathers replayed over its slots (a gather is skipped when the slot already
-    /// holds the unit), a reduce-scatter per unit per micro-batch, and with replicas one
-    /// all-reduce of the gradient shards per step.
+    /// holds the unit), a reduce-scatter per unit per micro-batch, and with replicas an all-reduce
+    /// of each unit's gradient shard, started after its reduce-scatter in the last micro-batch and
+    /// waited for after the backward.
     static func fullyShard(_ units: UnitShards, workload: Workload, replicas: Int) -> CallLog {
-        // Gathers are started ahead (libnbc); reduce-scatters and the replicas' all-reduce block (tuned).
+        // Gathers and the replicas' all-reduces are started ahead (libnbc); reduce-scatters block (tuned).
         var traffic = CallLog(over: .shard, blocking: true)
         let count = units.padded.count
         let reshard = workload.reshardAfterForward
@@ -141,7 +142,8 @@ public enum CommunicationPrediction {
             gather(unit)
             traffic.wait(pending.removeValue(forKey: unit))
         }
-        for _ in 0..<workload.gradAccum {
+        var replicaSums: [Int?] = []
+        for microBatch in 0..<workload.gradAccum {
             for unit in 0..<count {            // forward, prefetching the next unit
                 ensureGathered(unit)
                 if unit + 1 < count { gather(unit + 1) }
@@ -154,9 +156,12 @@ public enum CommunicationPrediction {
                 traffic.compute(.backward(unit: unit))
                 traffic.record(.reduceScatter, bufferBytes: units.padded[unit] * MemoryPrediction.float,
                                ranks: units.shards)
+                guard microBatch == workload.gradAccum - 1 else { continue }
+                replicaSums.append(traffic.record(.allReduce, bufferBytes: units.padded[unit] / units.shards * MemoryPrediction.float,
+                                                  ranks: replicas, over: .replicate, blocking: false))
             }
         }
-        traffic.record(.allReduce, bufferBytes: units.shardTotal * MemoryPrediction.float, ranks: replicas, over: .replicate)
+        replicaSums.forEach { traffic.wait($0) }
         return traffic
     }
 }

@@ -17,10 +17,11 @@ public enum MemoryPrediction {
         bytes[.scratch] = scratch(workload)
         let local: Int
         if mesh.shard > 1 {
-            // FullyShard: the local shards, gathered slots, a unit's full gradient and its scattered shard.
+            // FullyShard: the local shards, gathered slots, a unit's full gradient and its scattered
+            // shard; with replicas (HSDP), the out-of-place all-reduce's target for the shards.
             local = units.shardTotal
             bytes[.gatheredParameters] = float * (workload.reshardAfterForward ? 2 * units.largestPadded : units.paddedTotal)
-            bytes[.communication] = float * (units.largestPadded + units.largestShard)
+            bytes[.communication] = float * (units.largestPadded + units.largestShard + (mesh.replicate > 1 ? local : 0))
         } else {
             // Replicate: the whole model, and (with peers) the out-of-place all-reduce's target.
             local = units.layout.count

@@ -51,8 +51,11 @@ final class PlanFormulaTests: XCTestCase {
         var kept = tiny
         kept.reshardAfterForward = false
         XCTAssertEqual(MemoryPrediction.ledger(kept, mesh: mesh(1, 3))[.gatheredParameters], 4 * 354_627)
-        // HSDP holds what FSDP over its shard group holds.
-        XCTAssertEqual(MemoryPrediction.ledger(tiny, mesh: mesh(2, 3)), ledger)
+        // HSDP holds what FSDP over its shard group holds, and the replicas' all-reduce target for the shards.
+        var hsdp = MemoryPrediction.ledger(tiny, mesh: mesh(2, 3))
+        XCTAssertEqual(hsdp[.communication], 4 * (128_064 + 128_064 / 3 + 118_209))
+        hsdp[.communication] = ledger[.communication]
+        XCTAssertEqual(hsdp, ledger)
     }
 
     func testReplicateSendsItsBucketsOnce() {

@@ -1,3 +1,4 @@
+import ModelShape
 import Planner
 import RunSpec
 import Topology
@@ -147,18 +148,23 @@ final class TimeModelTests: XCTestCase {
         XCTAssertGreaterThan(replicate.hiddenSeconds, 0, "tested during the backward: hidden behind its rest")
     }
 
-    /// FSDP's reduce-scatters block: the step waits for each of them; HSDP's all-reduce of the
-    /// shards comes after the backward and waits too.
+    /// FSDP's reduce-scatters block: the step waits for each of them. HSDP's all-reduces of the
+    /// shards are started unit by unit and move during the rest of the backward.
     func testBlockingCallsAreNeverHidden() throws {
         let workload = Workload(model: .tiny, localBatchSize: 2, seqLen: 32)
         let hosts = [0, 0, 1, 1]
         for mesh in [try MeshShape(replicate: 1, shard: 4), try MeshShape(replicate: 2, shard: 2)] {
             let time = try StepTimePrediction.predict(workload, mesh: mesh, hostOfRank: hosts, model: model).get()
-            let blocking = (time.secondsByKind[.reduceScatter] ?? 0) + (mesh.replicate > 1 ? time.secondsByKind[.allReduce] ?? 0 : 0)
+            let blocking = time.secondsByKind[.reduceScatter] ?? 0
             XCTAssertGreaterThanOrEqual(time.exposedSeconds + 1e-12, blocking, "\(mesh)")
             XCTAssertLessThanOrEqual(time.exposedSeconds, time.communicationSeconds + 1e-12, "\(mesh)")
             XCTAssertEqual(time.stepSeconds, time.computeSeconds + time.exposedSeconds, accuracy: 1e-12)
         }
+        let hsdp = CommunicationPrediction.calls(workload, mesh: try MeshShape(replicate: 2, shard: 2)).filter { $0.kind == .allReduce }
+        XCTAssertEqual(hsdp.count, ParameterLayout(config: .tiny).units.count, "one all-reduce per unit's gradient shard")
+        XCTAssertTrue(hsdp.allSatisfy { !$0.blocking && $0.over == .replicate })
+        let time = try StepTimePrediction.predict(workload, mesh: try MeshShape(replicate: 2, shard: 2), hostOfRank: hosts, model: model).get()
+        XCTAssertGreaterThan(time.hiddenSeconds, 0, "all but the last unit's all-reduce move during the backward")
     }
 
     func testPlacementsBySlotAndByNode() {
