@@ -23,13 +23,20 @@ extension DecoderLane {
             let p = params(unit), g = grads(unit)
             let x = residual + l * n * d
             let q = qkv + l * n * w, att = attnOut + l * n * d, hm = hScratch
-            let h1l = h1 + l * n * hid, h3l = h3 + l * n * hid
+            let (h1l, h3l) = feedForwardOutputs(l)
             // feed-forward: dResidual holds d(out) = d(hm + ffn(ffn_norm(hm)))
             // recompute h and ffn_norm(h); the FFN's backward recomputes silu(h1) * h3 as it goes
             hm.update(from: x, count: n * d)
             Kernels.gemm(transA: false, transB: true, m: n, n: d, k: d, alpha: 1, a: att, lda: d,
                          b: p + offsets.wo, ldb: d, beta: 1, c: hm, ldc: d)
             Kernels.rmsNormApply(out: normed, x: hm, rstd: rstd2 + l * n, weight: p + offsets.ffnNorm, n: n, dim: d)
+            if recomputesFeedForward {
+                // the forward's own products of the same inputs: bit-identical to keeping them
+                Kernels.gemm(transA: false, transB: true, m: n, n: hid, k: d, alpha: 1, a: normed, lda: d,
+                             b: p + offsets.w1, ldb: d, beta: 0, c: h1l, ldc: hid)
+                Kernels.gemm(transA: false, transB: true, m: n, n: hid, k: d, alpha: 1, a: normed, lda: d,
+                             b: p + offsets.w3, ldb: d, beta: 0, c: h3l, ldc: hid)
+            }
             Kernels.feedForwardBackward(dx: normed, dW1: g + offsets.w1, dW2: g + offsets.w2, dW3: g + offsets.w3,
                                         dOut: dResidual, x: normed, h1: h1l, h3: h3l,
                                         w1: p + offsets.w1, w2: p + offsets.w2,

@@ -41,7 +41,8 @@ extension DecoderLane {
                          b: p + offsets.wo, ldb: d, beta: 1, c: out, ldc: d)
             Kernels.rmsNormForward(out: xb, rstd: rstd2 + l * n, x: out, weight: p + offsets.ffnNorm,
                                    n: n, dim: d, eps: c.normEps)
-            Kernels.feedForwardForward(out: out, accumulate: true, h1: h1 + l * n * hid, h3: h3 + l * n * hid,
+            let (h1l, h3l) = feedForwardOutputs(l)
+            Kernels.feedForwardForward(out: out, accumulate: true, h1: h1l, h3: h3l,
                                        g: dHiddenA, x: xb, w1: p + offsets.w1, w2: p + offsets.w2,
                                        w3: p + offsets.w3, n: n, dim: d, hidden: hid)
             hooks?.didForward(unit: unit)

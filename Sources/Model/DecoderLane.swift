@@ -25,8 +25,11 @@ final class DecoderLane {
     let attnOut: UnsafeMutablePointer<Float>      // L x [n, dim]
     let lse: UnsafeMutablePointer<Float>          // L x [batch, heads, seqLen]
     let rstd2: UnsafeMutablePointer<Float>        // L x [n]
-    let h1: UnsafeMutablePointer<Float>           // L x [n, hidden]
-    let h3: UnsafeMutablePointer<Float>           // L x [n, hidden]
+    let h1: UnsafeMutablePointer<Float>           // L x [n, hidden], or one [n, hidden] when recomputed
+    let h3: UnsafeMutablePointer<Float>           // L x [n, hidden], or one [n, hidden] when recomputed
+    /// w1 and w3 are computed again in the backward (long sequences, ModelSizes.recomputesFeedForward):
+    /// h1 and h3 are then one layer's scratch.
+    let recomputesFeedForward: Bool
     // Not kept (recomputed in the backward, bit-identically, from what is kept): the RMSNorm outputs
     // (from x and rstd), the SwiGLU product (from h1, h3), and h = x + attention wo^T (one n x dim x dim
     // GEMM, about 3 ms a layer): 12 MiB a layer at batch 8 x seq_len 256.
@@ -60,7 +63,8 @@ final class DecoderLane {
     /// `label` prefixes the ledger labels ("model." for lane 0, "model.lane1." ...). `attentionWorkers`:
     /// the most Kernels.workers the lane runs with (1 when lanes run at once).
     init(config: ModelConfig, units unitCount: Int, batchSize: Int, seqLen: Int, tokenLoss: UnsafeMutablePointer<Float>,
-         keepProbabilities: Bool, attentionWorkers: Int, ledger: MemoryLedger, label: String) {
+         keepProbabilities: Bool, recomputeFeedForward: Bool, attentionWorkers: Int, ledger: MemoryLedger,
+         label: String) {
         self.config = config
         self.offsets = ParameterLayout.LayerOffsets(config: config)
         self.batchSize = batchSize
@@ -87,8 +91,14 @@ final class DecoderLane {
         attnOut = act(L * n * d, "attention")
         lse = act(L * batchSize * config.nHeads * seqLen, "attention.lse")
         rstd2 = act(L * n, "ffn_norm.rstd")
-        h1 = act(L * n * hid, "w1")
-        h3 = act(L * n * hid, "w3")
+        recomputesFeedForward = recomputeFeedForward
+        if recomputeFeedForward {
+            h1 = scratch(n * hid, "w1 (recomputed)")
+            h3 = scratch(n * hid, "w3 (recomputed)")
+        } else {
+            h1 = act(L * n * hid, "w1")
+            h3 = act(L * n * hid, "w3")
+        }
         rstdFinal = act(n, "norm.rstd")
         outputDx = act(n * d, "output.d_x")
         outputDWeight = act(config.vocabSize * d, "output.d_weight")
@@ -118,6 +128,12 @@ final class DecoderLane {
         attentionProbabilityCount = probCount
         ropeTable = scratch(seqLen * config.headDim, "rope_table")
         Kernels.fillRopeTable(ropeTable, maxSeqLen: seqLen, headDim: config.headDim, theta: config.ropeTheta)
+    }
+
+    /// Layer l's w1 and w3 outputs (the one scratch pair when they are recomputed).
+    @inline(__always) func feedForwardOutputs(_ l: Int) -> (h1: UnsafeMutablePointer<Float>, h3: UnsafeMutablePointer<Float>) {
+        let at = recomputesFeedForward ? 0 : l * n * hidden
+        return (h1 + at, h3 + at)
     }
 
     @inline(__always) func params(_ unit: Int) -> UnsafeMutablePointer<Float> {

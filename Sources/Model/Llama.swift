@@ -57,6 +57,14 @@ public final class Llama {
 
     /// Query rows per attention block (Kernels.attentionBlockRows when the model was made).
     public var attentionBlockRows: Int { lanes[0].attentionBlockRows }
+    /// The kept projections' budget (ModelSizes.keptProjectionBudgetBytes, read at init).
+    public static var keptProjectionBudgetBytes: Int {
+        get { ModelSizes.keptProjectionBudgetBytes }
+        set { ModelSizes.keptProjectionBudgetBytes = newValue }
+    }
+    /// The backward computes the feed-forward's w1 and w3 again instead of keeping them.
+    public var recomputesFeedForward: Bool { lanes[0].recomputesFeedForward }
+
     /// The attention probabilities' budget (ModelSizes.attentionProbabilityBudgetBytes, read at init).
     public static var attentionProbabilityBudgetBytes: Int {
         get { ModelSizes.attentionProbabilityBudgetBytes }
@@ -107,10 +115,11 @@ public final class Llama {
         let starts = (0..<laneCount).map { ModelSizes.part($0, of: laneCount, count: batchSize).lowerBound }
         laneStarts = starts
         let keep = ModelSizes.keepsAttentionProbabilities(config: config, batchSize: batchSize, seqLen: seqLen)
+        let recompute = ModelSizes.recomputesFeedForward(config: config, batchSize: batchSize, seqLen: seqLen)
         let sizes = ModelSizes.laneBatchSizes(lanes: laneCount, batchSize: batchSize)
         lanes = (0..<laneCount).map { k in
             DecoderLane(config: config, units: layout.units.count, batchSize: sizes[k], seqLen: seqLen,
-                        tokenLoss: tokenLoss + starts[k] * seqLen, keepProbabilities: keep,
+                        tokenLoss: tokenLoss + starts[k] * seqLen, keepProbabilities: keep, recomputeFeedForward: recompute,
                         attentionWorkers: ModelSizes.attentionWorkers(lanes: laneCount), ledger: ledger,
                         label: k == 0 ? "model." : "model.lane\(k).")
         }

@@ -39,13 +39,17 @@ public enum MemoryPrediction {
     public static func activations(_ workload: Workload) -> Int {
         let c = workload.model, t = workload.seqLen, n = workload.tokensPerMicroBatch
         let keep = ModelSizes.keepsAttentionProbabilities(config: c, batchSize: workload.localBatchSize, seqLen: t)
-        let lanes = workload.laneBatchSizes.map { laneActivations(c, batch: $0, seqLen: t, keepProbabilities: keep) }
+        let recompute = ModelSizes.recomputesFeedForward(config: c, batchSize: workload.localBatchSize, seqLen: t)
+        let lanes = workload.laneBatchSizes.map {
+            laneActivations(c, batch: $0, seqLen: t, keepProbabilities: keep, recomputeFeedForward: recompute)
+        }
         // the per-token loss (the model's, shared by the lanes) and the trainer's two batch buffers
         return lanes.reduce(0, +) + float * n + 2 * token * n
     }
 
     /// One lane's kept activations and its input and target ids.
-    static func laneActivations(_ c: ModelConfig, batch b: Int, seqLen t: Int, keepProbabilities: Bool) -> Int {
+    static func laneActivations(_ c: ModelConfig, batch b: Int, seqLen t: Int, keepProbabilities: Bool,
+                                recomputeFeedForward: Bool) -> Int {
         let n = b * t
         let d = c.dim, layers = c.nLayers, hidden = c.ffnHidden, qkvWidth = d + 2 * c.kvDim
         var floats = (layers + 1) * n * d   // residual stream: each layer's input and the last output
@@ -54,7 +58,7 @@ public enum MemoryPrediction {
         floats += layers * n * d            // attention output
         floats += layers * b * c.nHeads * t // attention log-sum-exp
         floats += layers * n                // ffn_norm rstd
-        floats += 2 * layers * n * hidden   // w1 and w3 outputs
+        if !recomputeFeedForward { floats += 2 * layers * n * hidden }  // w1 and w3 outputs (else scratch)
         floats += n                         // final norm rstd
         floats += n * d + c.vocabSize * d   // output layer's gradients, computed in the forward
         if keepProbabilities {
@@ -68,11 +72,15 @@ public enum MemoryPrediction {
     /// The model's work space, shared by every layer of a lane (DecoderLane.init), for every lane.
     public static func scratch(_ workload: Workload) -> Int {
         let lanes = workload.laneBatchSizes, workers = ModelSizes.attentionWorkers(lanes: lanes.count)
-        return lanes.map { laneScratch(workload.model, batch: $0, seqLen: workload.seqLen, attentionWorkers: workers) }
-            .reduce(0, +)
+        let recompute = ModelSizes.recomputesFeedForward(config: workload.model, batchSize: workload.localBatchSize,
+                                                         seqLen: workload.seqLen)
+        return lanes.map {
+            laneScratch(workload.model, batch: $0, seqLen: workload.seqLen, attentionWorkers: workers, recomputeFeedForward: recompute)
+        }.reduce(0, +)
     }
 
-    static func laneScratch(_ c: ModelConfig, batch: Int, seqLen t: Int, attentionWorkers: Int) -> Int {
+    static func laneScratch(_ c: ModelConfig, batch: Int, seqLen t: Int, attentionWorkers: Int,
+                            recomputeFeedForward: Bool) -> Int {
         let n = batch * t
         let d = c.dim, hidden = c.ffnHidden, qkvWidth = d + 2 * c.kvDim
         let logitRows = min(n, max(64, n * max(hidden, qkvWidth) / c.vocabSize / 64 * 64))
@@ -81,6 +89,7 @@ public enum MemoryPrediction {
         floats += ModelSizes.attentionScratchCount(seqLen: t, headDim: c.headDim, blockRows: ModelSizes.attentionBlockRows,
                                                 workers: attentionWorkers)
         floats += t * c.headDim                                           // RoPE table
+        if recomputeFeedForward { floats += 2 * n * hidden }              // one layer's w1 and w3 outputs
         return float * floats
     }
 }

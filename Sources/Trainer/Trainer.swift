@@ -229,17 +229,14 @@ public final class Trainer {
         return report
     }
 
-    /// Rank 0: every gathered MFU against the peak in force, raised (and cached) if a rank beat it.
+    /// Rank 0: every gathered MFU against the peak in force, raised for this run if a rank beat it.
+    /// A raised peak is never cached: a step's rate is in model FLOPs (torchtitan's formula counts
+    /// attention's masked half, which the kernels skip), not the sgemm FLOPs the cache holds, so it
+    /// can pass the cores' sgemm ceiling, and cached it would lower every later run's MFU.
     private func checkPeak(_ report: inout StepReport) {
         let checked = PeakCheck.apply(step: report.step, peak: peak, ranks: report.ranks, flopsPerToken: flopsPerToken)
         report.peakChanged = checked.peak != peak
-        if report.peakChanged {
-            log(checked.peak.sourceLine())
-            // A step's rate is a lower bound on the cores' own; a given peak is the user's, not the cache's.
-            if peak.source != .given, checked.peak.coreFlops > (peakCache.entry()?.coreFlops ?? 0) {
-                try? peakCache.save(PeakCache.Entry(coreFlops: checked.peak.coreFlops, measuredAt: checked.peak.measuredAt ?? 0))
-            }
-        }
+        if report.peakChanged { log(checked.peak.sourceLine()) }
         peak = checked.peak
         report.ranks = checked.ranks
         if let mine = checked.ranks.first(where: { $0.rank == mesh.rank }) { report.local = mine }

@@ -138,14 +138,21 @@ final class LlamaTests: XCTestCase {
     }
 
     /// Tiny model, batch 2 x seq 8; attention in blocks of 3 query rows so the model exercises partial blocks.
-    func makeTiny(seed: UInt64 = 11, blockRows: Int = 3, perturbNorms: Bool = true, keepProbabilities: Bool = true) throws -> Fixture {
+    func makeTiny(seed: UInt64 = 11, blockRows: Int = 3, perturbNorms: Bool = true, keepProbabilities: Bool = true,
+                  recomputeFeedForward: Bool = false) throws -> Fixture {
         let saved = Kernels.attentionBlockRows, savedBudget = Llama.attentionProbabilityBudgetBytes
+        let savedProjections = Llama.keptProjectionBudgetBytes
         Kernels.attentionBlockRows = blockRows
         Llama.attentionProbabilityBudgetBytes = keepProbabilities ? 1 << 30 : 0
-        defer { Kernels.attentionBlockRows = saved; Llama.attentionProbabilityBudgetBytes = savedBudget }
+        Llama.keptProjectionBudgetBytes = recomputeFeedForward ? 0 : 1 << 30
+        defer {
+            Kernels.attentionBlockRows = saved; Llama.attentionProbabilityBudgetBytes = savedBudget
+            Llama.keptProjectionBudgetBytes = savedProjections
+        }
         let ledger = MemoryLedger()
         let model = try Llama(config: .tiny, batchSize: 2, seqLen: 8, ledger: ledger)
         XCTAssertEqual(model.keepsAttentionProbabilities, keepProbabilities)
+        XCTAssertEqual(model.recomputesFeedForward, recomputeFeedForward)
         Initializer.initialize(model.parameters, layout: model.layout, seed: seed)
         var rng = TestRandom(seed)
         if perturbNorms {   // norm weights away from 1 so their gradients and their use are both tested
@@ -172,8 +179,28 @@ final class LlamaTests: XCTestCase {
         try checkTinyModelGradients(keepProbabilities: false)
     }
 
-    func checkTinyModelGradients(keepProbabilities: Bool) throws {
-        let f = try makeTiny(keepProbabilities: keepProbabilities)
+    /// The same with the feed-forward's w1 and w3 computed again in the backward (long sequences):
+    /// against the reference, and bit for bit the gradients and loss of keeping them, with 2 L n hidden
+    /// floats fewer kept and one layer's worth of scratch more.
+    func testTinyModelGradientsRecomputingTheFeedForward() throws {
+        try checkTinyModelGradients(keepProbabilities: false, recomputeFeedForward: true)
+        let kept = try makeTiny(keepProbabilities: false), recomputed = try makeTiny(keepProbabilities: false, recomputeFeedForward: true)
+        var losses: [Float] = [], gradients: [[Float]] = []
+        for f in [kept, recomputed] {
+            losses.append(f.forward())
+            f.model.zeroGradients()
+            f.model.backward(lossScale: 1, hooks: nil)
+            gradients.append(Array(f.model.gradients))
+        }
+        XCTAssertEqual(losses[0], losses[1])
+        XCTAssertEqual(gradients[0], gradients[1], "recomputed products are the forward's own")
+        let c = ModelConfig.tiny, n = 2 * 8
+        XCTAssertEqual(kept.ledger.bytes(.activations) - recomputed.ledger.bytes(.activations), 4 * 2 * c.nLayers * n * c.ffnHidden)
+        XCTAssertEqual(recomputed.ledger.bytes(.scratch) - kept.ledger.bytes(.scratch), 4 * 2 * n * c.ffnHidden)
+    }
+
+    func checkTinyModelGradients(keepProbabilities: Bool, recomputeFeedForward: Bool = false) throws {
+        let f = try makeTiny(keepProbabilities: keepProbabilities, recomputeFeedForward: recomputeFeedForward)
         let model = f.model, c = model.config
         let loss = f.forward()
         let p = Array(model.parameters).doubles

@@ -27,4 +27,26 @@ final class ModelLedgerTests: XCTestCase {
                            label)
         }
     }
+
+    /// Past the kept projections' budget the feed-forward is recomputed: the prediction follows,
+    /// for one lane and for two.
+    func testPredictionFollowsARecomputedFeedForward() throws {
+        let saved = ModelSizes.keptProjectionBudgetBytes
+        defer { ModelSizes.keptProjectionBudgetBytes = saved }
+        for threads in [1, 2] {
+            let workload = Workload(model: .tiny, localBatchSize: 4, seqLen: 32, threads: threads)
+            var predicted: [Int] = []
+            for budget in [1 << 30, 0] {
+                ModelSizes.keptProjectionBudgetBytes = budget
+                let ledger = MemoryLedger()
+                let model = try Llama(config: .tiny, batchSize: 4, seqLen: 32, ledger: ledger, lanes: threads)
+                XCTAssertEqual(model.recomputesFeedForward, budget == 0)
+                XCTAssertEqual(ledger.bytes(.activations) + 2 * 4 * 4 * 32, MemoryPrediction.activations(workload), "budget \(budget)")
+                XCTAssertEqual(ledger.bytes(.scratch), MemoryPrediction.scratch(workload), "budget \(budget)")
+                predicted.append(MemoryPrediction.activations(workload) + MemoryPrediction.scratch(workload))
+            }
+            let c = ModelConfig.tiny, n = 4 * 32
+            XCTAssertEqual(predicted[0] - predicted[1], 4 * 2 * n * c.ffnHidden * (c.nLayers - 1), "\(threads) lane(s)")
+        }
+    }
 }
