@@ -41,6 +41,7 @@ extension DecoderLane {
                                         dOut: dResidual, x: normed, h1: h1l, h3: h3l,
                                         w1: p + offsets.w1, w2: p + offsets.w2,
                                         w3: p + offsets.w3, n: n, dim: d, hidden: hid, scratch: dHiddenA)
+            hooks?.progress()
             Kernels.rmsNormBackward(dx: dResidual, accumulate: true, dWeight: g + offsets.ffnNorm, dOut: dNormed,
                                     x: hm, rstd: rstd2 + l * n, weight: p + offsets.ffnNorm, n: n, dim: d)
             // attention: dResidual holds d(hm) = d(x + wo(attention(attention_norm(x))))
@@ -48,12 +49,14 @@ extension DecoderLane {
                          b: att, ldb: d, beta: 1, c: g + offsets.wo, ldc: d)
             Kernels.gemm(transA: false, transB: false, m: n, n: d, k: d, alpha: 1, a: dResidual, lda: d,
                          b: p + offsets.wo, ldb: d, beta: 0, c: dAttnOut, ldc: d)
+            hooks?.progress()
             Kernels.attentionBackward(dqkv: dQKV, dOut: dAttnOut, out: att,
                                       lse: lse + l * batchSize * c.nHeads * seqLen, qkv: q,
                                       batch: batchSize, seqLen: seqLen, heads: c.nHeads, kvHeads: c.kvHeads,
                                       headDim: c.headDim, scratch: attentionScratch, blockRows: attentionBlockRows,
                                      probabilities: attentionProbabilities.map { $0 + l * attentionProbabilityCount },
                                      rowScale: attentionRowScale.map { $0 + l * batchSize * c.nHeads * seqLen })
+            hooks?.progress()
             Kernels.rope(dQKV, rowStride: w, batch: batchSize, seqLen: seqLen, heads: c.nHeads + c.kvHeads,
                          headDim: c.headDim, table: ropeTable, inverse: true)
             Kernels.rmsNormApply(out: normed, x: x, rstd: rstd1 + l * n, weight: p + offsets.attentionNorm,

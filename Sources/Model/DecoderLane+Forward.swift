@@ -35,16 +35,19 @@ extension DecoderLane {
                                      headDim: c.headDim, scratch: attentionScratch, blockRows: attentionBlockRows,
                                      probabilities: attentionProbabilities.map { $0 + l * attentionProbabilityCount },
                                      rowScale: attentionRowScale.map { $0 + l * batchSize * c.nHeads * seqLen })
+            hooks?.progress()
             // h = x + attention wo^T, built in the output slot (the backward rebuilds it the same way)
             out.update(from: x, count: n * d)
             Kernels.gemm(transA: false, transB: true, m: n, n: d, k: d, alpha: 1, a: att, lda: d,
                          b: p + offsets.wo, ldb: d, beta: 1, c: out, ldc: d)
+            hooks?.progress()
             Kernels.rmsNormForward(out: xb, rstd: rstd2 + l * n, x: out, weight: p + offsets.ffnNorm,
                                    n: n, dim: d, eps: c.normEps)
             let (h1l, h3l) = feedForwardOutputs(l)
             Kernels.feedForwardForward(out: out, accumulate: true, h1: h1l, h3: h3l,
                                        g: dHiddenA, x: xb, w1: p + offsets.w1, w2: p + offsets.w2,
                                        w3: p + offsets.w3, n: n, dim: d, hidden: hid)
+            hooks?.progress()
             hooks?.didForward(unit: unit)
         }
 

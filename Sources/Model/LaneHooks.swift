@@ -20,6 +20,8 @@ final class LaneHooks: StepHooks {
     func willForward(unit: Int) { meet { target?.willForward(unit: unit) } }
     func didForward(unit: Int) { meet { target?.didForward(unit: unit) } }
     func willBackward(unit: Int) { meet { target?.willBackward(unit: unit) } }
+    /// No barrier: lane 0 alone calls MPI, and progress changes nothing the other lanes read.
+    func progress() { if lane == 0 { target?.progress() } }
 
     func didBackward(unit: Int) {
         threads.barrier()

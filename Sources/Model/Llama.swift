@@ -12,6 +12,10 @@ public protocol StepHooks: AnyObject {
     func willBackward(unit: Int)
     /// Backward visits units from last to first.
     func didBackward(unit: Int)
+    /// Called by lane 0 between the kernels of a unit: the chance for a collective started earlier
+    /// to move on (Open MPI has no progress thread here; a started call moves only inside an MPI
+    /// call). Must be cheap and must not change bindings.
+    func progress()
     /// Whether the hooks change what the model reads or writes at a unit boundary (FSDP gathers
     /// parameters and rebinds): then lanes that run at once all stop while lane 0 runs each hook.
     /// Otherwise lane 0 calls them as it passes (default true).
@@ -24,6 +28,7 @@ public extension StepHooks {
     func didForward(unit: Int) {}
     func willBackward(unit: Int) {}
     func didBackward(unit: Int) {}
+    func progress() {}
 }
 
 public struct ModelError: Error, CustomStringConvertible {

@@ -230,7 +230,7 @@ public final class FullyShard: DataParallel {
     }
 
     /// Open MPI moves non-blocking collectives on only inside MPI calls: give it the chance.
-    private func progress() {
+    public func progress() {
         for p in gathers.values { _ = try? p.request.test() }
         for r in replicaReductions { _ = try? r.pending.request.test() }
     }

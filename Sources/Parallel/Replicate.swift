@@ -65,8 +65,10 @@ public final class Replicate: DataParallel {
     public func willForward(unit: Int) {}
     public func didForward(unit: Int) {}
 
-    public func willBackward(unit: Int) {
-        // Open MPI moves non-blocking collectives on only inside MPI calls: give it the chance.
+    public func willBackward(unit: Int) { progress() }
+
+    /// Open MPI moves non-blocking collectives on only inside MPI calls: give it the chance.
+    public func progress() {
         for p in pending { _ = try? p.pending.request.test() }
     }
 

@@ -147,6 +147,7 @@ public enum CommunicationPrediction {
             for unit in 0..<count {            // forward, prefetching the next unit
                 ensureGathered(unit)
                 if unit + 1 < count { gather(unit + 1) }
+                traffic.compute(.progress)         // the unit's kernels test the calls in flight (StepHooks.progress)
                 traffic.compute(.forward(unit: unit))
             }
             for unit in (0..<count).reversed() { // backward, prefetching the previous unit

@@ -28,10 +28,10 @@ public struct StepTime: Equatable, Sendable {
 /// call): Open MPI has no progress thread here, and a message larger than the eager limit needs
 /// both sides inside MPI to be matched and pulled. From there it runs to its end while the rank
 /// goes on. The network takes one call at a time (they share the links), in the order they move.
-/// So replicate's buckets, tested at every unit of the backward, hide behind the rest of it;
-/// FSDP's forward prefetch is not tested before it is waited for and hides nothing; its backward
-/// prefetch moves with the next reduce-scatter; reduce-scatters and HSDP's all-reduce of the
-/// shards block.
+/// The model tests what is in flight between the kernels of every unit (StepHooks.progress). So
+/// replicate's buckets and HSDP's all-reduces of the shards hide behind the rest of the backward,
+/// FSDP's forward prefetch behind the unit before, its backward prefetch moves with the next
+/// reduce-scatter, and reduce-scatters block.
 public enum StepTimePrediction {
     /// nil, with the reason, when the topology lacks a kind of link the placement needs.
     public static func predict(_ workload: Workload, mesh: MeshShape, hostOfRank: [Int],

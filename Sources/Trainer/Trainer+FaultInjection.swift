@@ -56,6 +56,7 @@ final class SlowRankHooks: StepHooks {
     func didForward(unit: Int) { delay(); inner.didForward(unit: unit) }
     func willBackward(unit: Int) { inner.willBackward(unit: unit); unitStart = monotonicSeconds() }
     func didBackward(unit: Int) { delay(); inner.didBackward(unit: unit) }
+    func progress() { inner.progress() }
 
     /// Spins rather than sleeps: a slow rank is busy, and its peers spin in MPI's waits, so with more
     /// ranks than cores a sleeping rank would leave them the cores and make its own compute look

@@ -131,16 +131,15 @@ final class TimeModelTests: XCTestCase {
         XCTAssertGreaterThan(many.hiddenSeconds, 0)
     }
 
-    /// A started call moves only once the rank enters MPI again. FSDP's forward does not between
-    /// starting a unit's gather and waiting for it, and its backward's prefetch moves with the
-    /// next (blocking) reduce-scatter: nothing of FSDP's communication is hidden. Replicate tests
-    /// its buckets at every unit of the backward.
+    /// A started call moves only once the rank enters MPI again: FSDP's forward prefetch moves
+    /// during the unit before (its kernels test it), so only the gathers are hidden, never the
+    /// blocking reduce-scatters. Replicate tests its buckets during the backward.
     func testStartedCallsMoveOnlyInsideMPI() throws {
         let workload = Workload(model: .tiny, localBatchSize: 2, seqLen: 32)
         let fsdp = try StepTimePrediction.predict(workload, mesh: try MeshShape(replicate: 1, shard: 4), hostOfRank: [0, 0, 1, 1],
                                                   model: model).get()
-        XCTAssertEqual(fsdp.hiddenSeconds, 0, accuracy: 1e-12)
-        XCTAssertEqual(fsdp.stepSeconds, fsdp.computeSeconds + fsdp.communicationSeconds, accuracy: 1e-12)
+        XCTAssertGreaterThan(fsdp.hiddenSeconds, 0, "the forward's gathers move during the unit before")
+        XCTAssertLessThanOrEqual(fsdp.hiddenSeconds, (fsdp.secondsByKind[.allGather] ?? 0) + 1e-12)
         let log = CommunicationPrediction.calls(workload, mesh: try MeshShape(replicate: 2, shard: 1))
         XCTAssertTrue(log.allSatisfy { !$0.blocking }, "replicate's buckets are started")
         let replicate = try StepTimePrediction.predict(Workload(model: .tiny, bucketMB: 0.01), mesh: try MeshShape(replicate: 2, shard: 1),
