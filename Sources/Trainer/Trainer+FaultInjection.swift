@@ -7,11 +7,13 @@ import RunSpec
 /// FaultInjection.swift): a straggler and a hung rank on purpose, so the dashboard's and the
 /// supervisor's handling of them can be seen and tested on one machine.
 extension Trainer {
-    /// The hooks a step's forward and backward run with: the strategy's, behind a delay on the rank
+    /// The hooks a step's forward and backward run with: the strategy's (testing collectives only at
+    /// unit boundaries on an oversubscribed host, Trainer+Progress), behind a delay on the rank
     /// `--debug-slow-rank` names.
     func stepHooks() -> StepHooks {
-        guard let slow = config.debugSlowRank, slow.rank == mesh.rank, slow.factor > 1 else { return parallel }
-        return SlowRankHooks(inner: parallel, extra: slow.factor - 1)
+        let strategy: StepHooks = oversubscribed ? UnitBoundaryProgress(inner: parallel) : parallel
+        guard let slow = config.debugSlowRank, slow.rank == mesh.rank, slow.factor > 1 else { return strategy }
+        return SlowRankHooks(inner: strategy, extra: slow.factor - 1)
     }
 
     /// On the rank `--debug-stall-rank` names, at the start of its step: says so on stderr and stops

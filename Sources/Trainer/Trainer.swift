@@ -23,8 +23,10 @@ public final class Trainer {
     public let parallel: DataParallel
     /// The peak MFU is measured against; on rank 0 a step that beats it raises it (PeakCheck).
     public private(set) var peak: PeakFlops
-    /// Where a measured peak is cached, and a raised one saved.
+    /// Where a measured peak is cached (a raised one is not: checkPeak).
     let peakCache = PeakCache.standard()
+    /// More ranks x threads on this host than its cores: collectives are tested only at unit boundaries.
+    let oversubscribed: Bool
     public let flopsPerToken: Double
 
     let optimizer: AdamW
@@ -57,6 +59,7 @@ public final class Trainer {
         // sequence leaves them to OpenBLAS.
         let lanes = ModelSizes.laneCount(threads: config.threads, batchSize: config.localBatchSize)
         openblas_set_num_threads(Int32(lanes > 1 ? 1 : config.threads))
+        oversubscribed = Self.hostOversubscribed(threads: config.threads)
 
         let tokenizer = try BPETokenizer(contentsOf: config.tokenizerPath)
         guard tokenizer.vocabSize <= config.model.vocabSize else {
